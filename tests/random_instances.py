@@ -163,11 +163,13 @@ def _customer_row(rng: random.Random, cid: str) -> Row:
     }
 
 
-def _demand_rows(rng: random.Random, customer: Row, catalog: list[Row]) -> list[Row]:
+def _demand_rows(
+    rng: random.Random, customer: Row, catalog: list[Row], max_months: int
+) -> list[Row]:
     vnets = customer["vnets"] if customer["vnets"] is not None else 1
     assert isinstance(vnets, int)
     start = rng.randint(0, 5)
-    months = rng.randint(1, 4)
+    months = rng.randint(1, max_months)
     bandwidths = sorted({int(str(r["bandwidth_mbps"])) for r in catalog})
     largest = bandwidths[-1]
     u = customer["target_utilization"] if customer["target_utilization"] is not None else 0.8
@@ -244,12 +246,15 @@ CUSTOMER_COLUMNS = [
     "target_utilization",
     "setup_usd",
 ]
+REQUIRED_CUSTOMER_COLUMNS = {"customer_id", "peering_location", "provider", "zone"}
+REQUIRED_DEMAND_COLUMNS = {"customer_id", "period", "peak_mbps"}
+REQUIRED_INVENTORY_COLUMNS = {"customer_id", "circuit_name", "tier", "family", "bandwidth_mbps"}
 DEMAND_COLUMNS = ["customer_id", "period", "peak_mbps", "egress_gb", "vnets"]
 CATALOG_COLUMNS = ["tier", "family", "bandwidth_mbps", "monthly_usd", "vnet_links", "routes_ipv4"]
 INVENTORY_COLUMNS = ["customer_id", "circuit_name", "tier", "family", "bandwidth_mbps", "site"]
 
 
-def generate(seed: int, max_sequences: int = MAX_SEQUENCES) -> Instance:
+def generate(seed: int, max_sequences: int = MAX_SEQUENCES, max_months: int = 4) -> Instance:
     """A random instance, deterministic in ``seed``; every customer has <= max_sequences.
 
     Each customer is meant to be feasible with probability ``1 - STRESS_SHARE`` (redrawn until
@@ -271,7 +276,7 @@ def generate(seed: int, max_sequences: int = MAX_SEQUENCES) -> Instance:
         want_feasible = rng.random() >= STRESS_SHARE
         for _attempt in range(50):
             customer = _customer_row(rng, cid)
-            months = _demand_rows(rng, customer, catalog)
+            months = _demand_rows(rng, customer, catalog, max_months)
             circuits = []
             if with_inventory and rng.random() < 0.7:
                 circuits = _inventory_rows(rng, customer, catalog)
@@ -299,9 +304,23 @@ def generate(seed: int, max_sequences: int = MAX_SEQUENCES) -> Instance:
         rng.shuffle(demand)  # the file order of months is not the calendar order
     return Instance(
         seed=seed,
-        customers=_frame(customers, CUSTOMER_COLUMNS),
-        demand=_frame(demand, DEMAND_COLUMNS),
+        customers=_trim(rng, _frame(customers, CUSTOMER_COLUMNS), REQUIRED_CUSTOMER_COLUMNS),
+        demand=_trim(rng, _frame(demand, DEMAND_COLUMNS), REQUIRED_DEMAND_COLUMNS),
         catalog=catalog_df,
         egress_rates=egress_df,
-        inventory=_frame(inventory, INVENTORY_COLUMNS) if inventory else None,
+        inventory=(
+            _trim(rng, _frame(inventory, INVENTORY_COLUMNS), REQUIRED_INVENTORY_COLUMNS)
+            if inventory
+            else None
+        ),
     )
+
+
+def _trim(rng: random.Random, frame: pd.DataFrame, required: set[str]) -> pd.DataFrame:
+    """Sometimes leave out optional columns that are empty throughout, or add an unknown one."""
+    for column in list(frame.columns):
+        if column not in required and (frame[column] == "").all() and rng.random() < 0.5:
+            frame = frame.drop(columns=column)
+    if rng.random() < 0.2:
+        frame = frame.assign(notes="ignored")
+    return frame
