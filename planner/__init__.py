@@ -1,0 +1,43 @@
+"""planner: size and cost Azure ExpressRoute circuits for a CSP's customers.
+
+The everyday entry points:
+
+>>> import planner
+>>> inputs = planner.read_inputs("data/customers.csv", "data/demand.csv",
+...                              "data/catalog.csv", "data/egress_rates.csv",
+...                              "data/inventory.csv")          # doctest: +SKIP
+>>> result = planner.plan_inputs(inputs)                          # doctest: +SKIP
+>>> result.summary, result.periods, result.circuits               # doctest: +SKIP
+"""
+
+from planner.io import read_inputs
+from planner.model import CustomerProblem, MonthPlan, Status, build_problems
+from planner.planning import (
+    DEFAULT_ENGINE,
+    ENGINES,
+    CustomerResult,
+    PlanResult,
+    plan,
+    plan_customer,
+    plan_inputs,
+)
+from planner.validate import InputError, Inputs, Problem, validate_inputs
+
+__all__ = [
+    "DEFAULT_ENGINE",
+    "ENGINES",
+    "CustomerProblem",
+    "CustomerResult",
+    "InputError",
+    "Inputs",
+    "MonthPlan",
+    "PlanResult",
+    "Problem",
+    "Status",
+    "build_problems",
+    "plan",
+    "plan_customer",
+    "plan_inputs",
+    "read_inputs",
+    "validate_inputs",
+]

@@ -1,0 +1,147 @@
+"""Explain infeasible customers: which month, which rule.
+
+:func:`precheck` runs before any solve and catches what is certainly infeasible from
+simple bounds. :func:`diagnose` is exact: it searches each month on its own (months never
+constrain each other's feasibility, since any circuit can be created anew) and names the
+first month with no configuration that meets every rule.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations_with_replacement
+
+from planner.model import PRIMARY, SECONDARY, CustomerProblem, MonthPlan
+from planner.rules import (
+    RULE_CAPACITY,
+    RULE_COUNTS,
+    RULE_RESILIENCY,
+    RULE_TIER_FAMILY,
+    RULE_VNET_LINKS,
+    broken_rules,
+    eligible_skus,
+)
+
+
+def _no_sku_message(problem: CustomerProblem) -> str:
+    reasons = []
+    if problem.premium_required:
+        reasons.append("premium_required is true")
+    if problem.billing != "auto":
+        reasons.append(f"billing is {problem.billing}")
+    if problem.routes_ipv4:
+        reasons.append(f"routes_ipv4 is {problem.routes_ipv4}")
+    why = f" ({', '.join(reasons)})" if reasons else ""
+    return (f"{problem.periods[0]}: {RULE_TIER_FAMILY}: no catalog SKU is eligible{why}; "
+            "every month is infeasible")
+
+
+def _month_bounds(problem: CustomerProblem, t: int) -> str | None:
+    """A message when simple bounds already rule month ``t`` out, else None."""
+    skus = [s for group in eligible_skus(problem).values() for s in group]
+    largest = max(s.bandwidth_mbps for s in skus)
+    most_links = max(min(s.vnet_links, int(problem.vnets[t])) for s in skus)
+    peak, vnets, u = float(problem.peak_mbps[t]), int(problem.vnets[t]), problem.target_utilization
+    per_site = problem.max_circuits_per_location
+    total_cap = min(problem.max_circuits, per_site * len(problem.sites))
+    month = problem.periods[t]
+    if problem.resiliency == "n+1" and min(problem.max_circuits, per_site) < 2:
+        return (f"{month}: {RULE_RESILIENCY}: n+1 needs at least 2 circuits at one site but "
+                f"{RULE_COUNTS} allows {min(problem.max_circuits, per_site)}")
+    if problem.resiliency == "maximum" and problem.max_circuits < 2:
+        return (f"{month}: {RULE_RESILIENCY}: maximum needs a circuit at each site but "
+                f"max_circuits is {problem.max_circuits}")
+    if total_cap * largest * u < peak:
+        return (f"{month}: {RULE_CAPACITY}: peak {peak:g} Mb/s at target utilization {u:g} "
+                f"needs {peak / u:g} Mb/s, but {total_cap} circuits ({RULE_COUNTS}) of the "
+                f"largest eligible SKU ({largest} Mb/s) give {total_cap * largest} Mb/s")
+    site_cap = min(problem.max_circuits, per_site)
+    if problem.resiliency == "n+1" and (site_cap - 1) * largest < peak:
+        return (f"{month}: {RULE_RESILIENCY}: after losing one circuit the other "
+                f"{site_cap - 1} ({RULE_COUNTS}) of at most {largest} Mb/s carry "
+                f"{(site_cap - 1) * largest} Mb/s, less than the peak {peak:g} Mb/s")
+    if problem.resiliency == "maximum" and site_cap * largest < peak:
+        return (f"{month}: {RULE_RESILIENCY}: one site alone must carry the peak {peak:g} Mb/s "
+                f"but {site_cap} circuits ({RULE_COUNTS}) of at most {largest} Mb/s carry "
+                f"{site_cap * largest} Mb/s")
+    need = 2 * vnets if problem.resiliency == "n+1" else vnets
+    links_cap = site_cap if problem.resiliency != "maximum" else site_cap
+    if links_cap * most_links < need:
+        return (f"{month}: {RULE_VNET_LINKS}: {need} vNet links are needed at one site but "
+                f"{links_cap} circuits ({RULE_COUNTS}) link at most {most_links} each")
+    return None
+
+
+def precheck(problem: CustomerProblem) -> str | None:
+    """Cheap checks for certain infeasibility.
+
+    Parameters
+    ----------
+    problem : CustomerProblem
+        The customer.
+
+    Returns
+    -------
+    str or None
+        A message naming the first month and rule that cannot be met, or None when the
+        bounds leave the customer possibly feasible.
+    """
+    if not eligible_skus(problem):
+        return _no_sku_message(problem)
+    for t in range(problem.months):
+        message = _month_bounds(problem, t)
+        if message:
+            return message
+    return None
+
+
+def _site_options(bandwidths: list[int], most: int) -> list[tuple[int, ...]]:
+    options: list[tuple[int, ...]] = []
+    for size in range(most + 1):
+        options += combinations_with_replacement(bandwidths, size)
+    return options
+
+
+def month_configurations(problem: CustomerProblem, t: int):
+    """Every configuration within the count caps in month ``t`` (a generator of MonthPlan)."""
+    per_site = min(problem.max_circuits, problem.max_circuits_per_location)
+    for (tier, family), skus in eligible_skus(problem).items():
+        options = _site_options([s.bandwidth_mbps for s in skus], per_site)
+        if problem.resiliency != "maximum":
+            for primary in options:
+                yield MonthPlan(tier, family, {PRIMARY: primary})
+            continue
+        for primary in options:
+            for secondary in options:
+                if len(primary) + len(secondary) <= problem.max_circuits:
+                    yield MonthPlan(tier, family, {PRIMARY: primary, SECONDARY: secondary})
+
+
+def diagnose_month(problem: CustomerProblem, t: int) -> str | None:
+    """Exact check of month ``t`` alone: None when some configuration meets every rule.
+
+    Otherwise the message names the month and the rules that the closest configurations
+    (those breaking the fewest rules) still break.
+    """
+    fewest: set[str] | None = None
+    for plan in month_configurations(problem, t):
+        broken = broken_rules(problem, t, plan)
+        if not broken:
+            return None
+        if fewest is None or len(broken) < len(fewest):
+            fewest = set(broken)
+    rules = " and ".join(sorted(fewest or {RULE_TIER_FAMILY}))
+    return (f"{problem.periods[t]}: no configuration of at most "
+            f"{min(problem.max_circuits, problem.max_circuits_per_location * len(problem.sites))}"
+            f" circuits meets every rule; the closest still break {rules}")
+
+
+def diagnose(problem: CustomerProblem) -> str:
+    """Name the first infeasible month and its rule, for a customer known to be infeasible."""
+    early = precheck(problem)
+    if early:
+        return early
+    for t in range(problem.months):
+        message = diagnose_month(problem, t)
+        if message:
+            return message
+    return "no plan meets every rule in every month"

@@ -1,0 +1,249 @@
+"""The data model of one customer's planning problem and of its plan.
+
+Everything here is plain data: :func:`build_problems` turns validated tables into one
+:class:`CustomerProblem` per customer; engines return a list of :class:`MonthPlan`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from planner.validate import Inputs
+
+PRIMARY = "primary"
+SECONDARY = "secondary"
+
+TierFamily = tuple[str, str]
+
+
+class Status(StrEnum):
+    """Outcome of planning one customer."""
+
+    OPTIMAL = "optimal"
+    INFEASIBLE = "infeasible"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Sku:
+    """One catalog row.
+
+    Parameters
+    ----------
+    tier, family : str
+        ``Local``/``Standard``/``Premium`` and ``MeteredData``/``UnlimitedData``.
+    bandwidth_mbps : int
+        Circuit bandwidth [Mb/s].
+    monthly_usd : float
+        Monthly circuit fee [USD/month].
+    vnet_links : int
+        vNet links one circuit allows [count].
+    routes_ipv4 : int
+        Private-peering IPv4 routes one circuit accepts [count].
+    """
+
+    tier: str
+    family: str
+    bandwidth_mbps: int
+    monthly_usd: float
+    vnet_links: int
+    routes_ipv4: int
+
+    @property
+    def tier_family(self) -> TierFamily:
+        """The (tier, family) pair."""
+        return (self.tier, self.family)
+
+
+@dataclass(frozen=True)
+class ExistingCircuit:
+    """A circuit of the inventory.
+
+    Parameters
+    ----------
+    name : str
+        Its Azure name.
+    site : str
+        ``primary`` or ``secondary``.
+    bandwidth_mbps : int
+        Its bandwidth [Mb/s].
+    """
+
+    name: str
+    site: str
+    bandwidth_mbps: int
+
+
+@dataclass(frozen=True)
+class CustomerProblem:
+    """Everything needed to plan one customer, with every default resolved.
+
+    Parameters
+    ----------
+    customer_id : str
+        The customer.
+    resiliency : str
+        ``standard``, ``n+1`` or ``maximum``.
+    periods : tuple of str
+        The consecutive months of service, ``YYYY-MM``.
+    peak_mbps : numpy.ndarray
+        Peak bandwidth per month [Mb/s].
+    egress_gb : numpy.ndarray
+        Outbound data per month [GB].
+    vnets : numpy.ndarray
+        vNets to link per month [count].
+    routes_ipv4 : int
+        Prefixes advertised over private peering [count].
+    premium_required, local_eligible : bool
+        Tier rules of SPEC section 3, rule 2.
+    billing : str
+        ``auto``, ``MeteredData`` or ``UnlimitedData``.
+    max_circuits, max_circuits_per_location : int
+        Count caps [circuits].
+    target_utilization : float
+        Share of capacity the peak may fill in normal operation, in (0, 1].
+    setup_usd : float
+        One-time cost of creating a circuit [USD].
+    usd_per_gb : float
+        Metered egress price of the customer's zone [USD/GB].
+    catalog : tuple of Sku
+        Every catalog SKU (eligibility is decided by :mod:`planner.rules`).
+    inventory : tuple of ExistingCircuit
+        Circuits that exist before the first month.
+    inventory_tier_family : tuple of str or None
+        Their shared (tier, family), or None without inventory.
+    """
+
+    customer_id: str
+    resiliency: str
+    periods: tuple[str, ...]
+    peak_mbps: np.ndarray
+    egress_gb: np.ndarray
+    vnets: np.ndarray
+    routes_ipv4: int
+    premium_required: bool
+    local_eligible: bool
+    billing: str
+    max_circuits: int
+    max_circuits_per_location: int
+    target_utilization: float
+    setup_usd: float
+    usd_per_gb: float
+    catalog: tuple[Sku, ...]
+    inventory: tuple[ExistingCircuit, ...] = ()
+    inventory_tier_family: TierFamily | None = None
+
+    @property
+    def sites(self) -> tuple[str, ...]:
+        """The sites circuits may stand at: both only for ``maximum``."""
+        return (PRIMARY, SECONDARY) if self.resiliency == "maximum" else (PRIMARY,)
+
+    @property
+    def months(self) -> int:
+        """Number of months of service."""
+        return len(self.periods)
+
+    def inventory_bandwidths(self, site: str) -> tuple[int, ...]:
+        """Bandwidths [Mb/s] of the existing circuits at ``site``, ascending."""
+        return tuple(sorted(c.bandwidth_mbps for c in self.inventory if c.site == site))
+
+
+@dataclass(frozen=True)
+class MonthPlan:
+    """The circuits of one customer in one month.
+
+    Parameters
+    ----------
+    tier, family : str
+        Shared by all the month's circuits.
+    circuits : dict of str to tuple of int
+        Bandwidths [Mb/s] at each site, ascending.
+    """
+
+    tier: str
+    family: str
+    circuits: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    @property
+    def tier_family(self) -> TierFamily:
+        """The (tier, family) pair."""
+        return (self.tier, self.family)
+
+    def at(self, site: str) -> tuple[int, ...]:
+        """Bandwidths [Mb/s] at ``site``."""
+        return self.circuits.get(site, ())
+
+    @property
+    def count(self) -> int:
+        """Number of circuits in all."""
+        return sum(len(v) for v in self.circuits.values())
+
+    @property
+    def capacity_mbps(self) -> int:
+        """Total bandwidth [Mb/s]."""
+        return sum(sum(v) for v in self.circuits.values())
+
+
+def catalog_skus(catalog: pd.DataFrame) -> tuple[Sku, ...]:
+    """Turn a validated catalog table into SKUs sorted by tier, family and bandwidth."""
+    skus = [
+        Sku(r.tier, r.family, int(r.bandwidth_mbps), float(r.monthly_usd), int(r.vnet_links),
+            int(r.routes_ipv4))
+        for r in catalog.itertuples(index=False)
+    ]
+    return tuple(sorted(skus, key=lambda s: (s.tier, s.family, s.bandwidth_mbps)))
+
+
+def build_problems(inputs: Inputs) -> list[CustomerProblem]:
+    """Build one :class:`CustomerProblem` per customer, in the order of customers.csv.
+
+    Parameters
+    ----------
+    inputs : Inputs
+        Validated tables.
+
+    Returns
+    -------
+    list of CustomerProblem
+    """
+    skus = catalog_skus(inputs.catalog)
+    rates = dict(zip(inputs.egress_rates["zone"], inputs.egress_rates["usd_per_gb"],
+                     strict=True))
+    demand = {cid: g for cid, g in inputs.demand.groupby("customer_id", sort=False)}
+    inventory = {cid: g for cid, g in inputs.inventory.groupby("customer_id", sort=False)}
+    problems = []
+    for row in inputs.customers.itertuples(index=False):
+        months = demand[row.customer_id]
+        existing = inventory.get(row.customer_id)
+        circuits: tuple[ExistingCircuit, ...] = ()
+        tier_family = None
+        if existing is not None and len(existing):
+            circuits = tuple(
+                ExistingCircuit(str(r.circuit_name), str(r.site), int(r.bandwidth_mbps))
+                for r in existing.itertuples(index=False))
+            tier_family = (str(existing["tier"].iloc[0]), str(existing["family"].iloc[0]))
+        problems.append(CustomerProblem(
+            customer_id=row.customer_id,
+            resiliency=row.resiliency,
+            periods=tuple(months["period"]),
+            peak_mbps=months["peak_mbps"].to_numpy(dtype=float),
+            egress_gb=months["egress_gb"].to_numpy(dtype=float),
+            vnets=months["vnets"].to_numpy(dtype=np.int64),
+            routes_ipv4=int(row.routes_ipv4),
+            premium_required=bool(row.premium_required),
+            local_eligible=bool(row.local_eligible),
+            billing=row.billing,
+            max_circuits=int(row.max_circuits),
+            max_circuits_per_location=int(row.max_circuits_per_location),
+            target_utilization=float(row.target_utilization),
+            setup_usd=float(row.setup_usd),
+            usd_per_gb=float(rates[row.zone]),
+            catalog=skus,
+            inventory=circuits,
+            inventory_tier_family=tier_family,
+        ))
+    return problems

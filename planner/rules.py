@@ -1,0 +1,226 @@
+"""The planning rules of SPEC sections 3 and 4 as pure functions.
+
+Engines formulate these rules their own way; the functions here are the plain statement
+used to check any engine's plan, to cost it, and to diagnose infeasible months.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from planner.model import PRIMARY, SECONDARY, CustomerProblem, MonthPlan, Sku, TierFamily
+
+STANDARD_PREMIUM = {"Standard", "Premium"}
+
+RULE_CAPACITY = "rule 1 (capacity)"
+RULE_TIER_FAMILY = "rule 2 (tier and family)"
+RULE_COUNTS = "rule 3 (circuit counts)"
+RULE_VNET_LINKS = "rule 4 (vNet links)"
+RULE_RESILIENCY = "rule 5 (resiliency)"
+
+
+def tier_in_place(old: TierFamily, new: TierFamily) -> bool:
+    """Whether the tier change ``old`` -> ``new`` is made in place.
+
+    Standard <-> Premium is; Local -> Standard or Premium is when the family stays
+    UnlimitedData; anything -> Local from another tier is not.
+    """
+    if old[0] == new[0]:
+        return True
+    if old[0] in STANDARD_PREMIUM and new[0] in STANDARD_PREMIUM:
+        return True
+    return old[0] == "Local" and new[0] in STANDARD_PREMIUM and (
+        old[1] == new[1] == "UnlimitedData")
+
+
+def family_in_place(old: TierFamily, new: TierFamily) -> bool:
+    """Whether the family change ``old`` -> ``new`` is made in place (Metered -> Unlimited)."""
+    return old[1] == new[1] or (old[1], new[1]) == ("MeteredData", "UnlimitedData")
+
+
+def in_place(old: TierFamily, new: TierFamily) -> bool:
+    """Whether circuits of ``old`` tier and family can be carried into ``new`` in place."""
+    return tier_in_place(old, new) and family_in_place(old, new)
+
+
+def pays_egress(tf: TierFamily) -> bool:
+    """Whether circuits of ``tf`` pay metered egress: MeteredData, except Local (SPEC rule 6)."""
+    return tf[1] == "MeteredData" and tf[0] != "Local"
+
+
+def sku_eligible(problem: CustomerProblem, sku: Sku) -> bool:
+    """Whether ``sku`` may be chosen for the customer (SPEC section 3, rule 2)."""
+    if problem.premium_required and sku.tier != "Premium":
+        return False
+    if sku.tier == "Local" and not problem.local_eligible:
+        return False
+    if problem.billing != "auto" and sku.family != problem.billing:
+        return False
+    return sku.routes_ipv4 >= problem.routes_ipv4
+
+
+def eligible_skus(problem: CustomerProblem) -> dict[TierFamily, tuple[Sku, ...]]:
+    """Eligible SKUs grouped by (tier, family), each group ascending in bandwidth."""
+    groups: dict[TierFamily, list[Sku]] = {}
+    for sku in problem.catalog:
+        if sku_eligible(problem, sku):
+            groups.setdefault(sku.tier_family, []).append(sku)
+    return {tf: tuple(sorted(s, key=lambda k: k.bandwidth_mbps)) for tf, s in groups.items()}
+
+
+def max_matching(previous: Iterable[int], current: Iterable[int]) -> int:
+    """Largest number of previous circuits raised in place into distinct current ones.
+
+    Parameters
+    ----------
+    previous, current : iterable of int
+        Bandwidths [Mb/s] at one site in consecutive months.
+
+    Returns
+    -------
+    int
+        The size of a maximum matching of previous to current circuits with
+        previous bandwidth <= current bandwidth.
+    """
+    return len(match_circuits(sorted(previous), sorted(current)))
+
+
+def match_circuits(previous: list[int], current: list[int]) -> list[tuple[int, int]]:
+    """A maximum matching between previous and current circuits at one site.
+
+    Parameters
+    ----------
+    previous, current : list of int
+        Bandwidths [Mb/s], ascending.
+
+    Returns
+    -------
+    list of (int, int)
+        Pairs ``(i, j)``: previous circuit ``i`` becomes current circuit ``j``. Each current
+        circuit, smallest first, takes the largest unmatched previous one that fits, so an
+        equal bandwidth is kept rather than upgraded whenever possible.
+    """
+    free = list(range(len(previous)))
+    pairs = []
+    for j, bandwidth in enumerate(current):
+        fitting = [i for i in free if previous[i] <= bandwidth]
+        if fitting:
+            best = max(fitting, key=lambda i: (previous[i], -i))
+            free.remove(best)
+            pairs.append((best, j))
+    return pairs
+
+
+def created_count(previous: MonthPlan | None, current: MonthPlan) -> int:
+    """Circuits created in a month (SPEC section 4).
+
+    Parameters
+    ----------
+    previous : MonthPlan or None
+        The month before (for the first month, :func:`inventory_plan`), or None when
+        there is nothing before.
+    current : MonthPlan
+        The month.
+
+    Returns
+    -------
+    int
+        Number of circuits created [circuits].
+    """
+    if previous is None:
+        return current.count
+    if not in_place(previous.tier_family, current.tier_family):
+        return current.count
+    return sum(len(current.at(site)) - max_matching(previous.at(site), current.at(site))
+               for site in (PRIMARY, SECONDARY))
+
+
+def inventory_plan(problem: CustomerProblem) -> MonthPlan | None:
+    """The inventory as a :class:`MonthPlan`, or None without inventory."""
+    if problem.inventory_tier_family is None:
+        return None
+    tier, family = problem.inventory_tier_family
+    return MonthPlan(tier, family, {site: problem.inventory_bandwidths(site)
+                                    for site in (PRIMARY, SECONDARY)
+                                    if problem.inventory_bandwidths(site)})
+
+
+def links(sku: Sku, vnets: int) -> int:
+    """VNets one circuit of ``sku`` can link in a month with ``vnets`` vNets [count]."""
+    return min(sku.vnet_links, vnets)
+
+
+def broken_rules(problem: CustomerProblem, t: int, plan: MonthPlan) -> list[str]:
+    """The rules of SPEC section 3 that ``plan`` breaks in month ``t`` (empty when none).
+
+    Parameters
+    ----------
+    problem : CustomerProblem
+        The customer.
+    t : int
+        Month index into ``problem.periods``.
+    plan : MonthPlan
+        The month's circuits.
+
+    Returns
+    -------
+    list of str
+        Rule names, e.g. ``"rule 1 (capacity)"``.
+    """
+    skus = {s.bandwidth_mbps: s for s in eligible_skus(problem).get(plan.tier_family, ())}
+    broken = []
+    everything = [b for site in plan.circuits for b in plan.at(site)]
+    if any(b not in skus for b in everything) or set(plan.circuits) - set(problem.sites):
+        broken.append(RULE_TIER_FAMILY)
+        return broken
+    peak, vnets = problem.peak_mbps[t], int(problem.vnets[t])
+    if plan.capacity_mbps * problem.target_utilization < peak - 1e-9:
+        broken.append(RULE_CAPACITY)
+    if plan.count > problem.max_circuits or any(
+            len(plan.at(site)) > problem.max_circuits_per_location for site in problem.sites):
+        broken.append(RULE_COUNTS)
+    site_links = {site: sum(links(skus[b], vnets) for b in plan.at(site))
+                  for site in problem.sites}
+    if problem.resiliency == "standard":
+        links_ok = site_links[PRIMARY] >= vnets
+        resilient = plan.count >= 1
+    elif problem.resiliency == "n+1":
+        links_ok = site_links[PRIMARY] >= 2 * vnets
+        resilient = plan.count >= 2 and (
+            plan.capacity_mbps - max(everything, default=0) >= peak - 1e-9)
+    else:
+        links_ok = all(site_links[site] >= vnets for site in problem.sites)
+        resilient = all(len(plan.at(site)) >= 1 and sum(plan.at(site)) >= peak - 1e-9
+                        for site in problem.sites)
+    if not links_ok:
+        broken.append(RULE_VNET_LINKS)
+    if not resilient:
+        broken.append(RULE_RESILIENCY)
+    return broken
+
+
+def month_costs(problem: CustomerProblem, t: int, plan: MonthPlan) -> tuple[float, float]:
+    """Circuit fees and egress charge of month ``t`` [USD].
+
+    Returns
+    -------
+    tuple of float
+        ``(circuit_usd, egress_usd)``.
+    """
+    prices = {s.bandwidth_mbps: s.monthly_usd for s in problem.catalog
+              if s.tier_family == plan.tier_family}
+    circuit_usd = sum(prices[b] for site in plan.circuits for b in plan.at(site))
+    egress_usd = (problem.egress_gb[t] * problem.usd_per_gb
+                  if pays_egress(plan.tier_family) else 0.0)
+    return float(circuit_usd), float(egress_usd)
+
+
+def plan_total(problem: CustomerProblem, plans: list[MonthPlan]) -> float:
+    """Total cost of a whole plan: monthly costs plus setup [USD]."""
+    total = 0.0
+    previous = inventory_plan(problem)
+    for t, plan in enumerate(plans):
+        circuit_usd, egress_usd = month_costs(problem, t, plan)
+        total += circuit_usd + egress_usd + problem.setup_usd * created_count(previous, plan)
+        previous = plan
+    return total

@@ -1,0 +1,130 @@
+"""Turn a customer's month plans into the rows of periods.csv and circuits.csv.
+
+Circuits get stable names here: inventory circuits keep theirs, new ones are called
+``er-<customer_id>-<pri|sec>-<n>`` with ``n`` counting up per customer and site.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planner.model import PRIMARY, SECONDARY, CustomerProblem, MonthPlan
+from planner.rules import created_count, in_place, inventory_plan, match_circuits, month_costs
+
+SITE_TAGS = {PRIMARY: "pri", SECONDARY: "sec"}
+
+PERIOD_COLUMNS = ["customer_id", "period", "tier", "family", "circuits", "capacity_mbps",
+                  "peak_mbps", "utilization", "circuit_usd", "egress_usd", "setup_usd",
+                  "total_usd"]
+CIRCUIT_COLUMNS = ["customer_id", "circuit_name", "site", "period", "tier", "family",
+                   "bandwidth_mbps", "action"]
+
+
+@dataclass
+class _Live:
+    name: str
+    bandwidth_mbps: int
+
+
+def next_period(period: str) -> str:
+    """The month after ``period`` (``YYYY-MM``)."""
+    year, month = (int(x) for x in period.split("-"))
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return f"{year:04d}-{month:02d}"
+
+
+class _Namer:
+    def __init__(self, customer_id: str, taken: set[str]):
+        self.customer_id = customer_id
+        self.taken = set(taken)
+        self.counter = {PRIMARY: 0, SECONDARY: 0}
+
+    def new(self, site: str) -> str:
+        while True:
+            self.counter[site] += 1
+            name = f"er-{self.customer_id}-{SITE_TAGS[site]}-{self.counter[site]}"
+            if name not in self.taken:
+                self.taken.add(name)
+                return name
+
+
+def period_rows(problem: CustomerProblem, plans: list[MonthPlan]) -> list[dict[str, object]]:
+    """Rows of periods.csv for one customer (SPEC section 5), costs in USD."""
+    rows = []
+    previous = inventory_plan(problem)
+    for t, plan in enumerate(plans):
+        circuit_usd, egress_usd = month_costs(problem, t, plan)
+        setup_usd = problem.setup_usd * created_count(previous, plan)
+        capacity = plan.capacity_mbps
+        rows.append({
+            "customer_id": problem.customer_id,
+            "period": problem.periods[t],
+            "tier": plan.tier,
+            "family": plan.family,
+            "circuits": plan.count,
+            "capacity_mbps": capacity,
+            "peak_mbps": float(problem.peak_mbps[t]),
+            "utilization": float(problem.peak_mbps[t]) / capacity if capacity else 0.0,
+            "circuit_usd": circuit_usd,
+            "egress_usd": egress_usd,
+            "setup_usd": setup_usd,
+            "total_usd": circuit_usd + egress_usd + setup_usd,
+        })
+        previous = plan
+    return rows
+
+
+def circuit_rows(problem: CustomerProblem, plans: list[MonthPlan]) -> list[dict[str, object]]:
+    """Rows of circuits.csv for one customer (SPEC section 5).
+
+    Each month lists its circuits as ``create``, ``keep`` or ``upgrade``; a circuit that
+    goes away appears once more as ``retire`` with its last SKU, in the first month without
+    it, or in the month after the customer's last month.
+    """
+    live: dict[str, list[_Live]] = {PRIMARY: [], SECONDARY: []}
+    for circuit in sorted(problem.inventory, key=lambda c: (c.bandwidth_mbps, c.name)):
+        live[circuit.site].append(_Live(circuit.name, circuit.bandwidth_mbps))
+    namer = _Namer(problem.customer_id, {c.name for c in problem.inventory})
+    previous = inventory_plan(problem)
+    rows: list[dict[str, object]] = []
+
+    def row(name: str, site: str, period: str, tf: tuple[str, str], bandwidth: int,
+            action: str) -> None:
+        rows.append({"customer_id": problem.customer_id, "circuit_name": name, "site": site,
+                     "period": period, "tier": tf[0], "family": tf[1],
+                     "bandwidth_mbps": bandwidth, "action": action})
+
+    for t, plan in enumerate(plans):
+        period = problem.periods[t]
+        carried = previous is not None and in_place(previous.tier_family, plan.tier_family)
+        for site in (PRIMARY, SECONDARY):
+            before = live[site]
+            current = list(plan.at(site))
+            pairs = match_circuits([c.bandwidth_mbps for c in before], current) if carried else []
+            kept = {j: before[i] for i, j in pairs}
+            now: list[_Live] = []
+            for j, bandwidth in enumerate(current):
+                if j in kept:
+                    same = (kept[j].bandwidth_mbps == bandwidth
+                            and previous is not None
+                            and previous.tier_family == plan.tier_family)
+                    action = "keep" if same else "upgrade"
+                    now.append(_Live(kept[j].name, bandwidth))
+                else:
+                    action = "create"
+                    now.append(_Live(namer.new(site), bandwidth))
+                row(now[-1].name, site, period, plan.tier_family, bandwidth, action)
+            matched = {i for i, _ in pairs}
+            for i, old in enumerate(before):
+                if i not in matched:
+                    assert previous is not None
+                    row(old.name, site, period, previous.tier_family, old.bandwidth_mbps,
+                        "retire")
+            live[site] = now
+        previous = plan
+    end = next_period(problem.periods[-1])
+    for site in (PRIMARY, SECONDARY):
+        for circuit in live[site]:
+            assert previous is not None
+            row(circuit.name, site, end, previous.tier_family, circuit.bandwidth_mbps, "retire")
+    return rows

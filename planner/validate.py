@@ -1,0 +1,384 @@
+"""Validation of the input tables at the boundary (SPEC section 2).
+
+Every problem of every file is gathered and raised at once as :class:`InputError`, each
+naming the file, the row (as a spreadsheet shows it: the header is row 1) and the column.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from planner.schema import (
+    CATALOG,
+    CUSTOMERS,
+    DEMAND,
+    EGRESS_RATES,
+    INVENTORY,
+    Column,
+    FileSchema,
+)
+
+_TRUE = {"true", "yes", "1", "1.0"}
+_FALSE = {"false", "no", "0", "0.0"}
+HEADER_ROW = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one cell, row or column of an input file.
+
+    Parameters
+    ----------
+    file : str
+        The file name as the user gave it.
+    row : int
+        Spreadsheet row: 1 is the header, 2 the first data row; 0 for the whole file.
+    column : str
+        The column concerned.
+    message : str
+        What is wrong and what is expected.
+    """
+
+    file: str
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        if self.row == 0:
+            return f"{self.file}: {self.message}"
+        return f"{self.file}, row {self.row}, column {self.column}: {self.message}"
+
+
+class InputError(ValueError):
+    """Invalid input: carries every :class:`Problem` found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        lines = [f"{len(self.problems)} problem(s) in the input:"]
+        lines += [f"  {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+@dataclass
+class Inputs:
+    """Validated, typed input tables.
+
+    Parameters
+    ----------
+    customers, demand, catalog, egress_rates, inventory : pandas.DataFrame
+        The tables with every default filled in and every column typed. ``demand.vnets``
+        is filled from the customer's ``vnets`` where empty; ``customers.name`` from
+        ``customer_id``.
+    files : dict of str to str
+        The file name each table came from, for messages.
+    """
+
+    customers: pd.DataFrame
+    demand: pd.DataFrame
+    catalog: pd.DataFrame
+    egress_rates: pd.DataFrame
+    inventory: pd.DataFrame
+    files: dict[str, str] = field(default_factory=dict)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    if value is pd.NA or value is pd.NaT:
+        return ""
+    return str(value).strip()
+
+
+def _parse_cell(text: str, col: Column) -> tuple[object, str | None]:
+    """Parse one non-empty cell; return the value and an error message or None."""
+    if col.kind in ("str",):
+        return text, None
+    if col.kind == "enum":
+        assert col.choices is not None
+        if text in col.choices:
+            return text, None
+        lowered = {c.lower(): c for c in col.choices}
+        if text.lower() in lowered:
+            return lowered[text.lower()], None
+        return None, f"{text!r} is not one of {', '.join(col.choices)}"
+    if col.kind == "pattern":
+        assert col.pattern is not None
+        if re.fullmatch(col.pattern, text):
+            return text, None
+        return None, f"{text!r} is not {col.describe}"
+    if col.kind == "bool":
+        if text.lower() in _TRUE:
+            return True, None
+        if text.lower() in _FALSE:
+            return False, None
+        return None, f"{text!r} is not a boolean (true/false, yes/no, 1/0)"
+    try:
+        number = float(text)
+    except ValueError:
+        return None, f"{text!r} is not a number"
+    if not math.isfinite(number):
+        return None, f"{text!r} is not a finite number"
+    if col.kind == "int":
+        if number != int(number):
+            return None, f"{text!r} is not a whole number"
+        number = int(number)
+    bound = _bound_error(number, col)
+    if bound:
+        return None, bound
+    return number, None
+
+
+def _bound_error(number: float, col: Column) -> str | None:
+    if col.minimum is not None:
+        if col.exclusive_minimum and number <= col.minimum:
+            return f"{number:g} must be greater than {col.minimum:g}"
+        if not col.exclusive_minimum and number < col.minimum:
+            return f"{number:g} must be at least {col.minimum:g}"
+    if col.maximum is not None and number > col.maximum:
+        return f"{number:g} must be at most {col.maximum:g}"
+    return None
+
+
+def parse_table(frame: pd.DataFrame, schema: FileSchema, file: str,
+                problems: list[Problem]) -> pd.DataFrame:
+    """Type one table against its schema, appending problems instead of raising.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The raw table, as read from CSV (any dtypes; empty cells as NaN or "").
+    schema : FileSchema
+        Its schema.
+    file : str
+        File name for messages.
+    problems : list of Problem
+        Receives every problem found.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The known columns, typed, defaults filled; the original row numbers are kept
+        in a ``_row`` column (spreadsheet rows).
+    """
+    headers = [str(c).strip() for c in frame.columns]
+    raw = frame.copy()
+    raw.columns = headers
+    out: dict[str, list[object]] = {}
+    for col in schema.columns:
+        if col.name not in headers:
+            if col.required:
+                problems.append(Problem(file, HEADER_ROW, col.name, "required column is missing"))
+            out[col.name] = [col.default] * len(raw)
+            continue
+        values: list[object] = []
+        for index, cell in enumerate(raw[col.name].tolist()):
+            text = _cell_text(cell)
+            if text == "":
+                if col.required:
+                    problems.append(Problem(file, index + 2, col.name, "value is required"))
+                values.append(col.default)
+                continue
+            value, error = _parse_cell(text, col)
+            if error:
+                problems.append(Problem(file, index + 2, col.name, error))
+            values.append(value)
+        out[col.name] = values
+    table = pd.DataFrame(out, index=range(len(raw)), dtype=object)
+    table["_row"] = list(range(2, len(raw) + 2))
+    _check_unique_key(table, schema, file, problems)
+    return table
+
+
+def _check_unique_key(table: pd.DataFrame, schema: FileSchema, file: str,
+                      problems: list[Problem]) -> None:
+    if not schema.key or table.empty:
+        return
+    seen: dict[tuple[object, ...], int] = {}
+    for record in table.to_dict("records"):
+        key = tuple(record[k] for k in schema.key)
+        if any(k is None for k in key):
+            continue
+        if key in seen:
+            problems.append(Problem(
+                file, record["_row"], schema.key[-1],
+                f"duplicate {'/'.join(schema.key)} {'/'.join(map(str, key))} "
+                f"(first at row {seen[key]})"))
+        else:
+            seen[key] = record["_row"]
+
+
+def _period_index(period: str) -> int:
+    year, month = period.split("-")
+    return int(year) * 12 + int(month) - 1
+
+
+def _check_customers(customers: pd.DataFrame, zones: set[str], file: str, rates_file: str,
+                     problems: list[Problem]) -> None:
+    for row in customers.to_dict("records"):
+        secondary = row["secondary_peering_location"] or ""
+        if row["resiliency"] == "maximum" and not secondary:
+            problems.append(Problem(file, row["_row"], "secondary_peering_location",
+                                    "required when resiliency is maximum"))
+        if secondary and secondary == row["peering_location"]:
+            problems.append(Problem(file, row["_row"], "secondary_peering_location",
+                                    "must differ from peering_location"))
+        if row["zone"] is not None and zones and row["zone"] not in zones:
+            problems.append(Problem(file, row["_row"], "zone",
+                                    f"zone {row['zone']!r} is not in {rates_file}"))
+
+
+def _check_demand(demand: pd.DataFrame, customers: pd.DataFrame, file: str,
+                  customers_file: str, problems: list[Problem]) -> None:
+    known = set(customers["customer_id"].dropna())
+    for row in demand.to_dict("records"):
+        if row["customer_id"] is not None and row["customer_id"] not in known:
+            problems.append(Problem(file, row["_row"], "customer_id",
+                                    f"customer {row['customer_id']!r} is not in {customers_file}"))
+    valid = demand.dropna(subset=["customer_id", "period"])
+    valid = valid[valid["customer_id"].isin(known)]
+    for customer_id, group in valid.groupby("customer_id", sort=False):
+        months = sorted((_period_index(p), r, p) for p, r in zip(group["period"], group["_row"],
+                                                               strict=True))
+        for (before, _, before_text), (after, row, text) in zip(months, months[1:], strict=False):
+            if after - before > 1:
+                problems.append(Problem(
+                    file, row, "period",
+                    f"customer {customer_id!r} has a gap: no month between {before_text} "
+                    f"and {text}"))
+    has_demand = set(valid["customer_id"])
+    for row in customers.to_dict("records"):
+        if row["customer_id"] is not None and row["customer_id"] not in has_demand:
+            problems.append(Problem(customers_file, row["_row"], "customer_id",
+                                    f"customer {row['customer_id']!r} has no month in {file}"))
+
+
+def _check_inventory(inventory: pd.DataFrame, customers: pd.DataFrame, file: str,
+                     customers_file: str, problems: list[Problem]) -> None:
+    by_id = {r["customer_id"]: r for r in customers.to_dict("records")}
+    first_sku: dict[str, tuple[object, object, int]] = {}
+    for row in inventory.to_dict("records"):
+        customer = by_id.get(row["customer_id"])
+        if row["customer_id"] is not None and customer is None:
+            problems.append(Problem(file, row["_row"], "customer_id",
+                                    f"customer {row['customer_id']!r} is not in {customers_file}"))
+            continue
+        if customer is None:
+            continue
+        if row["site"] == "secondary" and not customer["secondary_peering_location"]:
+            problems.append(Problem(
+                file, row["_row"], "site",
+                f"customer {row['customer_id']!r} has no secondary_peering_location"))
+        if row["tier"] is None or row["family"] is None:
+            continue
+        first = first_sku.setdefault(row["customer_id"], (row["tier"], row["family"], row["_row"]))
+        if first[0] != row["tier"]:
+            problems.append(Problem(
+                file, row["_row"], "tier",
+                f"{row['tier']} differs from {first[0]} at row {first[2]}: a customer's "
+                "existing circuits share one tier"))
+        if first[1] != row["family"]:
+            problems.append(Problem(
+                file, row["_row"], "family",
+                f"{row['family']} differs from {first[1]} at row {first[2]}: a customer's "
+                "existing circuits share one family"))
+
+
+def _finish_types(inputs: Inputs) -> None:
+    customers = inputs.customers
+    customers["name"] = [n if n else c for n, c in
+                         zip(customers["name"], customers["customer_id"], strict=True)]
+    customers["secondary_peering_location"] = customers["secondary_peering_location"].fillna("")
+    customers["subscription_id"] = customers["subscription_id"].fillna("")
+    vnets = dict(zip(customers["customer_id"], customers["vnets"], strict=True))
+    demand = inputs.demand
+    demand["vnets"] = [v if v is not None else vnets[c] for v, c in
+                       zip(demand["vnets"], demand["customer_id"], strict=True)]
+    demand["_month"] = [_period_index(p) for p in demand["period"]]
+    inputs.demand = demand.sort_values(["customer_id", "_month"], kind="stable").reset_index(
+        drop=True)
+    numeric = {
+        "customers": ("vnets", "routes_ipv4", "max_circuits", "max_circuits_per_location"),
+        "demand": ("vnets",),
+        "catalog": ("bandwidth_mbps", "vnet_links", "routes_ipv4"),
+        "inventory": ("bandwidth_mbps",),
+    }
+    for name, columns in numeric.items():
+        table = getattr(inputs, name)
+        for column in columns:
+            table[column] = table[column].astype("int64")
+    floats = {
+        "customers": ("target_utilization", "setup_usd"),
+        "demand": ("peak_mbps", "egress_gb"),
+        "catalog": ("monthly_usd",),
+        "egress_rates": ("usd_per_gb",),
+    }
+    for name, columns in floats.items():
+        table = getattr(inputs, name)
+        for column in columns:
+            table[column] = table[column].astype("float64")
+    for column in ("premium_required", "local_eligible"):
+        customers[column] = customers[column].astype(bool)
+
+
+def empty_inventory() -> pd.DataFrame:
+    """Return an inventory table with the SPEC's columns and no rows."""
+    return pd.DataFrame({c.name: [] for c in INVENTORY.columns})
+
+
+def validate_inputs(customers: pd.DataFrame, demand: pd.DataFrame, catalog: pd.DataFrame,
+                    egress_rates: pd.DataFrame, inventory: pd.DataFrame | None = None,
+                    files: Mapping[str, str] | None = None) -> Inputs:
+    """Check every rule of SPEC section 2 and return typed tables.
+
+    Parameters
+    ----------
+    customers, demand, catalog, egress_rates : pandas.DataFrame
+        Raw tables in the SPEC's CSV formats. They are not modified.
+    inventory : pandas.DataFrame, optional
+        Existing circuits; ``None`` means there are none.
+    files : mapping of str to str, optional
+        File names for messages, keyed by table name (``"customers"``, ``"demand"``, ...).
+        Defaults to the SPEC's file names.
+
+    Returns
+    -------
+    Inputs
+        The validated tables.
+
+    Raises
+    ------
+    InputError
+        With every problem of every table, when anything is invalid.
+    """
+    names = {key: schema.file for key, schema in
+             (("customers", CUSTOMERS), ("demand", DEMAND), ("catalog", CATALOG),
+              ("egress_rates", EGRESS_RATES), ("inventory", INVENTORY))}
+    names.update(files or {})
+    problems: list[Problem] = []
+    typed_catalog = parse_table(catalog, CATALOG, names["catalog"], problems)
+    typed_rates = parse_table(egress_rates, EGRESS_RATES, names["egress_rates"], problems)
+    typed_customers = parse_table(customers, CUSTOMERS, names["customers"], problems)
+    typed_demand = parse_table(demand, DEMAND, names["demand"], problems)
+    raw_inventory = inventory if inventory is not None else empty_inventory()
+    typed_inventory = parse_table(raw_inventory, INVENTORY, names["inventory"], problems)
+    if typed_catalog.empty:
+        problems.append(Problem(names["catalog"], HEADER_ROW, "tier", "the catalog has no SKU"))
+    zones = set(typed_rates["zone"].dropna())
+    _check_customers(typed_customers, zones, names["customers"], names["egress_rates"], problems)
+    _check_demand(typed_demand, typed_customers, names["demand"], names["customers"], problems)
+    _check_inventory(typed_inventory, typed_customers, names["inventory"], names["customers"],
+                     problems)
+    if problems:
+        raise InputError(problems)
+    result = Inputs(typed_customers, typed_demand, typed_catalog, typed_rates, typed_inventory,
+                    files=names)
+    _finish_types(result)
+    return result
