@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import os
+import sys
+
 import pulp
 
 from planner.milp.formulation import MilpModel, create_model
@@ -9,6 +13,27 @@ from planner.model import CustomerProblem, MonthPlan, Status
 from planner.solution import EngineResult
 
 SOLVERS = ("highs", "cbc")
+
+
+@functools.cache
+def _silence_highs_banner() -> None:
+    """Create one HiGHS instance with stdout closed: HiGHS prints a banner on the first one.
+
+    The banner comes from native code at construction, before any option can turn output
+    off, so it is sent to the null device at the file-descriptor level, once per process.
+    """
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(null)
+        os.close(saved)
 
 
 def make_solver(name: str = "highs", time_limit_s: float | None = None) -> pulp.LpSolver:
@@ -22,6 +47,7 @@ def make_solver(name: str = "highs", time_limit_s: float | None = None) -> pulp.
         Wall-time limit per model [s].
     """
     if name == "highs":
+        _silence_highs_banner()
         return pulp.HiGHS(msg=False, gapRel=0.0, gapAbs=1e-6, timeLimit=time_limit_s, threads=1)
     if name == "cbc":
         return pulp.PULP_CBC_CMD(msg=False, gapRel=0.0, gapAbs=1e-6, timeLimit=time_limit_s,
