@@ -10,9 +10,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from planner.cli import optimize
+from planner.cli import optimize, synth
 
-SUBCOMMANDS = [optimize]
+SUBCOMMANDS = [optimize, synth]
 
 EXIT_OK = 0
 EXIT_INVALID_INPUT = 2
