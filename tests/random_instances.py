@@ -83,6 +83,8 @@ def _catalog_rows(rng: random.Random) -> list[Row]:
     pairs = []
     if rng.random() < 0.7:
         pairs.append(("Local", "UnlimitedData"))
+    if rng.random() < 0.15:
+        pairs.append(("Local", "MeteredData"))  # outside the facts, but a catalog may say so
     for tier, keep in (("Standard", 0.9), ("Premium", 0.7)):
         if rng.random() < keep:
             families = [f for f in ("MeteredData", "UnlimitedData") if rng.random() < 0.85]

@@ -18,7 +18,8 @@ Readings of the SPEC used here (shared with the planner):
 - ``n+1`` needs >= 2 circuits, all at the primary site, sum of links >= 2V and
   total bandwidth minus the largest >= P;
 - ``maximum`` needs >= 1 circuit at each site, and per site: bandwidth >= P and links >= V;
-- egress is charged exactly when the family is MeteredData;
+- egress is charged when the family is MeteredData, except on Local circuits ("UnlimitedData
+  and Local pay no egress");
 - raising bandwidth and moving Standard -> Premium in the same step is still in place.
 """
 
@@ -349,12 +350,13 @@ def month_configs(
 def monthly_cost(
     customer: Customer, month: Month, config: Config, catalog: Catalog, usd_per_gb: float
 ) -> float:
-    """SPEC rule 6: circuit fees, plus egress when the family is MeteredData [USD]."""
+    """SPEC rule 6: circuit fees, plus egress when MeteredData and not Local [USD]."""
     fees = sum(
         catalog[(config.tier, config.family, bw)].monthly_usd
         for bw in config.primary + config.secondary
     )
-    egress = month.egress_gb * usd_per_gb if config.family == "MeteredData" else 0.0
+    metered = config.family == "MeteredData" and config.tier != "Local"
+    egress = month.egress_gb * usd_per_gb if metered else 0.0
     return fees + egress
 
 
