@@ -1,0 +1,178 @@
+"""Tables that describe a portfolio's demand and plan, for plots and notebooks.
+
+Pure functions of validated inputs and plan tables; nothing here plans or draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planner.planning import PlanResult
+from planner.validate import Inputs
+
+BREAK_EVEN_TIER = "Standard"
+COST_PARTS = ("circuit_usd", "egress_usd", "setup_usd")
+
+
+def break_even_table(catalog: pd.DataFrame, egress_rates: pd.DataFrame,
+                     tier: str = BREAK_EVEN_TIER) -> pd.DataFrame:
+    """Monthly egress at which Unlimited costs the same as Metered, per bandwidth and zone.
+
+    Parameters
+    ----------
+    catalog, egress_rates : pandas.DataFrame
+        Validated catalog and egress rates.
+    tier : str
+        Tier whose two families are compared.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``bandwidth_mbps`` [Mb/s], ``zone``, ``metered_usd`` and ``unlimited_usd``
+        [USD/month], ``usd_per_gb`` [USD/GB], ``break_even_gb`` [GB/month] (infinite when
+        egress is free).
+    """
+    rows = catalog[catalog["tier"] == tier]
+    metered = rows[rows["family"] == "MeteredData"].set_index("bandwidth_mbps")["monthly_usd"]
+    unlimited = rows[rows["family"] == "UnlimitedData"].set_index("bandwidth_mbps")["monthly_usd"]
+    both = sorted(set(metered.index) & set(unlimited.index))
+    out = []
+    for bandwidth in both:
+        for zone, rate in zip(egress_rates["zone"], egress_rates["usd_per_gb"], strict=True):
+            gap = float(unlimited[bandwidth] - metered[bandwidth])
+            out.append({"bandwidth_mbps": int(bandwidth), "zone": zone,
+                        "metered_usd": float(metered[bandwidth]),
+                        "unlimited_usd": float(unlimited[bandwidth]),
+                        "usd_per_gb": float(rate),
+                        "break_even_gb": gap / rate if rate > 0 else np.inf})
+    return pd.DataFrame(out, columns=["bandwidth_mbps", "zone", "metered_usd", "unlimited_usd",
+                                      "usd_per_gb", "break_even_gb"])
+
+
+def demand_table(inputs: Inputs) -> pd.DataFrame:
+    """Demand by customer and month with the bandwidth each month needs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id``, ``period``, ``peak_mbps`` [Mb/s], ``egress_gb`` [GB], ``vnets``
+        and ``needed_mbps`` = peak / target utilization [Mb/s].
+    """
+    demand = inputs.demand[["customer_id", "period", "peak_mbps", "egress_gb", "vnets"]]
+    utilization = inputs.customers.set_index("customer_id")["target_utilization"]
+    out = demand.copy()
+    out["needed_mbps"] = out["peak_mbps"] / out["customer_id"].map(utilization)
+    return out.reset_index(drop=True)
+
+
+def _reasons_several(row: pd.Series, vnet_links_standard: int, largest_mbps: float
+                     ) -> list[str]:
+    reasons = []
+    if row["resiliency"] == "n+1":
+        reasons.append("n+1 resiliency: at least two circuits")
+    if row["resiliency"] == "maximum":
+        reasons.append("maximum resiliency: a circuit at each of two sites")
+    if row["needed_mbps"] > largest_mbps:
+        reasons.append(f"needs {row['needed_mbps']:,.0f} Mb/s, more than the largest circuit "
+                       f"({largest_mbps:,.0f} Mb/s)")
+    if row["max_vnets"] > vnet_links_standard and not row["premium_required"]:
+        reasons.append(f"{row['max_vnets']} vNets, more than the {vnet_links_standard} links of "
+                       "one Standard circuit (or go Premium)")
+    return reasons
+
+
+def customer_profile(inputs: Inputs) -> pd.DataFrame:
+    """One row per customer: growth, peak against the SKU ladder, egress against break-even.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id``, ``name``, ``resiliency``, ``months``, ``first_peak_mbps``,
+        ``max_peak_mbps`` [Mb/s], ``growth_pct`` (last month's peak against the first) [%],
+        ``needed_mbps`` (highest peak / target utilization) [Mb/s], ``next_size_mbps`` (the
+        smallest catalog bandwidth at or above it, NaN when none) [Mb/s],
+        ``mean_egress_gb`` [GB/month], ``break_even_gb`` (at ``next_size_mbps`` in the
+        customer's zone, Standard tier) [GB/month], ``premium``, ``local`` and ``several``
+        (whether the customer needs Premium, may use Local, needs several circuits) and
+        ``why`` (the reasons, in words).
+    """
+    customers = inputs.customers.set_index("customer_id")
+    demand = demand_table(inputs)
+    grouped = demand.groupby("customer_id", sort=False)
+    ladder = np.sort(inputs.catalog["bandwidth_mbps"].unique())
+    even = break_even_table(inputs.catalog, inputs.egress_rates)
+    even = even.set_index(["bandwidth_mbps", "zone"])["break_even_gb"]
+    standard = inputs.catalog[inputs.catalog["tier"] == "Standard"]
+    links = int(standard["vnet_links"].max()) if len(standard) else 0
+    standard_routes = int(standard["routes_ipv4"].max()) if len(standard) else 0
+    rows = []
+    for cid in inputs.customers["customer_id"]:
+        group, customer = grouped.get_group(cid), customers.loc[cid]
+        first, last = float(group["peak_mbps"].iloc[0]), float(group["peak_mbps"].iloc[-1])
+        needed = float(group["needed_mbps"].max())
+        fits = ladder[ladder >= needed - 1e-9]
+        size = float(fits[0]) if fits.size else np.nan
+        row = pd.Series({
+            "customer_id": cid, "name": customer["name"], "resiliency": customer["resiliency"],
+            "months": len(group), "first_peak_mbps": first,
+            "max_peak_mbps": float(group["peak_mbps"].max()),
+            "growth_pct": (last / first - 1) * 100 if first > 0 else np.nan,
+            "needed_mbps": needed, "next_size_mbps": size,
+            "mean_egress_gb": float(group["egress_gb"].mean()),
+            "break_even_gb": float(even.get((int(size), customer["zone"]), np.nan))
+            if fits.size else np.nan,
+            "max_vnets": int(group["vnets"].max()),
+            "premium_required": bool(customer["premium_required"]),
+        })
+        why = []
+        premium = row["premium_required"] or customer["routes_ipv4"] > standard_routes
+        if row["premium_required"]:
+            why.append("Premium: vNets outside the geopolitical region or Microsoft 365")
+        elif customer["routes_ipv4"] > standard_routes:
+            why.append(f"Premium: {customer['routes_ipv4']:,} routes, above the "
+                       f"{standard_routes:,} of Standard")
+        if customer["local_eligible"]:
+            why.append("Local allowed: every vNet is local to the peering location")
+        several = _reasons_several(row, links, float(ladder[-1]))
+        why += several
+        row["premium"], row["local"], row["several"] = (bool(premium),
+                                                        bool(customer["local_eligible"]),
+                                                        bool(several))
+        row["why"] = "; ".join(why)
+        rows.append(row)
+    return pd.DataFrame(rows).drop(columns=["premium_required"]).reset_index(drop=True)
+
+
+def cost_breakdown(result: PlanResult, by: str) -> pd.DataFrame:
+    """Total cost over the horizon of the optimal customers, split into its parts, by group.
+
+    Parameters
+    ----------
+    result : PlanResult
+        A planned portfolio.
+    by : str
+        ``customer_id``, ``tier``, ``family`` or ``peering_location``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``by``, ``circuit_usd``, ``egress_usd``, ``setup_usd``, ``total_usd`` [USD], sorted
+        by total, largest first.
+    """
+    periods = result.periods.copy()
+    if by == "peering_location":
+        locations = result.inputs.customers.set_index("customer_id")["peering_location"]
+        periods[by] = periods["customer_id"].map(locations)
+    if by not in periods.columns:
+        raise ValueError(f"cannot group costs by {by!r}")
+    parts = list(COST_PARTS) + ["total_usd"]
+    table = periods.groupby(by, sort=False)[parts].sum().reset_index()
+    return table.sort_values("total_usd", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def not_optimal(result: PlanResult) -> pd.DataFrame:
+    """Customers without an optimal plan: ``customer_id``, ``status`` and ``message``."""
+    summary = result.summary
+    return summary.loc[summary["status"] != "optimal",
+                       ["customer_id", "status", "message"]].reset_index(drop=True)

@@ -1,0 +1,33 @@
+"""The bundled sample, read once, for the plot, what-if and widget tests."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import planner
+from planner.planning import assemble, plan_customer
+from planner.validate import Inputs
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+#: A small slice of the sample: standard, n+1, maximum, and one infeasible customer.
+SAMPLE_IDS = ("contoso-eu", "adatum-health", "kestrel-energy", "polar-render")
+
+
+@cache
+def sample_inputs() -> Inputs:
+    return planner.read_inputs(DATA / "customers.csv", DATA / "demand.csv",
+                               DATA / "catalog.csv", DATA / "egress_rates.csv",
+                               DATA / "inventory.csv")
+
+
+@cache
+def sample_problems() -> dict[str, planner.CustomerProblem]:
+    return {p.customer_id: p for p in planner.build_problems(sample_inputs())}
+
+
+@cache
+def sample_plan() -> planner.PlanResult:
+    """The slice of customers in SAMPLE_IDS planned with the default engine."""
+    problems = sample_problems()
+    return assemble([plan_customer(problems[c]) for c in SAMPLE_IDS], sample_inputs())
