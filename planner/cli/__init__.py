@@ -10,9 +10,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from planner.cli import optimize, synth
+from planner.cli import manifests, optimize, synth
 
-SUBCOMMANDS = [optimize, synth]
+SUBCOMMANDS = [optimize, synth, manifests]
 
 EXIT_OK = 0
 EXIT_INVALID_INPUT = 2

@@ -6,10 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from planner.cli.manifests import MANIFESTS_DIR, add_provisioning_flags, provisioning_paths
 from planner.cli.progress import Progress
 from planner.io import read_inputs, write_atomically, write_tables
 from planner.model import Status, build_problems
 from planner.planning import DEFAULT_ENGINE, ENGINES, assemble, plan_customer
+from planner.provision import build_portfolio, read_provisioning, write_manifests
 from planner.validate import InputError
 
 FILES = {"customers": "customers.csv", "demand": "demand.csv", "catalog": "catalog.csv",
@@ -37,6 +39,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help=f"optimization engine (default: {DEFAULT_ENGINE})")
     parser.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
                         help="wall-time limit per customer [s]")
+    add_provisioning_flags(parser)
     parser.set_defaults(func=run)
 
 
@@ -64,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     paths = input_paths(args)
     try:
         inputs = read_inputs(**paths)
+        provisioning = read_provisioning(paths["customers"], *provisioning_paths(args))
     except InputError as error:
         print(f"planner: invalid input, nothing written.\n{error}", file=sys.stderr)
         return EXIT_INVALID_INPUT
@@ -74,8 +78,19 @@ def run(args: argparse.Namespace) -> int:
         results.append(plan_customer(problem, args.engine, args.time_limit))
         progress.advance()
     result = assemble(results, inputs)
-    out = write_atomically(args.out, lambda folder: write_tables(
-        folder, result.summary, result.periods, result.circuits))
+    optimal = result.summary.loc[result.summary["status"] == Status.OPTIMAL, "customer_id"]
+    try:
+        manifests, allocations = build_portfolio(inputs, result.circuits, optimal.tolist(),
+                                                 provisioning)
+    except InputError as error:
+        print(f"planner: invalid input, nothing written.\n{error}", file=sys.stderr)
+        return EXIT_INVALID_INPUT
+
+    def write(folder: Path) -> None:
+        write_tables(folder, result.summary, result.periods, result.circuits)
+        write_manifests(folder / MANIFESTS_DIR, manifests, allocations)
+
+    out = write_atomically(args.out, write)
     counts = result.summary["status"].value_counts()
     total = result.summary["total_usd"].sum()
     print(f"planned {len(result.summary)} customers: "

@@ -1,0 +1,51 @@
+"""Time planning of the bundled sample (34 customers x up to 24 months) per engine.
+
+Usage: ``python bench/sample.py [--engine dp|milp] [--time-limit SECONDS] [--only N]``.
+Prints wall time per customer and in all, and how many customers were proven optimal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+from pathlib import Path
+
+import planner
+from planner.planning import plan_customer
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--engine", choices=planner.ENGINES, default=planner.DEFAULT_ENGINE)
+    parser.add_argument("--time-limit", type=float, default=None)
+    parser.add_argument("--only", type=int, default=None, help="plan only the first N customers")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    inputs = planner.read_inputs(*(DATA / f"{n}.csv" for n in
+                                   ("customers", "demand", "catalog", "egress_rates",
+                                    "inventory")))
+    problems = planner.build_problems(inputs)[: args.only]
+    loaded = time.perf_counter()
+    by_status: dict[str, int] = {}
+    by_mode: dict[str, float] = {}
+    for problem in problems:
+        began = time.perf_counter()
+        result = plan_customer(problem, args.engine, args.time_limit)
+        spent = time.perf_counter() - began
+        by_status[str(result.status)] = by_status.get(str(result.status), 0) + 1
+        by_mode[problem.resiliency] = by_mode.get(problem.resiliency, 0.0) + spent
+        print(f"{problem.customer_id:28s} {problem.resiliency:9s} {problem.months:3d} months "
+              f"{str(result.status):10s} {spent:8.3f} s")
+    total = time.perf_counter() - start
+    print(f"machine: {platform.machine()}, {platform.python_implementation()} "
+          f"{platform.python_version()}")
+    print(f"engine {args.engine}: {len(problems)} customers in {total:.1f} s wall "
+          f"(loading {loaded - start:.2f} s); statuses {by_status}")
+    print("seconds by resiliency: " + ", ".join(f"{k} {v:.1f}" for k, v in by_mode.items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,274 @@
+"""The neutral JSON manifest of one customer, and reading manifests back.
+
+The manifest is the single description every other format is rendered from: the
+customer, who owns and who acts, the security intent, every circuit with its month-by-month
+SKU and its private peering, and for each month that changes anything, the changes, the
+vNet connections after the month and the steps in a safe order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from planner.provision.allocate import Allocation
+from planner.provision.rollout import (
+    CircuitLife,
+    alive,
+    connection_pairs,
+    link_vnets,
+    lives,
+    month_changes,
+    month_steps,
+)
+from planner.provision.settings import ZERO_SUBSCRIPTION, ProvisioningSettings
+from planner.tables import CIRCUIT_COLUMNS
+
+MANIFEST_VERSION = "1.0"
+SCHEMA_FILE = Path(__file__).with_name("manifest.schema.json")
+MANIFEST_FILE = "manifest.json"
+AZURE_ASN = 12076
+MAX_NAME = 80
+#: IPv4 prefixes Azure private peering accepts from on-premises [count] (facts 3.2).
+ADVERTISE_LIMIT = {"Local": 4000, "Standard": 4000, "Premium": 10000}
+
+
+def resource_name(*parts: str) -> str:
+    """A valid Azure resource name from ``parts``: shortened with a hash when over 80."""
+    name = "-".join(parts)
+    if len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[:MAX_NAME - 9].rstrip('-.')}-{digest}"
+
+
+def _peering(allocation: Allocation, peer_asn: int, forced_tunneling: bool, routes: int,
+             tier: str, settings: ProvisioningSettings, circuit: str) -> dict[str, object]:
+    primary, secondary = allocation.primary_prefix, allocation.secondary_prefix
+    secret = ({"key_vault": settings.md5_key_vault,
+               "secret": settings.md5_secret.format(circuit=circuit)}
+              if settings.md5_key_vault else None)
+    return {
+        "peering_type": "AzurePrivatePeering",
+        "vlan_id": allocation.vlan_id,
+        "address_block": str(allocation.address_block),
+        "primary_peer_address_prefix": str(primary),
+        "secondary_peer_address_prefix": str(secondary),
+        "azure_asn": AZURE_ASN,
+        "peer_asn": peer_asn,
+        "shared_key_secret": secret,
+        "on_premises": {
+            "asn": peer_asn,
+            "vlan_id": allocation.vlan_id,
+            "primary": {"address": f"{primary[1]}/30", "azure_neighbor": str(primary[2])},
+            "secondary": {"address": f"{secondary[1]}/30",
+                          "azure_neighbor": str(secondary[2])},
+            "advertise": {"default_route": forced_tunneling,
+                          "planned_ipv4_prefixes": routes,
+                          "max_ipv4_prefixes": ADVERTISE_LIMIT.get(tier, 4000)},
+        },
+    }
+
+
+def build_manifest(customer: Mapping[str, object], options: Mapping[str, object],
+                   circuit_rows: list[Mapping[str, object]],
+                   vnets_by_period: Mapping[str, int], vnet_links: Mapping[tuple, int],
+                   allocations: Mapping[str, Allocation],
+                   settings: ProvisioningSettings) -> dict[str, object]:
+    """The neutral manifest of one customer.
+
+    Parameters
+    ----------
+    customer : mapping
+        The customer's validated customers.csv row.
+    options : mapping
+        Its provisioning columns (see :data:`planner.provision.settings.PROVISIONING_COLUMNS`).
+    circuit_rows : list of mapping
+        Its rows of circuits.csv.
+    vnets_by_period : mapping of str to int
+        vNets to link in each month of service.
+    vnet_links : mapping of (tier, family, bandwidth_mbps) to int
+        vNet links one circuit of each catalog SKU allows [count].
+    allocations : mapping of str to Allocation
+        Peering addresses and VLAN by circuit name.
+    settings : ProvisioningSettings
+        CSP-wide settings.
+
+    Returns
+    -------
+    dict
+        JSON-ready; see ``manifest.schema.json``.
+    """
+    customer_id = str(customer["customer_id"])
+    circuits = lives(circuit_rows)
+    subscription = str(customer.get("subscription_id") or "") or ZERO_SUBSCRIPTION
+    resource_group = (str(options.get("resource_group") or "")
+                      or settings.resource_group.format(customer=customer_id))
+    locations = {"primary": str(customer["peering_location"]),
+                 "secondary": str(customer.get("secondary_peering_location") or "")}
+    connect_to = customer.get("model") == "connect-to"
+    peer_asn = int(options.get("customer_asn") or 0) or settings.asn
+    forced = bool(options.get("forced_tunneling"))
+    region = str(options.get("region") or "")
+
+    def region_of(site: str) -> str:
+        return region or settings.region_of(locations[site]) or ""
+
+    manifest_circuits = []
+    for circuit in circuits:
+        tier = str(circuit.timeline[-1]["tier"])
+        manifest_circuits.append({
+            "name": circuit.name, "site": circuit.site,
+            "peering_location": locations[circuit.site],
+            "service_provider": str(customer["provider"]),
+            "region": region_of(circuit.site),
+            "existing": circuit.existing,
+            "timeline": circuit.timeline,
+            "private_peering": _peering(allocations[circuit.name], peer_asn, forced,
+                                        int(customer.get("routes_ipv4") or 0), tier, settings,
+                                        circuit.name),
+        })
+    months = _months(circuits, vnets_by_period, vnet_links, str(customer["resiliency"]),
+                     subscription, customer_id, settings)
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "customer": {
+            "id": customer_id, "name": str(customer.get("name") or customer_id),
+            "subscription_id": subscription,
+            "subscription_known": subscription != ZERO_SUBSCRIPTION,
+            "resource_group": resource_group,
+            "resiliency": str(customer["resiliency"]),
+        },
+        "ownership": {
+            "model": "connect-to" if connect_to else "connect-through",
+            "circuit_owner": "customer" if connect_to else "csp",
+            "acts": "customer" if connect_to else "csp",
+            "note": ("the customer creates the circuits in its own subscription following "
+                     "the steps below and shares each circuit's service key with the CSP"
+                     if connect_to else
+                     "the CSP builds and runs the circuits in the customer's subscription "
+                     "on its behalf"),
+        },
+        "security": {
+            "forced_tunneling": forced,
+            "encryption": str(options.get("encryption") or "none"),
+            "md5": bool(settings.md5_key_vault),
+        },
+        "circuits": manifest_circuits,
+        "months": months,
+    }
+
+
+def _months(circuits: list[CircuitLife], vnets_by_period: Mapping[str, int],
+            vnet_links: Mapping[tuple, int], resiliency: str, subscription: str,
+            customer_id: str, settings: ProvisioningSettings) -> list[dict[str, object]]:
+    periods = sorted({str(r["period"]) for c in circuits for r in c.timeline})
+    previous_links: dict[str, tuple[str, ...]] = {}
+    previous_period: str | None = None
+    months = []
+    for period in periods:
+        now = alive(circuits, period)
+        vnets = int(vnets_by_period.get(period, 0)) if now else 0
+        sites = {c.name: c.site for c in circuits}
+        links = link_vnets(
+            [(name, sites[name], min(vnet_links[sku], vnets)) for name, sku in sorted(now.items())],
+            vnets, resiliency, previous_links) if vnets else {}
+        before, after = connection_pairs(previous_links), connection_pairs(links)
+        changes = month_changes(circuits, period, previous_period)
+        if previous_period is None or before != after or any(
+                c["action"] != "keep" for c in changes):
+            months.append({
+                "period": period,
+                "vnets": vnets,
+                "changes": changes,
+                "connections": [_connection(vnet, circuit, subscription, customer_id, settings)
+                                for vnet, circuit in sorted(after)],
+                "steps": month_steps(changes, after - before, before - after),
+            })
+        previous_links, previous_period = links, period
+    return months
+
+
+def _connection(vnet: str, circuit: str, subscription: str, customer_id: str,
+                settings: ProvisioningSettings) -> dict[str, str]:
+    return {"name": resource_name("cn", circuit, vnet), "vnet": vnet, "circuit": circuit,
+            "gateway_id": settings.gateway_id.format(subscription=subscription,
+                                                     customer=customer_id, vnet=vnet)}
+
+
+def dumps(manifest: Mapping[str, object]) -> str:
+    """The manifest as written: sorted keys, two-space indent, final newline."""
+    return json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def load_schema() -> dict[str, object]:
+    """The JSON Schema every manifest follows."""
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+def circuits_from_manifests(folder: str | Path) -> pd.DataFrame:
+    """Read ``<folder>/<customer>/manifest.json`` files back into circuits.csv rows.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A ``manifests/`` folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of circuits.csv, sorted by customer, period and circuit name.
+    """
+    rows = []
+    for path in sorted(Path(folder).glob(f"*/{MANIFEST_FILE}")):
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        for circuit in manifest["circuits"]:
+            for entry in circuit["timeline"]:
+                rows.append({"customer_id": manifest["customer"]["id"],
+                             "circuit_name": circuit["name"], "site": circuit["site"],
+                             **{k: entry[k] for k in ("period", "tier", "family",
+                                                      "bandwidth_mbps", "action")}})
+    frame = pd.DataFrame(rows, columns=CIRCUIT_COLUMNS)
+    return frame.sort_values(["customer_id", "period", "circuit_name"], ignore_index=True)
+
+
+def rollout_states(manifest: Mapping[str, object]) -> list[dict[str, object]]:
+    """The desired state after each step of the rollout, for declarative tools.
+
+    Each month that changes anything gives a ``build`` state (new and upgraded circuits
+    up, new connections made, everything old still in place) and, when something goes
+    away, a ``retire`` state (only what the month keeps).
+
+    Returns
+    -------
+    list of dict
+        ``label`` (``<period>-1-build`` or ``<period>-2-retire``), ``period``, ``stage``,
+        ``circuits`` (name to ``{tier, family, bandwidth_mbps}``) and ``connections``.
+    """
+    circuits = {c["name"]: c for c in manifest["circuits"]}
+    states = []
+    previous: list[dict[str, str]] = []
+    for month in manifest["months"]:
+        period = month["period"]
+        live, retiring = {}, {}
+        for name, circuit in circuits.items():
+            entry = next((e for e in circuit["timeline"] if e["period"] == period), None)
+            if entry is None:
+                continue
+            sku = {k: entry[k] for k in ("tier", "family", "bandwidth_mbps")}
+            (retiring if entry["action"] == "retire" else live)[name] = sku
+        current = month["connections"]
+        kept_previous = [c for c in previous if c not in current]
+        if live:
+            states.append({"label": f"{period}-1-build", "period": period, "stage": "build",
+                           "circuits": {**retiring, **live},
+                           "connections": current + kept_previous})
+        if retiring or kept_previous or not live:
+            states.append({"label": f"{period}-2-retire", "period": period, "stage": "retire",
+                           "circuits": live, "connections": current})
+        previous = current
+    return states

@@ -1,0 +1,240 @@
+"""What changes for one customer, month by month, and in which order it is safe to do it.
+
+Built from the customer's rows of circuits.csv, so a finished plan can be turned into
+manifests again without solving anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from planner.model import PRIMARY, SECONDARY
+
+SiteSku = tuple[str, str, int]  # tier, family, bandwidth [Mb/s]
+
+
+class ProvisioningError(ValueError):
+    """A plan that cannot be turned into a consistent rollout."""
+
+
+@dataclass
+class CircuitLife:
+    """One circuit from the month it appears to the month it is retired.
+
+    Parameters
+    ----------
+    name, site : str
+        Azure name and ``primary``/``secondary``.
+    timeline : list of dict
+        Its circuits.csv rows: ``period``, ``action``, ``tier``, ``family``,
+        ``bandwidth_mbps``, in period order.
+    """
+
+    name: str
+    site: str
+    timeline: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def existing(self) -> bool:
+        """Whether the circuit exists before the plan starts (an inventory circuit)."""
+        return self.timeline[0]["action"] != "create"
+
+    def sku_at(self, period: str) -> SiteSku | None:
+        """Tier, family and bandwidth in ``period``, or None when not alive then."""
+        for row in self.timeline:
+            if row["period"] == period:
+                return (str(row["tier"]), str(row["family"]), int(row["bandwidth_mbps"]))
+        return None
+
+    def action_at(self, period: str) -> str | None:
+        """The circuits.csv action in ``period``, or None."""
+        return next((str(r["action"]) for r in self.timeline if r["period"] == period), None)
+
+
+def lives(rows: Iterable[Mapping[str, object]]) -> list[CircuitLife]:
+    """Group one customer's circuits.csv rows by circuit, in order of first appearance."""
+    by_name: dict[str, CircuitLife] = {}
+    for row in sorted(rows, key=lambda r: (str(r["period"]), str(r["circuit_name"]))):
+        name = str(row["circuit_name"])
+        life = by_name.setdefault(name, CircuitLife(name, str(row["site"])))
+        life.timeline.append({"period": str(row["period"]), "action": str(row["action"]),
+                              "tier": str(row["tier"]), "family": str(row["family"]),
+                              "bandwidth_mbps": int(row["bandwidth_mbps"])})
+    return list(by_name.values())
+
+
+def alive(circuits: list[CircuitLife], period: str) -> dict[str, SiteSku]:
+    """Circuits in service in ``period`` (not retiring then) and their SKU."""
+    return {c.name: sku for c in circuits
+            if (sku := c.sku_at(period)) is not None and c.action_at(period) != "retire"}
+
+
+def link_vnets(circuits: list[tuple[str, str, int]], vnets: int, resiliency: str,
+               previous: Mapping[str, tuple[str, ...]] | None = None
+               ) -> dict[str, tuple[str, ...]]:
+    """Which circuits each vNet links to, following the SPEC's link rules.
+
+    ``standard`` links each vNet once, ``n+1`` twice (to two different circuits) and
+    ``maximum`` once at each site. Links of the previous month are kept where they still
+    fit, so a month changes only the connections it must.
+
+    Parameters
+    ----------
+    circuits : list of (name, site, links)
+        The month's circuits and the vNets each may link (min(vnet_links, V)).
+    vnets : int
+        vNets to link this month.
+    resiliency : str
+        ``standard``, ``n+1`` or ``maximum``.
+    previous : mapping of str to tuple of str, optional
+        Last month's links, vNet name to circuit names.
+
+    Returns
+    -------
+    dict of str to tuple of str
+        vNet name (``vnet-01``, ...) to the circuits it links to, sorted.
+
+    Raises
+    ------
+    ProvisioningError
+        When the circuits cannot carry the links (a plan that breaks the link rule).
+    """
+    previous = previous or {}
+    if resiliency == "maximum":
+        groups = [[c for c in circuits if c[1] == site] for site in (PRIMARY, SECONDARY)]
+    else:
+        groups = [list(circuits)] * (2 if resiliency == "n+1" else 1)
+    load = {name: 0 for name, _, _ in circuits}
+    capacity = {name: links for name, _, links in circuits}
+    result: dict[str, tuple[str, ...]] = {}
+    for index in range(1, vnets + 1):
+        vnet = vnet_name(index)
+        chosen: list[str] = []
+        for group in groups:
+            candidates = [name for name, _, _ in group
+                          if name not in chosen and load[name] < capacity[name]]
+            if not candidates:
+                raise ProvisioningError(
+                    f"{vnet} cannot be linked: the circuits allow too few vNet links")
+            best = min(candidates, key=lambda n: (n not in previous.get(vnet, ()), load[n], n))
+            chosen.append(best)
+            load[best] += 1
+        result[vnet] = tuple(sorted(chosen))
+    return result
+
+
+def vnet_name(index: int) -> str:
+    """The name the manifests give the ``index``-th vNet (1-based)."""
+    return f"vnet-{index:02d}"
+
+
+def connection_pairs(links: Mapping[str, tuple[str, ...]]) -> set[tuple[str, str]]:
+    """(vNet, circuit) pairs of a link map."""
+    return {(vnet, circuit) for vnet, circuits in links.items() for circuit in circuits}
+
+
+def replacement_reason(old: SiteSku, new: SiteSku) -> str:
+    """Why ``old`` could not simply be changed into ``new`` (SPEC section 4)."""
+    reasons = []
+    if old[1] == "UnlimitedData" and new[1] == "MeteredData":
+        reasons.append("UnlimitedData to MeteredData is not possible in place")
+    if old[0] == "Local" and new[0] != "Local" and new[1] != "UnlimitedData":
+        reasons.append(f"leaving Local for {new[0]} is in place only with UnlimitedData")
+    if old[0] != "Local" and new[0] == "Local":
+        reasons.append(f"{old[0]} to Local is not possible in place")
+    if new[2] < old[2]:
+        reasons.append(f"bandwidth lowered from {old[2]} to {new[2]} Mb/s")
+    return "; ".join(reasons) or "a new circuit replaces it"
+
+
+def upgrade_reason(old: SiteSku, new: SiteSku) -> str:
+    """What an in-place upgrade changes."""
+    parts = []
+    if new[2] != old[2]:
+        parts.append(f"bandwidth {old[2]} to {new[2]} Mb/s")
+    if new[0] != old[0]:
+        parts.append(f"tier {old[0]} to {new[0]}")
+    if new[1] != old[1]:
+        parts.append(f"family {old[1]} to {new[1]}")
+    return ", ".join(parts)
+
+
+def month_changes(circuits: list[CircuitLife], period: str, previous_period: str | None
+                  ) -> list[dict[str, object]]:
+    """Every circuit's change in ``period``: create, upgrade, keep, retire or replace.
+
+    A circuit created in the month a circuit of the same site is retired is a
+    replacement of it (largest with largest), flagged disruptive with the reason.
+    """
+    changes: list[dict[str, object]] = []
+    for site in (PRIMARY, SECONDARY):
+        here = [c for c in circuits if c.site == site and c.action_at(period) is not None]
+        created = [c for c in here if c.action_at(period) == "create"]
+        retired = [c for c in here if c.action_at(period) == "retire"]
+        ending = not any(c.action_at(period) != "retire" for c in here)
+        by_size = sorted(created, key=lambda c: (-c.sku_at(period)[2], c.name))
+        gone = sorted(retired, key=lambda c: (-c.sku_at(period)[2], c.name))
+        pairs = {} if ending else dict(zip((c.name for c in by_size),
+                                           (c for c in gone), strict=False))
+        replaced = {old.name for old in pairs.values()}
+        for circuit in here:
+            action = circuit.action_at(period)
+            sku = circuit.sku_at(period)
+            assert action is not None and sku is not None
+            entry: dict[str, object] = {"circuit": circuit.name, "site": site,
+                                        "action": action, "to": _sku_dict(sku),
+                                        "disruptive": False, "reason": ""}
+            if action == "create" and circuit.name in pairs:
+                old = pairs[circuit.name]
+                old_sku = old.sku_at(period)
+                assert old_sku is not None
+                entry.update(action="replace", replaces=old.name, **{"from": _sku_dict(old_sku)},
+                             disruptive=True, reason=replacement_reason(old_sku, sku))
+            elif action in ("upgrade", "keep") and previous_period is not None:
+                before = circuit.sku_at(previous_period)
+                if before is not None:
+                    entry["from"] = _sku_dict(before)
+                    entry["reason"] = upgrade_reason(before, sku)
+            elif action == "retire":
+                entry["from"] = entry.pop("to")
+                entry["reason"] = ("replaced by a new circuit" if circuit.name in replaced
+                                   else "service ends" if ending else "no longer needed")
+                entry["disruptive"] = False
+            changes.append(entry)
+    order = {"create": 0, "replace": 0, "upgrade": 1, "keep": 2, "retire": 3}
+    return sorted(changes, key=lambda e: (order[str(e["action"])], str(e["circuit"])))
+
+
+def _sku_dict(sku: SiteSku) -> dict[str, object]:
+    return {"tier": sku[0], "family": sku[1], "bandwidth_mbps": sku[2]}
+
+
+def month_steps(changes: list[dict[str, object]], added: set[tuple[str, str]],
+                removed: set[tuple[str, str]]) -> list[dict[str, object]]:
+    """The safe order of one month: build first, then move vNets, then tear down.
+
+    New circuits (with their peering) come up, upgrades are made in place, new vNet
+    connections are made, and only then are old connections and circuits removed.
+    """
+    steps: list[dict[str, object]] = []
+
+    def add(action: str, **what: object) -> None:
+        steps.append({"order": len(steps) + 1, "action": action, **what})
+
+    for change in changes:
+        if change["action"] in ("create", "replace"):
+            add("create_circuit", circuit=change["circuit"])
+            add("provider_provisioning", circuit=change["circuit"])
+            add("create_private_peering", circuit=change["circuit"])
+    for change in changes:
+        if change["action"] == "upgrade":
+            add("upgrade_circuit", circuit=change["circuit"])
+    for vnet, circuit in sorted(added):
+        add("connect_vnet", vnet=vnet, circuit=circuit)
+    for vnet, circuit in sorted(removed):
+        add("disconnect_vnet", vnet=vnet, circuit=circuit)
+    for change in changes:
+        if change["action"] == "retire":
+            add("delete_circuit", circuit=change["circuit"])
+    return steps

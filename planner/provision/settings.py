@@ -1,0 +1,235 @@
+"""Provisioning settings: the CSP-wide TOML file and the optional per-customer columns.
+
+The settings file (``data/provisioning.toml`` for the sample) holds what the plan does not:
+the CSP's BGP ASN, the address pools and VLAN range for private peering, naming patterns,
+the MD5 secret store and the Azure region of each peering location. Customers may override
+some of it with optional columns of customers.csv (:data:`PROVISIONING_COLUMNS`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from planner.schema import Column, FileSchema
+from planner.validate import InputError, Problem, parse_table
+
+#: Microsoft reserves these ASNs; a peer ASN must avoid them (expressroute_facts 7.1).
+RESERVED_ASNS = range(65515, 65521)
+MAX_ASN = 4_294_967_295
+ENCRYPTION_CHOICES = ("none", "ipsec")
+REGION_PATTERN = r"[a-z][a-z0-9]{2,39}"
+RESOURCE_GROUP_PATTERN = r"[A-Za-z0-9_.()\-]{0,89}[A-Za-z0-9_()\-]"
+ZERO_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+
+#: The local Azure region of each peering location (expressroute_facts section 9), in the
+#: programmatic form ARM, Terraform and the CLI accept. Locations without a local region
+#: (Dallas, New York) need an entry in the settings file or a per-customer ``region``.
+LOCAL_REGIONS = {
+    "Amsterdam": "westeurope", "Amsterdam2": "westeurope", "London": "uksouth",
+    "Frankfurt": "germanywestcentral", "Paris": "francecentral", "Dublin": "northeurope",
+    "Silicon Valley": "westus", "Washington DC": "eastus", "Chicago": "northcentralus",
+    "Seattle": "westus2", "Toronto": "canadacentral", "Canberra": "australiacentral",
+    "Zurich": "switzerlandnorth", "Singapore": "southeastasia", "Hong Kong": "eastasia",
+    "Tokyo": "japaneast", "Sydney": "australiaeast", "Melbourne": "australiasoutheast",
+    "Mumbai": "westindia", "Sao Paulo": "brazilsouth", "Johannesburg": "southafricanorth",
+    "Dubai2": "uaenorth", "Queretaro (Mexico)": "mexicocentral",
+}
+
+PROVISIONING_COLUMNS = FileSchema(
+    "customers.csv",
+    (
+        Column("customer_id", "str", required=True),
+        Column("resource_group", "pattern", default="", pattern=RESOURCE_GROUP_PATTERN,
+               describe="an Azure resource-group name: 1 to 90 letters, digits, '_', '-', "
+                        "'.', '(' or ')', not ending with '.'"),
+        Column("region", "pattern", default="", pattern=REGION_PATTERN,
+               describe="an Azure region in programmatic form such as westeurope"),
+        Column("customer_asn", "int", default=0, minimum=1, maximum=MAX_ASN),
+        Column("forced_tunneling", "bool", default=False),
+        Column("encryption", "enum", default="none", choices=ENCRYPTION_CHOICES),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ProvisioningSettings:
+    """CSP-wide provisioning choices.
+
+    Parameters
+    ----------
+    asn : int
+        The CSP's BGP ASN, the peer ASN of connect-through circuits.
+    pools : tuple of str
+        IPv4 networks from which each circuit's private-peering /29 is taken, in order.
+    vlan_min, vlan_max : int
+        Inclusive VLAN ID range; an ID is used once per peering location.
+    resource_group : str
+        Pattern of a customer's resource group; ``{customer}`` is replaced.
+    gateway_id : str
+        Pattern of the resource ID of a vNet's ExpressRoute gateway; ``{subscription}``,
+        ``{customer}`` and ``{vnet}`` (``vnet-01``, ...) are replaced.
+    md5_key_vault : str
+        Key Vault holding the BGP MD5 keys; empty for no MD5.
+    md5_secret : str
+        Pattern of a circuit's secret name in that vault; ``{circuit}`` is replaced.
+    regions : dict of str to str
+        Azure region per peering location, over :data:`LOCAL_REGIONS`.
+    source : str
+        Where the settings came from, for messages.
+    """
+
+    asn: int = 64512
+    pools: tuple[str, ...] = ("10.224.0.0/16",)
+    vlan_min: int = 100
+    vlan_max: int = 3999
+    resource_group: str = "rg-{customer}-expressroute"
+    gateway_id: str = ("/subscriptions/{subscription}/resourceGroups/rg-{customer}-network"
+                       "/providers/Microsoft.Network/virtualNetworkGateways/vgw-{customer}-{vnet}")
+    md5_key_vault: str = ""
+    md5_secret: str = "bgp-md5-{circuit}"
+    regions: dict[str, str] = field(default_factory=dict)
+    source: str = "built-in defaults"
+
+    def region_of(self, peering_location: str) -> str | None:
+        """The Azure region for a peering location, or None when unknown."""
+        return self.regions.get(peering_location, LOCAL_REGIONS.get(peering_location))
+
+
+def asn_problem(asn: int) -> str | None:
+    """Why ``asn`` cannot be a private-peering peer ASN, or None when it can."""
+    if not 1 <= asn <= MAX_ASN:
+        return f"{asn} is not a 2- or 4-byte ASN (1 to {MAX_ASN})"
+    if asn in RESERVED_ASNS:
+        return f"{asn} is reserved by Microsoft (65515 to 65520)"
+    return None
+
+
+def _get(table: dict, key: str, kind: type, default: object, where: str,
+         problems: list[Problem], file: str) -> object:
+    value = table.get(key, default)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        problems.append(Problem(file, 0, f"{where}.{key}",
+                                f"{where}.{key} must be a {kind.__name__}, not {value!r}"))
+        return default
+    return value
+
+
+def read_settings(path: str | Path | None) -> ProvisioningSettings:
+    """Read and validate a provisioning settings file (TOML).
+
+    Parameters
+    ----------
+    path : str or Path or None
+        The file; None gives :class:`ProvisioningSettings` defaults.
+
+    Returns
+    -------
+    ProvisioningSettings
+
+    Raises
+    ------
+    InputError
+        Naming the file and the key of every problem.
+    """
+    if path is None:
+        return ProvisioningSettings()
+    file = str(path)
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError([Problem(file, 0, "", "file not found")]) from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise InputError([Problem(file, 0, "", f"cannot read it as TOML: {error}")]) from None
+    defaults = ProvisioningSettings()
+    problems: list[Problem] = []
+    bgp, peering = data.get("bgp", {}), data.get("peering", {})
+    names, secrets = data.get("names", {}), data.get("secrets", {})
+    regions = data.get("regions", {})
+    asn = _get(bgp, "asn", int, defaults.asn, "bgp", problems, file)
+    if (why := asn_problem(int(asn))) is not None:
+        problems.append(Problem(file, 0, "bgp.asn", f"bgp.asn: {why}"))
+    pools = _get(peering, "pools", list, list(defaults.pools), "peering", problems, file)
+    networks = []
+    for text in pools:
+        try:
+            network = ipaddress.IPv4Network(str(text))
+        except ValueError as error:
+            problems.append(Problem(file, 0, "peering.pools", f"peering.pools: {error}"))
+            continue
+        if network.prefixlen > 29:
+            problems.append(Problem(file, 0, "peering.pools",
+                                    f"peering.pools: {text} is smaller than one /29"))
+        networks.append(network)
+    for i, a in enumerate(networks):
+        for b in networks[i + 1:]:
+            if a.overlaps(b):
+                problems.append(Problem(file, 0, "peering.pools",
+                                        f"peering.pools: {a} overlaps {b}"))
+    vlan_min = int(_get(peering, "vlan_min", int, defaults.vlan_min, "peering", problems, file))
+    vlan_max = int(_get(peering, "vlan_max", int, defaults.vlan_max, "peering", problems, file))
+    if not 1 <= vlan_min <= vlan_max <= 4094:
+        problems.append(Problem(file, 0, "peering.vlan_min", (
+            f"peering: VLAN range {vlan_min}..{vlan_max} must lie within 1..4094")))
+    text_values = {}
+    for table, key, where in ((names, "resource_group", "names"), (names, "gateway_id", "names"),
+                              (secrets, "md5_key_vault", "secrets"),
+                              (secrets, "md5_secret", "secrets")):
+        text_values[key] = str(_get(table, key, str, getattr(defaults, key), where, problems,
+                                    file))
+    for key, needed in (("resource_group", "{customer}"), ("gateway_id", "{vnet}")):
+        if needed not in text_values[key]:
+            problems.append(Problem(file, 0, f"names.{key}",
+                                    f"names.{key} must contain {needed}"))
+    if text_values["md5_key_vault"] and "{circuit}" not in text_values["md5_secret"]:
+        problems.append(Problem(file, 0, "secrets.md5_secret",
+                                "secrets.md5_secret must contain {circuit}"))
+    for location, region in regions.items():
+        if not isinstance(region, str) or not re.fullmatch(REGION_PATTERN, region):
+            problems.append(Problem(file, 0, f"regions.{location}", (
+                f"regions.{location}: {region!r} is not an Azure region in programmatic "
+                "form such as westeurope")))
+    if problems:
+        raise InputError(problems)
+    return ProvisioningSettings(
+        asn=int(asn), pools=tuple(str(n) for n in networks), vlan_min=vlan_min,
+        vlan_max=vlan_max, resource_group=text_values["resource_group"],
+        gateway_id=text_values["gateway_id"], md5_key_vault=text_values["md5_key_vault"],
+        md5_secret=text_values["md5_secret"], regions=dict(regions), source=file)
+
+
+def read_customer_options(customers: pd.DataFrame, file: str = "customers.csv"
+                          ) -> pd.DataFrame:
+    """Type and check the optional provisioning columns of customers.csv.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        customers.csv as read (every cell as text); missing columns take their defaults.
+    file : str
+        File name for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id`` and the columns of :data:`PROVISIONING_COLUMNS`, indexed by
+        ``customer_id``.
+
+    Raises
+    ------
+    InputError
+        Naming file, row and column of every bad cell.
+    """
+    problems: list[Problem] = []
+    table = parse_table(customers, PROVISIONING_COLUMNS, file, problems)
+    for row, asn in zip(table["_row"], table["customer_asn"], strict=True):
+        if asn and (why := asn_problem(int(asn))) is not None:
+            problems.append(Problem(file, int(row), "customer_asn", why))
+    if problems:
+        raise InputError(problems)
+    return table.drop(columns="_row").drop_duplicates("customer_id").set_index("customer_id")
