@@ -176,3 +176,33 @@ def not_optimal(result: PlanResult) -> pd.DataFrame:
     summary = result.summary
     return summary.loc[summary["status"] != "optimal",
                        ["customer_id", "status", "message"]].reset_index(drop=True)
+
+
+ROLLOUT_STAGE = {"create": 1, "upgrade": 1, "retire": 2}
+
+
+def rollout_preview(circuits: pd.DataFrame) -> pd.DataFrame:
+    """The circuit changes of a plan in the order they are rolled out.
+
+    Month by month, new and upgraded circuits come first (``build``), retirements after
+    (``retire``), so service never drops below the plan. Months without a change are left out.
+
+    Parameters
+    ----------
+    circuits : pandas.DataFrame
+        Rows of circuits.csv.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``step`` (1, 2, ...), ``period``, ``stage``, ``customer_id``, ``circuit_name``,
+        ``site``, ``action``, ``tier``, ``family``, ``bandwidth_mbps`` [Mb/s].
+    """
+    changes = circuits[circuits["action"] != "keep"].copy()
+    changes["stage"] = changes["action"].map(ROLLOUT_STAGE).map({1: "build", 2: "retire"})
+    changes = changes.sort_values(["period", "stage", "customer_id", "circuit_name"],
+                                  kind="stable").reset_index(drop=True)
+    steps = changes[["period", "stage"]].apply(tuple, axis=1)
+    changes.insert(0, "step", pd.factorize(steps)[0] + 1 if len(changes) else [])
+    return changes[["step", "period", "stage", "customer_id", "circuit_name", "site", "action",
+                    "tier", "family", "bandwidth_mbps"]]
