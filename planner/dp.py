@@ -14,6 +14,7 @@ vNets (any plan using the larger one stays feasible and no dearer with the small
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from itertools import combinations_with_replacement
 
@@ -243,10 +244,15 @@ class _Customer:
                   for site in (PRIMARY, SECONDARY)}
         return p.setup_usd * self.created_from(before)
 
-    def forward(self) -> list[dict[TierFamily, np.ndarray]]:
-        """Values of every state in every month (cheapest plan ending there) [USD]."""
+    def forward(self, deadline: float | None = None) -> list[dict[TierFamily, np.ndarray]] | None:
+        """Values of every state in every month (cheapest plan ending there) [USD].
+
+        Returns None when ``deadline`` (a :func:`time.monotonic` time) passes first.
+        """
         values: list[dict[TierFamily, np.ndarray]] = []
         for t in range(self.problem.months):
+            if deadline is not None and time.monotonic() > deadline:
+                return None
             current = {}
             if t == 0:
                 for tf in self.tfs:
@@ -322,15 +328,21 @@ def solve_dp(problem: CustomerProblem, time_limit_s: float | None = None) -> Eng
     problem : CustomerProblem
         The customer; it must have at least one eligible SKU.
     time_limit_s : float, optional
-        Unused: the DP's run time is bounded by its state space.
+        Wall-time limit [s], checked between months.
 
     Returns
     -------
     EngineResult
-        ``OPTIMAL`` with the plan, or ``INFEASIBLE`` when some month has no feasible state.
+        ``OPTIMAL`` with the plan, ``INFEASIBLE`` when some month has no feasible state, or
+        ``TIME_LIMIT`` when the limit passed before the last month.
     """
+    started = time.monotonic()
     customer = _Customer(problem)
-    values = customer.forward()
+    deadline = None if time_limit_s is None else started + time_limit_s
+    values = customer.forward(deadline)
+    if values is None:
+        return EngineResult(Status.TIME_LIMIT, message=(
+            f"not proven optimal within the time limit of {time_limit_s:g} s"))
     if not any(np.isfinite(v).any() for v in values[-1].values()):
         return EngineResult(Status.INFEASIBLE, message="no plan meets every rule")
     objective, plans = customer.backtrack(values)

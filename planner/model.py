@@ -21,11 +21,16 @@ TierFamily = tuple[str, str]
 
 
 class Status(StrEnum):
-    """Outcome of planning one customer."""
+    """Outcome of planning one customer.
+
+    ``TIME_LIMIT`` means the engine ran out of the per-customer time limit before proving
+    an optimum; such a customer is never reported as optimal.
+    """
 
     OPTIMAL = "optimal"
     INFEASIBLE = "infeasible"
     ERROR = "error"
+    TIME_LIMIT = "time_limit"
 
 
 @dataclass(frozen=True)

@@ -142,8 +142,8 @@ def plan_customer(problem: CustomerProblem, engine: str = DEFAULT_ENGINE,
     result = ENGINE_FUNCTIONS[engine](problem, time_limit_s)
     if result.status is Status.INFEASIBLE:
         return CustomerResult(problem.customer_id, Status.INFEASIBLE, message=diagnose(problem))
-    if result.status is Status.ERROR:
-        return CustomerResult(problem.customer_id, Status.ERROR, message=result.message)
+    if result.status in (Status.ERROR, Status.TIME_LIMIT):
+        return CustomerResult(problem.customer_id, result.status, message=result.message)
     return _verify(problem, result)
 
 

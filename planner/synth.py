@@ -9,6 +9,7 @@ egress rates are taken as given (normally the bundled ``data/`` files).
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,8 +123,11 @@ class Portfolio:
     catalog: pd.DataFrame
     egress_rates: pd.DataFrame
 
-    def write(self, out_dir: str | Path) -> Path:
-        """Write the five CSV files into ``out_dir`` atomically (the folder is replaced)."""
+    def write(self, out_dir: str | Path, copies: tuple[Path, ...] = ()) -> Path:
+        """Write the five CSV files into ``out_dir`` atomically (the folder is replaced).
+
+        ``copies`` are further files (e.g. provisioning settings) copied in as they are.
+        """
         tables = {"customers.csv": self.customers, "demand.csv": self.demand,
                   "inventory.csv": self.inventory, "catalog.csv": self.catalog,
                   "egress_rates.csv": self.egress_rates}
@@ -131,6 +135,8 @@ class Portfolio:
         def write(folder: Path) -> None:
             for name, table in tables.items():
                 table.to_csv(folder / name, index=False, lineterminator="\n")
+            for path in copies:
+                shutil.copyfile(path, folder / path.name)
 
         return write_atomically(out_dir, write)
 

@@ -25,9 +25,16 @@ class Progress:
         self.label = label
         self.stream = stream or sys.stderr
         self.done = 0
+        self.skipped = 0
         self.start = time.monotonic()
         self.last_shown = 0.0
         self.interactive = self.stream.isatty()
+
+    def skip(self, count: int) -> None:
+        """Record ``count`` items done earlier (resumed); they do not count towards the rate."""
+        if count:
+            self.skipped += count
+            self.advance(count)
 
     def advance(self, count: int = 1) -> None:
         """Record ``count`` more finished items and refresh the line when due."""
@@ -40,7 +47,7 @@ class Progress:
 
     def _show(self, now: float) -> None:
         elapsed = max(now - self.start, 1e-9)
-        rate = self.done / elapsed
+        rate = (self.done - self.skipped) / elapsed
         left = (self.total - self.done) / rate if rate > 0 else float("inf")
         text = (f"planned {self.done}/{self.total} {self.label} "
                 f"({rate:.1f}/s, {elapsed:.0f} s elapsed, ~{left:.0f} s left)")

@@ -16,7 +16,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "synth", help="write a synthetic portfolio for trials and benchmarks",
         description="Write customers.csv, demand.csv and inventory.csv of a synthetic "
-                    "portfolio, with the catalog and egress rates of --data, into --out. "
+                    "portfolio, with the catalog, egress rates and any provisioning settings "
+                    "of --data, into --out. "
                     "The same seed gives the same files.")
     parser.add_argument("--customers", type=int, default=1000, help="customers (default: 1000)")
     parser.add_argument("--months", type=int, default=36, help="months (default: 36)")
@@ -43,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INVALID_INPUT
     portfolio = synthesize(args.customers, args.months, args.seed, catalog, egress_rates,
                            start=args.start)
-    out = portfolio.write(args.out)
+    settings = tuple(sorted(args.data.glob("provisioning.*")))
+    out = portfolio.write(args.out, copies=settings)
     print(f"wrote {len(portfolio.customers)} customers, {len(portfolio.demand)} demand rows "
           f"and {len(portfolio.inventory)} inventory circuits to {out}")
     return EXIT_OK

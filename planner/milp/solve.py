@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import time
 
 import pulp
 
@@ -88,18 +89,22 @@ def solve_milp(problem: CustomerProblem, time_limit_s: float | None = None,
     -------
     EngineResult
         ``OPTIMAL`` only when the solver proved optimality; ``INFEASIBLE`` when it proved
-        that no plan exists; otherwise ``ERROR`` with the solver's status.
+        that no plan exists; ``TIME_LIMIT`` when it stopped at ``time_limit_s`` without a
+        proof; otherwise ``ERROR`` with the solver's status.
     """
+    started = time.monotonic()
     model = create_model(problem)
     model.prob.solve(make_solver(solver, time_limit_s))
+    elapsed = time.monotonic() - started
     status, solution = model.prob.status, model.prob.sol_status
     if status == pulp.LpStatusOptimal and solution == pulp.LpSolutionOptimal:
         return EngineResult(Status.OPTIMAL, read_plans(model),
                             objective_usd=float(pulp.value(model.prob.objective)))
     if status == pulp.LpStatusInfeasible:
         return EngineResult(Status.INFEASIBLE, message="no plan meets every rule")
-    if solution == pulp.LpSolutionIntegerFeasible:
-        return EngineResult(Status.ERROR, message=(
-            f"not proven optimal within the time limit of {time_limit_s} s"))
+    if time_limit_s is not None and (solution == pulp.LpSolutionIntegerFeasible
+                                     or elapsed >= time_limit_s):
+        return EngineResult(Status.TIME_LIMIT, message=(
+            f"not proven optimal within the time limit of {time_limit_s:g} s"))
     return EngineResult(Status.ERROR, message=(
         f"the solver ended with status {pulp.LpStatus[status]}"))
