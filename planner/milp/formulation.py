@@ -11,6 +11,9 @@ Variables
     Binary (``n+1`` only): some circuit of bandwidth ``b`` exists in month ``t``.
 ``created[t, site]``
     Continuous: circuits created at ``site`` in month ``t``.
+``config[t, site, tf, c]``
+    Binary: the circuits at ``site`` in month ``t`` are exactly the multiset ``c`` of
+    bandwidths, one of those that meet the month's per-site rules on their own.
 
 Circuits are counted, not named, so the model has no symmetric copies of one plan. The
 number created is the month's circuits minus a maximum matching of the previous month's
@@ -18,11 +21,16 @@ circuits that can be raised in place; because a previous circuit of bandwidth ``
 become any current one of bandwidth ``b >= b'``, Hall's theorem makes that number the
 largest of ``#current(<= x) - #previous(<= x)`` over bandwidths ``x`` (and zero), which
 the ``created`` constraints state directly.
+
+The configuration variables describe each month's feasible circuit sets exactly, so the
+relaxation of a single month is its convex hull; the count constraints stay as well and
+carry the rules that couple the two sites.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import combinations_with_replacement
 
 import pulp
 
@@ -55,6 +63,8 @@ class MilpModel:
     count: dict[CountKey, pulp.LpVariable] = field(default_factory=dict)
     largest: dict[tuple[int, int], pulp.LpVariable] = field(default_factory=dict)
     created: dict[tuple[int, str], pulp.LpVariable] = field(default_factory=dict)
+    config: dict[tuple[int, str, TierFamily, tuple[int, ...]], pulp.LpVariable] = field(
+        default_factory=dict)
     counts_at: dict[tuple[int, str], list[tuple[TierFamily, int, pulp.LpVariable]]] = field(
         default_factory=dict)
 
@@ -197,6 +207,60 @@ def _define_n_plus_one(model: MilpModel, t: int, peak: float) -> None:
         model.prob += total >= (peak + b) * flag, _label("survives_loss", t, b)
 
 
+def site_configurations(model: MilpModel, t: int, tf: TierFamily) -> list[tuple[int, ...]]:
+    """Multisets of ``tf`` bandwidths [Mb/s] that meet month ``t``'s rules at one site alone.
+
+    For ``standard`` and ``n+1`` these are the whole month's rules; for ``maximum`` the
+    per-site ones (count, bandwidth carrying the peak, links covering the vNets).
+    """
+    problem = model.problem
+    peak, vnets = float(problem.peak_mbps[t]), int(problem.vnets[t])
+    links_of = {s.bandwidth_mbps: links(s, vnets) for s in model.skus[tf]}
+    most = min(problem.max_circuits, problem.max_circuits_per_location)
+    fewest = {"standard": 1, "n+1": 2, "maximum": 1}[problem.resiliency]
+    need = 2 * vnets if problem.resiliency == "n+1" else vnets
+    found = []
+    for size in range(fewest, most + 1):
+        for combo in combinations_with_replacement(sorted(links_of), size):
+            total = sum(combo)
+            if sum(links_of[b] for b in combo) < need:
+                continue
+            if problem.resiliency == "maximum":
+                ok = total >= peak - 1e-9
+            else:
+                ok = total * problem.target_utilization >= peak - 1e-9
+                if problem.resiliency == "n+1":
+                    ok = ok and total - combo[-1] >= peak - 1e-9
+            if ok:
+                found.append(combo)
+    return found
+
+
+def define_configurations(model: MilpModel) -> None:
+    """Each site's circuits form one feasible configuration of the chosen tier-family."""
+    problem = model.problem
+    for t in range(problem.months):
+        options = {tf: site_configurations(model, t, tf) for tf in model.skus}
+        for site in problem.sites:
+            chosen = []
+            for tf, combos in options.items():
+                in_tf = []
+                for combo in combos:
+                    var = pulp.LpVariable(_label("config", t, site, *tf, *combo), cat="Binary")
+                    model.config[t, site, tf, combo] = var
+                    in_tf.append(var)
+                model.prob += (pulp.lpSum(in_tf) == model.choose[t, tf],
+                               _label("config_of_choice", t, site, *tf))
+                for sku in model.skus[tf]:
+                    b = sku.bandwidth_mbps
+                    model.prob += (model.count[t, site, tf, b] == pulp.lpSum(
+                        combo.count(b) * model.config[t, site, tf, combo]
+                        for combo in combos if b in combo),
+                        _label("count_from_config", t, site, *tf, b))
+                chosen += in_tf
+            model.prob += pulp.lpSum(chosen) == 1, _label("one_config", t, site)
+
+
 def _previous_counts(model: MilpModel, t: int, site: str, tf: TierFamily,
                      upto: int) -> pulp.LpAffineExpression | float:
     """Previous month's circuits at ``site`` with bandwidth <= ``upto`` that ``tf`` keeps."""
@@ -250,7 +314,8 @@ def create_model(problem: CustomerProblem) -> MilpModel:
     """
     model = MilpModel(problem, pulp.LpProblem(_label("plan", problem.customer_id),
                                               pulp.LpMinimize), eligible_skus(problem))
-    for define in (define_tier_family_choice, define_circuit_counts, define_capacity,
+    for define in (define_tier_family_choice, define_circuit_counts, define_configurations,
+                   define_capacity,
                    define_counts, define_vnet_links, define_resiliency, define_creations,
                    define_objective):
         define(model)
