@@ -14,6 +14,7 @@ vNets (any plan using the larger one stays feasible and no dearer with the small
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from itertools import combinations_with_replacement
@@ -27,7 +28,7 @@ from planner.solution import EngineResult
 INF = np.inf
 
 
-@dataclass
+@dataclass(eq=False)
 class StateSpace:
     """All multisets of at most ``most`` circuits over the bandwidth ladder ``ladder``.
 
@@ -51,8 +52,12 @@ class StateSpace:
         return len(self.states)
 
 
-def build_state_space(ladder: list[int], most: int) -> StateSpace:
-    """Enumerate the multisets and their neighbour tables."""
+@functools.lru_cache(maxsize=64)
+def build_state_space(ladder: tuple[int, ...], most: int) -> StateSpace:
+    """Enumerate the multisets and their neighbour tables.
+
+    Cached: customers with the same ladder and per-site cap share one (read-only) space.
+    """
     k = len(ladder)
     states: list[tuple[int, ...]] = []
     for size in range(most + 1):
@@ -96,8 +101,9 @@ class Moves:
     by_rank_up: list[np.ndarray]
 
     @classmethod
+    @functools.lru_cache(maxsize=64)
     def of(cls, space: StateSpace) -> Moves:
-        """Orders for ``space``."""
+        """Orders for ``space`` (cached with it)."""
         sizes = _levels(space.size)
         rank = (space.counts * np.arange(space.ladder.size)).sum(axis=1)
         return cls(sizes[::-1], sizes, _levels(rank))
@@ -160,7 +166,7 @@ class _Customer:
         ladder = sorted({s.bandwidth_mbps for g in self.skus.values() for s in g})
         self.two_sites = problem.resiliency == "maximum"
         per_site = min(problem.max_circuits, problem.max_circuits_per_location)
-        self.space = build_state_space(ladder, per_site)
+        self.space = build_state_space(tuple(ladder), per_site)
         self.moves = Moves.of(self.space)
         self.tfs = list(self.skus)
         k = len(ladder)
