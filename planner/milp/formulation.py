@@ -22,9 +22,10 @@ become any current one of bandwidth ``b >= b'``, Hall's theorem makes that numbe
 largest of ``#current(<= x) - #previous(<= x)`` over bandwidths ``x`` (and zero), which
 the ``created`` constraints state directly.
 
-The configuration variables describe each month's feasible circuit sets exactly, so the
-relaxation of a single month is its convex hull; the count constraints stay as well and
-carry the rules that couple the two sites.
+For ``n+1`` customers, configuration variables describe each month's feasible circuit
+sets exactly, so the relaxation of a single month is its convex hull (the loss-of-largest
+rule is otherwise very weak in the relaxation); the count constraints stay as well. For
+the other modes the plain count model solves faster, so they go without.
 """
 
 from __future__ import annotations
@@ -314,8 +315,8 @@ def create_model(problem: CustomerProblem) -> MilpModel:
     """
     model = MilpModel(problem, pulp.LpProblem(_label("plan", problem.customer_id),
                                               pulp.LpMinimize), eligible_skus(problem))
-    for define in (define_tier_family_choice, define_circuit_counts, define_configurations,
-                   define_capacity,
+    hull = [define_configurations] if problem.resiliency == "n+1" else []
+    for define in (define_tier_family_choice, define_circuit_counts, *hull, define_capacity,
                    define_counts, define_vnet_links, define_resiliency, define_creations,
                    define_objective):
         define(model)
