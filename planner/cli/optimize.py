@@ -16,10 +16,12 @@ from planner.batch import (
     read_scenarios,
     run_batch,
 )
+from planner.cli.manifests import MANIFESTS_DIR, add_provisioning_flags, provisioning_paths
 from planner.cli.progress import Progress
 from planner.io import format_summary, read_inputs, write_atomically
 from planner.model import Status
 from planner.planning import DEFAULT_ENGINE, ENGINES
+from planner.provision import build_portfolio, read_provisioning, write_manifests
 from planner.validate import InputError
 
 #: Non-optimal customers listed one per line after the run; the rest are counted.
@@ -61,6 +63,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                              "several; outputs go to OUT/NAME/ with one OUT/summary.csv")
     parser.add_argument("--scenarios", type=Path, default=None, metavar="CSV",
                         help="scenarios file with columns scenario, growth, price_pct")
+    add_provisioning_flags(parser)
     parser.set_defaults(func=run)
 
 
@@ -158,22 +161,46 @@ def run(args: argparse.Namespace) -> int:
     paths = input_paths(args)
     try:
         inputs = read_inputs(**paths)
+        provisioning = read_provisioning(paths["customers"], *provisioning_paths(args))
     except InputError as error:
         print(f"planner: invalid input, nothing written.\n{error}", file=sys.stderr)
         return EXIT_INVALID_INPUT
     scenario_mode = scenarios is not None
     progress = Progress(len(inputs.customers) * (len(scenarios) if scenario_mode else 1))
     checkpoint = checkpoint_folder(args.out.resolve())
+    counts = {"solved": 0, "resumed": 0}
+
+    def solved(count: int) -> None:
+        counts["solved"] += count
+        progress.advance(count)
+
+    def resumed(count: int) -> None:
+        counts["resumed"] = count
+        progress.skip(count)
+
     outputs = run_batch(inputs, checkpoint, **({"scenarios": scenarios} if scenario_mode else {}),
                         engine=args.engine, time_limit_s=args.time_limit, jobs=args.jobs,
-                        dask_address=args.dask, progress=progress.advance,
-                        resumed=progress.skip)
+                        dask_address=args.dask, progress=solved, resumed=resumed)
+    if counts["resumed"]:
+        print(f"resumed {counts['resumed']} customers from the checkpoint {checkpoint}; "
+              f"solved {counts['solved']}")
+    try:
+        handoffs = []
+        for output in outputs:
+            optimal = output.summary.loc[output.summary["status"] == Status.OPTIMAL,
+                                         "customer_id"]
+            handoffs.append(build_portfolio(output.inputs, output.circuits_frame(),
+                                            optimal.tolist(), provisioning))
+    except InputError as error:
+        print(f"planner: invalid input, nothing written.\n{error}", file=sys.stderr)
+        return EXIT_INVALID_INPUT
 
     def write(folder: Path) -> None:
-        for output in outputs:
+        for output, (manifests, allocations) in zip(outputs, handoffs, strict=True):
             target = folder / output.scenario.name if scenario_mode else folder
             target.mkdir(exist_ok=True)
             output.write(target)
+            write_manifests(target / MANIFESTS_DIR, manifests, allocations)
         if scenario_mode:
             combined_summary(outputs).to_csv(folder / "summary.csv", index=False)
 
