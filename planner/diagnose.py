@@ -8,6 +8,7 @@ first month with no configuration that meets every rule.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import combinations_with_replacement
 
 from planner.model import PRIMARY, SECONDARY, CustomerProblem, MonthPlan
@@ -19,6 +20,7 @@ from planner.rules import (
     RULE_VNET_LINKS,
     broken_rules,
     eligible_skus,
+    sku_eligible,
 )
 
 
@@ -28,11 +30,18 @@ def _no_sku_message(problem: CustomerProblem) -> str:
         reasons.append("premium_required is true")
     if problem.billing != "auto":
         reasons.append(f"billing is {problem.billing}")
-    if problem.routes_ipv4:
-        reasons.append(f"routes_ipv4 is {problem.routes_ipv4}")
-    why = f" ({', '.join(reasons)})" if reasons else ""
+    unrouted = replace(problem, routes_ipv4=0)
+    routable = [s.routes_ipv4 for s in problem.catalog if sku_eligible(unrouted, s)]
+    if routable and problem.routes_ipv4 > max(routable):
+        reasons.append(f"routes_ipv4 {problem.routes_ipv4} exceeds every remaining SKU's "
+                       f"routes_ipv4 (at most {max(routable)})")
+    why = f" ({'; '.join(reasons)})" if reasons else ""
     return (f"{problem.periods[0]}: {RULE_TIER_FAMILY}: no catalog SKU is eligible{why}; "
             "every month is infeasible")
+
+
+def _circuits(count: int) -> str:
+    return f"{count} circuit{'' if count == 1 else 's'} (the cap of {RULE_COUNTS})"
 
 
 def _month_bounds(problem: CustomerProblem, t: int) -> str | None:
@@ -52,22 +61,22 @@ def _month_bounds(problem: CustomerProblem, t: int) -> str | None:
                 f"max_circuits is {problem.max_circuits}")
     if total_cap * largest * u < peak:
         return (f"{month}: {RULE_CAPACITY}: peak {peak:g} Mb/s at target utilization {u:g} "
-                f"needs {peak / u:g} Mb/s, but {total_cap} circuits ({RULE_COUNTS}) of the "
+                f"needs {peak / u:g} Mb/s, but {_circuits(total_cap)} of the "
                 f"largest eligible SKU ({largest} Mb/s) give {total_cap * largest} Mb/s")
     site_cap = min(problem.max_circuits, per_site)
     if problem.resiliency == "n+1" and (site_cap - 1) * largest < peak:
         return (f"{month}: {RULE_RESILIENCY}: after losing one circuit the other "
-                f"{site_cap - 1} ({RULE_COUNTS}) of at most {largest} Mb/s carry "
+                f"{_circuits(site_cap - 1)} of at most {largest} Mb/s carry "
                 f"{(site_cap - 1) * largest} Mb/s, less than the peak {peak:g} Mb/s")
     if problem.resiliency == "maximum" and site_cap * largest < peak:
         return (f"{month}: {RULE_RESILIENCY}: one site alone must carry the peak {peak:g} Mb/s "
-                f"but {site_cap} circuits ({RULE_COUNTS}) of at most {largest} Mb/s carry "
+                f"but {_circuits(site_cap)} of at most {largest} Mb/s carry "
                 f"{site_cap * largest} Mb/s")
     need = 2 * vnets if problem.resiliency == "n+1" else vnets
-    links_cap = site_cap if problem.resiliency != "maximum" else site_cap
+    links_cap = site_cap
     if links_cap * most_links < need:
         return (f"{month}: {RULE_VNET_LINKS}: {need} vNet links are needed at one site but "
-                f"{links_cap} circuits ({RULE_COUNTS}) link at most {most_links} each")
+                f"{_circuits(links_cap)} link at most {most_links} each")
     return None
 
 
