@@ -1,332 +1,291 @@
 """An exact dynamic program over circuit configurations (the ``dp`` engine).
 
-A month's state is its tier-family and the multiset of circuit bandwidths at each site.
-The cheapest way from one state to the next is a free removal of circuits, free in-place
-raises and a paid creation of the rest; the DP applies these three moves as vectorized
-relaxations over all multisets instead of comparing every pair of states, so a month costs
-about (states x bandwidths) operations per tier-family. For ``maximum`` the state is a pair
-of multisets and the moves run along each site's axis in turn.
+A month's state is its tier-family and the multiset of circuit bandwidths at each site
+(:mod:`planner.dp_space`, which also drops bandwidths and tier-families that can never
+help). The cheapest way from one state to the next is a free removal of circuits, free
+in-place raises and a paid creation of the rest; the DP applies these three moves as
+relaxations over all multisets (compiled loops in :mod:`planner.dp_kernels`) instead of
+comparing every pair of states, so a month costs about (states x bandwidths) operations per
+tier-family. A change of tier-family that is not in place restarts from the cheapest state
+of the month before with every circuit created anew.
 
-Bandwidths that can never help are pruned first: a bandwidth above the smallest one that
-alone covers every month's peak is dropped when that one is no dearer and links as many
-vNets (any plan using the larger one stays feasible and no dearer with the smaller).
+For ``standard`` and ``n+1`` there is one site and the values of each month form one vector
+per tier-family. For ``maximum`` the state is a pair of multisets. When the sites cannot
+couple, that is when the target utilization is at least 0.5 (each site carrying the peak at
+full utilization then meets rule 1 on its own: ``(b1 + b2) u >= 2 P u >= P``) and the total
+cap is at least twice the per-site cap (the total count rule cannot bind), every rule of a
+month is a rule of one site, the month's cost is a sum of one term per site plus the egress,
+and the circuits created are a sum over the sites. The value of a pair is then the least,
+over the sequences of tier-families since the last restart, of ``first[s1] + second[s2]``:
+each such *term* is kept as two vectors, a move acts on each vector alone (the relaxation of
+``a(s1) + b(s2)`` is the relaxation of ``a`` plus that of ``b``), and a restart is one more
+term. A term is dropped when another term of the same tier-family is no larger in both
+vectors (both go through the same monotone moves from then on, so it never becomes the
+least); each term is shifted so that its second vector's least value is zero, which makes a
+restart dominated by the relaxed term it restarts from. This is exact, and with one
+tier-family it keeps a single term: two one-site DPs. Coupled sites, or terms that grow past
+:data:`TERM_CAP`, use the pair DP of :mod:`planner.dp_pairs`.
 """
 
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import dataclass
-from itertools import combinations_with_replacement
 
 import numpy as np
 
+from planner.dp_kernels import (
+    backtrack_one_site,
+    forward_one_site,
+    predecessor,
+    relax_rows,
+    undominated,
+)
+from planner.dp_pairs import PairCustomer
+from planner.dp_space import StateSpace, build_state_space, dp_skus
 from planner.model import PRIMARY, SECONDARY, CustomerProblem, MonthPlan, Status, TierFamily
-from planner.rules import eligible_skus, in_place, pays_egress
+from planner.rules import in_place, pays_egress
 from planner.solution import EngineResult
 
 INF = np.inf
+#: Terms per tier-family and month above which a ``maximum`` customer uses the pair DP.
+TERM_CAP = 64
+#: Relative mismatch tolerated between a month's value and its predecessor's.
+BACKTRACK_TOLERANCE = 1e-6
 
 
-@dataclass(eq=False)
-class StateSpace:
-    """All multisets of at most ``most`` circuits over the bandwidth ladder ``ladder``.
-
-    Arrays have one row per state plus a last sentinel row (index ``n``) that stands for
-    "no such state" in the neighbour tables.
-    """
-
-    ladder: np.ndarray          # bandwidths [Mb/s], ascending
-    states: list[tuple[int, ...]]
-    counts: np.ndarray          # (n, k) circuits of each ladder step
-    size: np.ndarray            # (n,) circuits
-    cumulative: np.ndarray      # (n, k) circuits with ladder index <= x
-    largest: np.ndarray         # (n,) largest bandwidth [Mb/s], 0 for the empty state
-    add: np.ndarray             # (n, k) index of the state with one more circuit of x
-    remove: np.ndarray          # (n, k) index of the state with one circuit of x less
-    lower: np.ndarray           # (n, k) index of the state with one x lowered to x - 1
-
-    @property
-    def n(self) -> int:
-        """Number of states."""
-        return len(self.states)
+def sites_couple(problem: CustomerProblem) -> bool:
+    """Whether the two sites of a ``maximum`` customer can interact beyond the tier-family."""
+    per_site = min(problem.max_circuits, problem.max_circuits_per_location)
+    return problem.target_utilization < 0.5 or 2 * per_site > problem.max_circuits
 
 
-@functools.lru_cache(maxsize=64)
-def build_state_space(ladder: tuple[int, ...], most: int) -> StateSpace:
-    """Enumerate the multisets and their neighbour tables.
+class _Tables:
+    """State space, tier-families and per-site month costs of one customer."""
 
-    Cached: customers with the same ladder and per-site cap share one (read-only) space.
-    """
-    k = len(ladder)
-    states: list[tuple[int, ...]] = []
-    for size in range(most + 1):
-        states += combinations_with_replacement(range(k), size)
-    index = {s: i for i, s in enumerate(states)}
-    n = len(states)
-    counts = np.zeros((n, k), dtype=np.int64)
-    for i, s in enumerate(states):
-        for x in s:
-            counts[i, x] += 1
-    add = np.full((n, k), n, dtype=np.int64)
-    remove = np.full((n, k), n, dtype=np.int64)
-    lower = np.full((n, k), n, dtype=np.int64)
-    for i, s in enumerate(states):
-        for x in range(k):
-            grown = tuple(sorted(s + (x,)))
-            if grown in index:
-                add[i, x] = index[grown]
-            if x in s:
-                rest = list(s)
-                rest.remove(x)
-                remove[i, x] = index[tuple(rest)]
-                if x > 0:
-                    lower[i, x] = index[tuple(sorted(rest + [x - 1]))]
-    bandwidths = np.asarray(ladder, dtype=np.int64)
-    largest = np.array([bandwidths[s[-1]] if s else 0 for s in states], dtype=np.int64)
-    return StateSpace(bandwidths, states, counts, counts.sum(axis=1),
-                      np.cumsum(counts, axis=1), largest, add, remove, lower)
-
-
-def _levels(values: np.ndarray) -> list[np.ndarray]:
-    return [np.flatnonzero(values == v) for v in np.unique(values)]
-
-
-@dataclass
-class Moves:
-    """Precomputed processing orders of the three moves."""
-
-    by_size_down: list[np.ndarray]
-    by_size_up: list[np.ndarray]
-    by_rank_up: list[np.ndarray]
-
-    @classmethod
-    @functools.lru_cache(maxsize=64)
-    def of(cls, space: StateSpace) -> Moves:
-        """Orders for ``space`` (cached with it)."""
-        sizes = _levels(space.size)
-        rank = (space.counts * np.arange(space.ladder.size)).sum(axis=1)
-        return cls(sizes[::-1], sizes, _levels(rank))
-
-
-def _relax_axis(values: np.ndarray, space: StateSpace, moves: Moves, setup: float,
-                axis: int) -> np.ndarray:
-    """Cheapest value of reaching each state from ``values`` along one site's axis.
-
-    ``values`` has the sentinel row appended on ``axis``; the result too.
-    """
-    h = np.moveaxis(values.copy(), axis, 0)
-    for level in moves.by_size_down:           # remove circuits: free
-        for x in range(space.ladder.size):
-            h[level] = np.minimum(h[level], h[space.add[level, x]])
-    for level in moves.by_rank_up:             # raise a circuit one step: free
-        for x in range(space.ladder.size):
-            h[level] = np.minimum(h[level], h[space.lower[level, x]])
-    for level in moves.by_size_up:             # create a circuit: setup
-        for x in range(space.ladder.size):
-            h[level] = np.minimum(h[level], h[space.remove[level, x]] + setup)
-    h[-1] = INF
-    return np.moveaxis(h, 0, axis)
-
-
-def _created_from(space: StateSpace, before: np.ndarray) -> np.ndarray:
-    """Circuits created going from ``before`` (circuits <= each ladder step) to each state."""
-    return np.maximum(0, (space.cumulative - before).max(axis=1))
-
-
-def _inventory_cumulative(space: StateSpace, bandwidths: tuple[int, ...]) -> np.ndarray:
-    return np.array([sum(1 for b in bandwidths if b <= x) for x in space.ladder])
-
-
-def prune_ladder(problem: CustomerProblem, skus: dict[TierFamily, tuple]) -> dict[TierFamily,
-                                                                                list]:
-    """Eligible SKUs per tier-family without the bandwidths that can never help."""
-    need = float(np.max(problem.peak_mbps)) / problem.target_utilization
-    most_vnets = int(np.max(problem.vnets))
-    kept = {}
-    for tf, group in skus.items():
-        cover = next((s for s in group if s.bandwidth_mbps >= need), None)
-        keep = []
-        for sku in group:
-            dominated = (cover is not None and sku.bandwidth_mbps > cover.bandwidth_mbps
-                         and cover.monthly_usd <= sku.monthly_usd
-                         and cover.vnet_links >= min(sku.vnet_links, most_vnets))
-            if not dominated:
-                keep.append(sku)
-        kept[tf] = keep
-    return kept
-
-
-class _Customer:
-    """The DP of one customer: state space, per-month costs, forward pass, backtrack."""
-
-    def __init__(self, problem: CustomerProblem):
+    def __init__(self, problem: CustomerProblem, two_sites: bool):
         self.problem = problem
-        self.skus = prune_ladder(problem, eligible_skus(problem))
-        ladder = sorted({s.bandwidth_mbps for g in self.skus.values() for s in g})
-        self.two_sites = problem.resiliency == "maximum"
+        skus = dp_skus(problem)
+        self.tfs: list[TierFamily] = list(skus)
+        ladder = sorted({s.bandwidth_mbps for g in skus.values() for s in g})
         per_site = min(problem.max_circuits, problem.max_circuits_per_location)
-        self.space = build_state_space(tuple(ladder), per_site)
-        self.moves = Moves.of(self.space)
-        self.tfs = list(self.skus)
-        k = len(ladder)
+        self.space: StateSpace = build_state_space(tuple(ladder), per_site)
+        self.in_place = np.array([[in_place(g, f) for f in self.tfs] for g in self.tfs])
+        space, k = self.space, len(ladder)
         position = {b: i for i, b in enumerate(ladder)}
-        self.allowed = {}
-        self.price = {}
-        self.links_cap = {}
-        for tf, group in self.skus.items():
+        months = problem.months
+        peak = np.asarray(problem.peak_mbps, dtype=float)[:, None]
+        vnets = np.asarray(problem.vnets, dtype=np.int64)
+        u = problem.target_utilization
+        shape = (len(self.tfs), months, space.n)
+        self.cost = np.empty(shape)
+        self.second = np.empty(shape) if two_sites else None
+        for f, tf in enumerate(self.tfs):
             allowed = np.zeros(k, dtype=bool)
             price = np.zeros(k)
             links_cap = np.zeros(k, dtype=np.int64)
-            for sku in group:
+            for sku in skus[tf]:
                 x = position[sku.bandwidth_mbps]
                 allowed[x], price[x], links_cap[x] = True, sku.monthly_usd, sku.vnet_links
-            self.allowed[tf] = allowed
-            self.price[tf] = price
-            self.links_cap[tf] = links_cap
-
-    def _pad(self, array: np.ndarray) -> np.ndarray:
-        """Append the sentinel row (and column for two sites) holding infinity."""
-        widths = [(0, 1)] * array.ndim
-        return np.pad(array, widths, constant_values=INF)
-
-    def month_cost(self, t: int, tf: TierFamily) -> np.ndarray:
-        """Cost of every state in month ``t`` [USD]; infinity where a rule is broken."""
-        p, space = self.problem, self.space
-        peak, vnets = float(p.peak_mbps[t]), int(p.vnets[t])
-        valid = (space.counts[:, ~self.allowed[tf]] == 0).all(axis=1)
-        fee = space.counts @ self.price[tf]
-        bandwidth = space.counts @ space.ladder
-        site_links = space.counts @ np.minimum(self.links_cap[tf], vnets)
-        egress = float(p.egress_gb[t] * p.usd_per_gb) if pays_egress(tf) else 0.0
-        u = p.target_utilization
-        if not self.two_sites:
-            ok = valid & (space.size <= min(p.max_circuits, p.max_circuits_per_location))
-            ok &= bandwidth * u >= peak - 1e-9
-            if p.resiliency == "standard":
-                ok &= (space.size >= 1) & (site_links >= vnets)
+            valid = (space.counts[:, ~allowed] == 0).all(axis=1)
+            fee = space.counts @ price
+            links = np.minimum(links_cap[None, :], vnets[:, None]) @ space.counts.T  # (T, n)
+            egress = (np.asarray(problem.egress_gb, dtype=float) * problem.usd_per_gb
+                      if pays_egress(tf) else np.zeros(months))
+            if two_sites:
+                ok = valid & (space.size >= 1) & (space.bandwidth >= peak - 1e-9)
+                ok &= links >= vnets[:, None]
+                site_fee = np.where(ok, fee, INF)
+                self.cost[f] = site_fee + egress[:, None]
+                self.second[f] = site_fee
+                continue
+            ok = valid & (space.bandwidth * u >= peak - 1e-9)
+            if problem.resiliency == "standard":
+                ok &= (space.size >= 1) & (links >= vnets[:, None])
             else:
-                ok &= (space.size >= 2) & (site_links >= 2 * vnets)
-                ok &= bandwidth - space.largest >= peak - 1e-9
-            return np.where(ok, fee + egress, INF)
-        site_ok = valid & (space.size >= 1) & (bandwidth >= peak - 1e-9) & (site_links >= vnets)
-        site_ok &= space.size <= p.max_circuits_per_location
-        site_fee = np.where(site_ok, fee, INF)
-        cost = site_fee[:, None] + site_fee[None, :] + egress
-        pair_ok = (space.size[:, None] + space.size[None, :]) <= p.max_circuits
-        pair_ok &= (bandwidth[:, None] + bandwidth[None, :]) * u >= peak - 1e-9
-        return np.where(pair_ok, cost, INF)
-
-    def relax(self, values: np.ndarray) -> np.ndarray:
-        """Cheapest arrival at every state from ``values`` by in-place moves and creations."""
-        setup = self.problem.setup_usd
-        padded = self._pad(values)
-        out = _relax_axis(padded, self.space, self.moves, setup, 0)
-        if self.two_sites:
-            out = _relax_axis(out, self.space, self.moves, setup, 1)
-        return out[(slice(0, -1),) * values.ndim]
+                ok &= (space.size >= 2) & (links >= 2 * vnets[:, None])
+                ok &= space.bandwidth - space.largest >= peak - 1e-9
+            self.cost[f] = np.where(ok, fee + egress[:, None], INF)
 
     def fresh(self) -> np.ndarray:
         """Setup of creating every circuit of each state [USD]."""
-        size = self.space.size
-        if self.two_sites:
-            size = size[:, None] + size[None, :]
-        return self.problem.setup_usd * size
+        return self.problem.setup_usd * self.space.size.astype(float)
 
-    def created_from(self, before: dict[str, np.ndarray]) -> np.ndarray:
-        """Circuits created from per-site cumulative counts ``before`` to each state."""
-        primary = _created_from(self.space, before[PRIMARY])
-        if not self.two_sites:
-            return primary
-        secondary = _created_from(self.space, before[SECONDARY])
-        return primary[:, None] + secondary[None, :]
+    def first_arrival(self, site: str) -> np.ndarray:
+        """Setup of reaching each state at ``site`` in the first month, per tier-family [USD]."""
+        p, space = self.problem, self.space
+        fresh = self.fresh()
+        rows = []
+        inventory_tf = p.inventory_tier_family
+        bandwidths = p.inventory_bandwidths(site)
+        before = np.array([sum(1 for b in bandwidths if b <= x) for x in space.ladder])
+        kept = p.setup_usd * np.maximum(0, (space.cumulative - before).max(axis=1))
+        for tf in self.tfs:
+            in_place_start = inventory_tf is not None and in_place(inventory_tf, tf)
+            rows.append(kept if in_place_start else fresh)
+        return np.array(rows, dtype=float)
 
-    def first_arrival(self, tf: TierFamily) -> np.ndarray:
-        """Setup cost of reaching each state of ``tf`` in the first month [USD]."""
-        p = self.problem
-        if p.inventory_tier_family is None or not in_place(p.inventory_tier_family, tf):
-            return self.fresh()
-        before = {site: _inventory_cumulative(self.space, p.inventory_bandwidths(site))
-                  for site in (PRIMARY, SECONDARY)}
-        return p.setup_usd * self.created_from(before)
+    def circuits(self, state: int) -> tuple[int, ...]:
+        """Bandwidths [Mb/s] of a state."""
+        return tuple(int(self.space.ladder[x]) for x in self.space.states[state])
 
-    def forward(self, deadline: float | None = None) -> list[dict[TierFamily, np.ndarray]] | None:
-        """Values of every state in every month (cheapest plan ending there) [USD].
-
-        Returns None when ``deadline`` (a :func:`time.monotonic` time) passes first.
-        """
-        values: list[dict[TierFamily, np.ndarray]] = []
-        for t in range(self.problem.months):
-            if deadline is not None and time.monotonic() > deadline:
-                return None
-            current = {}
-            if t == 0:
-                for tf in self.tfs:
-                    current[tf] = self.first_arrival(tf) + self.month_cost(0, tf)
-            else:
-                previous = values[-1]
-                restart = min(float(v.min()) for v in previous.values()) + self.fresh()
-                for tf in self.tfs:
-                    sources = [previous[old] for old in self.tfs if in_place(old, tf)]
-                    arrival = restart
-                    if sources:
-                        arrival = np.minimum(arrival, self.relax(np.minimum.reduce(sources)))
-                    current[tf] = arrival + self.month_cost(t, tf)
-            values.append(current)
-        return values
-
-    def state_plan(self, tf: TierFamily, index: tuple[int, ...]) -> MonthPlan:
-        """The MonthPlan of a state index."""
-        ladder = self.space.ladder
-        circuits = {PRIMARY: tuple(int(ladder[x]) for x in self.space.states[index[0]])}
-        if self.two_sites:
-            circuits[SECONDARY] = tuple(int(ladder[x]) for x in self.space.states[index[1]])
-        return MonthPlan(tf[0], tf[1], circuits)
-
-    def backtrack(self, values: list[dict[TierFamily, np.ndarray]]
-                  ) -> tuple[float, list[MonthPlan]]:
-        """The optimal plan and its cost from the forward values."""
-        last = values[-1]
-        tf = min(self.tfs, key=lambda k: float(last[k].min()))
-        best = float(last[tf].min())
-        index = np.unravel_index(int(np.argmin(last[tf])), last[tf].shape)
-        plans = [self.state_plan(tf, index)]
-        for t in range(self.problem.months - 1, 0, -1):
-            target = values[t][tf][index] - self.month_cost(t, tf)[index]
-            before = {PRIMARY: self.space.cumulative[index[0]]}
-            if self.two_sites:
-                before[SECONDARY] = self.space.cumulative[index[1]]
-            size = sum(len(self.space.states[i]) for i in index)
-            tf, index = self._predecessor(values[t - 1], tf, before, size, target)
-            plans.append(self.state_plan(tf, index))
-        return best, plans[::-1]
-
-    def _predecessor(self, previous: dict[TierFamily, np.ndarray], tf: TierFamily,
-                     after: dict[str, np.ndarray], size: int,
-                     target: float) -> tuple[TierFamily, tuple[int, ...]]:
-        """The previous state from which the transition into the current one costs ``target``."""
-        setup = self.problem.setup_usd
-        best: tuple[float, TierFamily, tuple[int, ...]] | None = None
-        for old in self.tfs:
-            if in_place(old, tf):
-                # created(prev -> cur) = max(0, max_x cur(<=x) - prev(<=x)), per site.
-                created = np.maximum(0, (after[PRIMARY] - self.space.cumulative).max(axis=1))
-                if self.two_sites:
-                    other = np.maximum(
-                        0, (after[SECONDARY] - self.space.cumulative).max(axis=1))
-                    created = created[:, None] + other[None, :]
-                total = previous[old] + setup * created
-            else:
-                total = previous[old] + setup * size
-            i = int(np.argmin(total))
-            value = float(total.flat[i])
-            if best is None or value < best[0] - 1e-9:
-                best = (value, old, np.unravel_index(i, total.shape))
-        assert best is not None and abs(best[0] - target) <= 1e-6 * max(1.0, abs(target))
-        return best[1], tuple(int(i) for i in best[2])
+    def relax(self, rows: np.ndarray) -> np.ndarray:
+        """Cheapest arrival at every state from each row of ``rows`` [USD]."""
+        s = self.space
+        return relax_rows(rows, s.add, s.lower, s.remove, s.by_size_down, s.by_rank_up,
+                          s.by_size_up, self.problem.setup_usd)
 
 
-def solve_dp(problem: CustomerProblem, time_limit_s: float | None = None) -> EngineResult:
+def _solve_one_site(problem: CustomerProblem, deadline: float | None) -> EngineResult:
+    tables = _Tables(problem, two_sites=False)
+    s = tables.space
+    cost = np.ascontiguousarray(tables.cost.transpose(1, 0, 2))
+    values = forward_one_site(tables.first_arrival(PRIMARY), cost, tables.in_place,
+                              tables.fresh(), s.add, s.lower, s.remove, s.by_size_down,
+                              s.by_rank_up, s.by_size_up, problem.setup_usd)
+    if deadline is not None and time.monotonic() > deadline:
+        return _time_limit()
+    last = values[-1]
+    if not np.isfinite(last).any():
+        return EngineResult(Status.INFEASIBLE, message="no plan meets every rule")
+    family, state = np.unravel_index(int(np.argmin(last)), last.shape)
+    tfs, states, mismatch = backtrack_one_site(values, cost, tables.in_place, s.cumulative,
+                                               s.size, problem.setup_usd, family, state)
+    assert mismatch <= BACKTRACK_TOLERANCE, mismatch
+    plans = [MonthPlan(*tables.tfs[f], {PRIMARY: tables.circuits(i)})
+             for f, i in zip(tfs, states, strict=True)]
+    return EngineResult(Status.OPTIMAL, plans, objective_usd=float(last[family, state]))
+
+
+@dataclass
+class _Terms:
+    """The terms of one tier-family in one month: value ``first[r, s1] + second[r, s2]``."""
+
+    first: np.ndarray    # (rows, n) [USD]
+    second: np.ndarray   # (rows, n) [USD], least value 0 in each row
+    parent: np.ndarray   # (rows, 2): tier-family and row of the month before; -1 restart
+
+    def least(self) -> np.ndarray:
+        """Least value of each row [USD]."""
+        return self.first.min(axis=1, initial=INF) + self.second.min(axis=1, initial=INF)
+
+
+def _reduced(first: np.ndarray, second: np.ndarray, parent: np.ndarray) -> _Terms:
+    """Shift each row so that its second vector's least is 0; drop empty and dominated rows."""
+    shift = second.min(axis=1, initial=INF)
+    alive = np.isfinite(shift) & np.isfinite(first.min(axis=1, initial=INF))
+    first = first[alive] + shift[alive, None]
+    second = second[alive] - shift[alive, None]
+    keep = undominated(first, second)
+    return _Terms(first[keep], second[keep], parent[alive][keep])
+
+
+def _cheapest(month: list[_Terms]) -> tuple[float, int, int]:
+    """Least value of a month and the tier-family and row holding it."""
+    best = (INF, -1, -1)
+    for f, terms in enumerate(month):
+        if len(terms.parent):
+            least = terms.least()
+            r = int(np.argmin(least))
+            if least[r] < best[0]:
+                best = (float(least[r]), f, r)
+    return best
+
+
+def _forward_terms(tables: _Tables, deadline: float | None) -> list[list[_Terms]] | None | str:
+    """Terms of every month, None past the deadline, ``"cap"`` when they grow too many."""
+    p = tables.problem
+    fresh = tables.fresh()
+    families, n = len(tables.tfs), tables.space.n
+    first_primary = tables.first_arrival(PRIMARY)
+    first_secondary = tables.first_arrival(SECONDARY)
+    month = [_reduced((first_primary[f] + tables.cost[f, 0])[None, :],
+                      (first_secondary[f] + tables.second[f, 0])[None, :],
+                      np.array([[-1, -1]])) for f in range(families)]
+    months = [month]
+    for t in range(1, p.months):
+        if deadline is not None and time.monotonic() > deadline:
+            return None
+        previous = months[-1]
+        restart = _cheapest(previous)[0]
+        month = []
+        for f in range(families):
+            sources = [g for g in range(families) if tables.in_place[g, f]]
+            first = [previous[g].first for g in sources]
+            second = [previous[g].second for g in sources]
+            parent = [np.column_stack([np.full(len(previous[g].parent), g),
+                                       np.arange(len(previous[g].parent))]) for g in sources]
+            first_rows = tables.relax(np.vstack(first)) if sources else np.empty((0, n))
+            second_rows = tables.relax(np.vstack(second)) if sources else np.empty((0, n))
+            first_rows = np.vstack([first_rows, (restart + fresh)[None, :]])
+            second_rows = np.vstack([second_rows, fresh[None, :]])
+            parents = np.vstack(parent + [np.array([[-1, -1]])])
+            terms = _reduced(first_rows + tables.cost[f, t], second_rows + tables.second[f, t],
+                             parents)
+            if len(terms.parent) > TERM_CAP:
+                return "cap"
+            month.append(terms)
+        months.append(month)
+    return months
+
+
+def _solve_two_sites(problem: CustomerProblem, deadline: float | None) -> EngineResult | None:
+    """The separable ``maximum`` DP; None when the terms grow past :data:`TERM_CAP`."""
+    tables = _Tables(problem, two_sites=True)
+    months = _forward_terms(tables, deadline)
+    if months is None:
+        return _time_limit()
+    if isinstance(months, str):
+        return None
+    total, f, r = _cheapest(months[-1])
+    if not np.isfinite(total):
+        return EngineResult(Status.INFEASIBLE, message="no plan meets every rule")
+    space, setup = tables.space, problem.setup_usd
+    terms = months[-1][f]
+    s1, s2 = int(np.argmin(terms.first[r])), int(np.argmin(terms.second[r]))
+    picked = [(f, s1, s2)]
+    for t in range(problem.months - 1, 0, -1):
+        terms = months[t][f]
+        target = (terms.first[r, s1] + terms.second[r, s2] - tables.cost[f, t, s1]
+                  - tables.second[f, t, s2])
+        g, q = (int(i) for i in terms.parent[r])
+        if g < 0:
+            value, g, q = _cheapest(months[t - 1])
+            s1 = int(np.argmin(months[t - 1][g].first[q]))
+            s2 = int(np.argmin(months[t - 1][g].second[q]))
+            value += setup * float(space.size[picked[-1][1]] + space.size[picked[-1][2]])
+        else:
+            before = months[t - 1][g]
+            v1, s1 = predecessor(before.first[q], space.cumulative, s1, setup)
+            v2, s2 = predecessor(before.second[q], space.cumulative, s2, setup)
+            value = v1 + v2
+        assert abs(value - target) <= BACKTRACK_TOLERANCE * max(1.0, abs(target)), (value,
+                                                                                      target)
+        f, r = g, q
+        picked.append((f, s1, s2))
+    plans = [MonthPlan(*tables.tfs[f], {PRIMARY: tables.circuits(a),
+                                        SECONDARY: tables.circuits(b)})
+             for f, a, b in reversed(picked)]
+    return EngineResult(Status.OPTIMAL, plans, objective_usd=total)
+
+
+def _solve_pairs(problem: CustomerProblem, deadline: float | None) -> EngineResult:
+    customer = PairCustomer(problem)
+    values = customer.forward(deadline)
+    if values is None:
+        return _time_limit()
+    if not any(np.isfinite(v).any() for v in values[-1].values()):
+        return EngineResult(Status.INFEASIBLE, message="no plan meets every rule")
+    objective, plans = customer.backtrack(values)
+    return EngineResult(Status.OPTIMAL, plans, objective_usd=objective)
+
+
+def _time_limit() -> EngineResult:
+    return EngineResult(Status.TIME_LIMIT)
+
+
+def solve_dp(problem: CustomerProblem, time_limit_s: float | None = None,
+             force_pairs: bool = False) -> EngineResult:
     """Plan one customer exactly with the dynamic program.
 
     Parameters
@@ -334,22 +293,25 @@ def solve_dp(problem: CustomerProblem, time_limit_s: float | None = None) -> Eng
     problem : CustomerProblem
         The customer; it must have at least one eligible SKU.
     time_limit_s : float, optional
-        Wall-time limit [s], checked between months.
+        Wall-time limit [s], checked between months and after the forward pass.
+    force_pairs : bool, default False
+        Solve a ``maximum`` customer with the pair DP even when its sites do not couple
+        (a cross-check of the separable method).
 
     Returns
     -------
     EngineResult
         ``OPTIMAL`` with the plan, ``INFEASIBLE`` when some month has no feasible state, or
-        ``TIME_LIMIT`` when the limit passed before the last month.
+        ``TIME_LIMIT`` when the limit passed first.
     """
-    started = time.monotonic()
-    customer = _Customer(problem)
-    deadline = None if time_limit_s is None else started + time_limit_s
-    values = customer.forward(deadline)
-    if values is None:
-        return EngineResult(Status.TIME_LIMIT, message=(
+    deadline = None if time_limit_s is None else time.monotonic() + time_limit_s
+    if problem.resiliency != "maximum":
+        result = _solve_one_site(problem, deadline)
+    elif force_pairs or sites_couple(problem):
+        result = _solve_pairs(problem, deadline)
+    else:
+        result = _solve_two_sites(problem, deadline) or _solve_pairs(problem, deadline)
+    if result.status is Status.TIME_LIMIT:
+        result = EngineResult(Status.TIME_LIMIT, message=(
             f"not proven optimal within the time limit of {time_limit_s:g} s"))
-    if not any(np.isfinite(v).any() for v in values[-1].values()):
-        return EngineResult(Status.INFEASIBLE, message="no plan meets every rule")
-    objective, plans = customer.backtrack(values)
-    return EngineResult(Status.OPTIMAL, plans, objective_usd=objective)
+    return result

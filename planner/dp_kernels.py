@@ -1,0 +1,164 @@
+"""Compiled inner loops of the ``dp`` engine (numba, cached on disk).
+
+Costs are float64 with ``inf`` for "not allowed"; state tables come from
+:class:`planner.dp_space.StateSpace`, whose neighbour tables hold ``n`` for "no such state".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+INF = np.inf
+
+
+@njit(cache=True)
+def relax_rows(values, add, lower, remove, by_size_down, by_rank_up, by_size_up,
+               setup):  # pragma: no cover - compiled
+    """Cheapest arrival at every state from each row of ``values`` (one site).
+
+    Free removals, then free one-step raises, then creations at ``setup`` each, applied in
+    orders where a move's source is final before its target: the result at ``s`` is the
+    least ``values[s'] + setup * created(s' -> s)`` over all states ``s'``.
+    """
+    rows, n = values.shape
+    k = add.shape[1]
+    out = values.copy()
+    for r in range(rows):
+        h = out[r]
+        for s in by_size_down:
+            best = h[s]
+            for x in range(k):
+                j = add[s, x]
+                if j < n and h[j] < best:
+                    best = h[j]
+            h[s] = best
+        for s in by_rank_up:
+            best = h[s]
+            for x in range(k):
+                j = lower[s, x]
+                if j < n and h[j] < best:
+                    best = h[j]
+            h[s] = best
+        for s in by_size_up:
+            best = h[s]
+            for x in range(k):
+                j = remove[s, x]
+                if j < n and h[j] + setup < best:
+                    best = h[j] + setup
+            h[s] = best
+    return out
+
+
+@njit(cache=True)
+def forward_one_site(first, cost, in_place, fresh, add, lower, remove, by_size_down,
+                     by_rank_up, by_size_up, setup):  # pragma: no cover - compiled
+    """Values ``(months, tier-families, states)`` of the one-site DP [USD].
+
+    ``first`` is the setup of reaching each state in the first month per tier-family,
+    ``cost`` the month costs, ``in_place[g, f]`` whether ``g -> f`` is in place and
+    ``fresh`` the setup of creating every circuit of a state.
+    """
+    months, families, n = cost.shape
+    values = np.empty((months, families, n))
+    source = np.empty((1, n))
+    for f in range(families):
+        values[0, f] = first[f] + cost[0, f]
+    for t in range(1, months):
+        restart = values[t - 1].min()
+        for f in range(families):
+            source[0, :] = INF
+            sources = 0
+            for g in range(families):
+                if in_place[g, f]:
+                    sources += 1
+                    for s in range(n):
+                        if values[t - 1, g, s] < source[0, s]:
+                            source[0, s] = values[t - 1, g, s]
+            arrival = restart + fresh
+            if sources:
+                relaxed = relax_rows(source, add, lower, remove, by_size_down, by_rank_up,
+                                     by_size_up, setup)[0]
+                arrival = np.minimum(arrival, relaxed)
+            values[t, f] = arrival + cost[t, f]
+    return values
+
+
+@njit(cache=True)
+def predecessor(previous, cumulative, state, setup):  # pragma: no cover - compiled
+    """Least ``previous[s'] + setup * created(s' -> state)`` and its ``s'`` (one site)."""
+    n, k = cumulative.shape
+    best = INF
+    where = -1
+    for s in range(n):
+        value = previous[s]
+        if value == INF:
+            continue
+        created = 0
+        for x in range(k):
+            gap = cumulative[state, x] - cumulative[s, x]
+            if gap > created:
+                created = gap
+        value += setup * created
+        if value < best:
+            best = value
+            where = s
+    return best, where
+
+
+@njit(cache=True)
+def backtrack_one_site(values, cost, in_place, cumulative, size, setup, family,
+                       state):  # pragma: no cover - compiled
+    """Tier-family and state of every month of an optimal one-site plan.
+
+    Returns the two index arrays and the largest mismatch found between a month's value
+    and its predecessor's value plus the transition (zero up to rounding).
+    """
+    months, families, n = values.shape
+    tfs = np.empty(months, np.int64)
+    states = np.empty(months, np.int64)
+    tfs[months - 1] = family
+    states[months - 1] = state
+    mismatch = 0.0
+    for t in range(months - 1, 0, -1):
+        target = values[t, family, state] - cost[t, family, state]
+        best = INF
+        best_family = -1
+        best_state = -1
+        for g in range(families):
+            if in_place[g, family]:
+                value, where = predecessor(values[t - 1, g], cumulative, state, setup)
+            else:
+                where = np.argmin(values[t - 1, g])
+                value = values[t - 1, g, where] + setup * size[state]
+            if value < best - 1e-9:
+                best, best_family, best_state = value, g, where
+        mismatch = max(mismatch, abs(best - target) / max(1.0, abs(target)))
+        family, state = best_family, best_state
+        tfs[t - 1] = family
+        states[t - 1] = state
+    return tfs, states, mismatch
+
+
+@njit(cache=True)
+def undominated(first, second):  # pragma: no cover - compiled
+    """Rows ``r`` of the term tables not dominated by another row.
+
+    Row ``i`` dominates row ``j`` when ``first[i] <= first[j]`` and ``second[i] <=
+    second[j]`` everywhere; of equal rows one is kept.
+    """
+    rows, n = first.shape
+    keep = np.ones(rows, np.bool_)
+    for j in range(rows):
+        for i in range(rows):
+            if i == j or not keep[i]:
+                continue
+            dominated = True
+            for s in range(n):
+                if first[i, s] > first[j, s] or second[i, s] > second[j, s]:
+                    dominated = False
+                    break
+            if dominated:
+                keep[j] = False
+                break
+    return keep

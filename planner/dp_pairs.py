@@ -1,0 +1,240 @@
+"""The ``dp`` engine's fallback for ``maximum`` customers whose sites are coupled.
+
+When the total count cap or the capacity rule at the target utilization can bind across the
+two sites (see :mod:`planner.dp`), the state is the pair of per-site multisets. The three
+moves run as vectorized relaxations along each site's axis in turn, so a month costs about
+(pairs x bandwidths) operations per tier-family.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.dp_space import StateSpace, build_state_space, dp_skus
+from planner.model import PRIMARY, SECONDARY, CustomerProblem, MonthPlan, TierFamily
+from planner.rules import in_place, pays_egress
+
+INF = np.inf
+
+
+def _levels(values: np.ndarray) -> list[np.ndarray]:
+    return [np.flatnonzero(values == v) for v in np.unique(values)]
+
+
+@dataclass
+class Moves:
+    """Precomputed processing orders of the three moves."""
+
+    by_size_down: list[np.ndarray]
+    by_size_up: list[np.ndarray]
+    by_rank_up: list[np.ndarray]
+
+    @classmethod
+    @functools.lru_cache(maxsize=64)
+    def of(cls, space: StateSpace) -> Moves:
+        """Orders for ``space`` (cached with it)."""
+        sizes = _levels(space.size)
+        rank = (space.counts * np.arange(space.ladder.size)).sum(axis=1)
+        return cls(sizes[::-1], sizes, _levels(rank))
+
+
+def _relax_axis(values: np.ndarray, space: StateSpace, moves: Moves, setup: float,
+                axis: int) -> np.ndarray:
+    """Cheapest value of reaching each state from ``values`` along one site's axis.
+
+    ``values`` has the sentinel row appended on ``axis``; the result too.
+    """
+    h = np.moveaxis(values.copy(), axis, 0)
+    for level in moves.by_size_down:           # remove circuits: free
+        for x in range(space.ladder.size):
+            h[level] = np.minimum(h[level], h[space.add[level, x]])
+    for level in moves.by_rank_up:             # raise a circuit one step: free
+        for x in range(space.ladder.size):
+            h[level] = np.minimum(h[level], h[space.lower[level, x]])
+    for level in moves.by_size_up:             # create a circuit: setup
+        for x in range(space.ladder.size):
+            h[level] = np.minimum(h[level], h[space.remove[level, x]] + setup)
+    h[-1] = INF
+    return np.moveaxis(h, 0, axis)
+
+
+def _created_from(space: StateSpace, before: np.ndarray) -> np.ndarray:
+    """Circuits created going from ``before`` (circuits <= each ladder step) to each state."""
+    return np.maximum(0, (space.cumulative - before).max(axis=1))
+
+
+def _inventory_cumulative(space: StateSpace, bandwidths: tuple[int, ...]) -> np.ndarray:
+    return np.array([sum(1 for b in bandwidths if b <= x) for x in space.ladder])
+
+
+class PairCustomer:
+    """The DP over pairs of per-site multisets: state space, month costs, forward, backtrack."""
+
+    def __init__(self, problem: CustomerProblem):
+        self.problem = problem
+        self.skus = dp_skus(problem)
+        ladder = sorted({s.bandwidth_mbps for g in self.skus.values() for s in g})
+        self.two_sites = problem.resiliency == "maximum"
+        per_site = min(problem.max_circuits, problem.max_circuits_per_location)
+        self.space = build_state_space(tuple(ladder), per_site)
+        self.moves = Moves.of(self.space)
+        self.tfs = list(self.skus)
+        k = len(ladder)
+        position = {b: i for i, b in enumerate(ladder)}
+        self.allowed = {}
+        self.price = {}
+        self.links_cap = {}
+        for tf, group in self.skus.items():
+            allowed = np.zeros(k, dtype=bool)
+            price = np.zeros(k)
+            links_cap = np.zeros(k, dtype=np.int64)
+            for sku in group:
+                x = position[sku.bandwidth_mbps]
+                allowed[x], price[x], links_cap[x] = True, sku.monthly_usd, sku.vnet_links
+            self.allowed[tf] = allowed
+            self.price[tf] = price
+            self.links_cap[tf] = links_cap
+
+    def _pad(self, array: np.ndarray) -> np.ndarray:
+        """Append the sentinel row (and column for two sites) holding infinity."""
+        widths = [(0, 1)] * array.ndim
+        return np.pad(array, widths, constant_values=INF)
+
+    def month_cost(self, t: int, tf: TierFamily) -> np.ndarray:
+        """Cost of every state in month ``t`` [USD]; infinity where a rule is broken."""
+        p, space = self.problem, self.space
+        peak, vnets = float(p.peak_mbps[t]), int(p.vnets[t])
+        valid = (space.counts[:, ~self.allowed[tf]] == 0).all(axis=1)
+        fee = space.counts @ self.price[tf]
+        bandwidth = space.counts @ space.ladder
+        site_links = space.counts @ np.minimum(self.links_cap[tf], vnets)
+        egress = float(p.egress_gb[t] * p.usd_per_gb) if pays_egress(tf) else 0.0
+        u = p.target_utilization
+        if not self.two_sites:
+            ok = valid & (space.size <= min(p.max_circuits, p.max_circuits_per_location))
+            ok &= bandwidth * u >= peak - 1e-9
+            if p.resiliency == "standard":
+                ok &= (space.size >= 1) & (site_links >= vnets)
+            else:
+                ok &= (space.size >= 2) & (site_links >= 2 * vnets)
+                ok &= bandwidth - space.largest >= peak - 1e-9
+            return np.where(ok, fee + egress, INF)
+        site_ok = valid & (space.size >= 1) & (bandwidth >= peak - 1e-9) & (site_links >= vnets)
+        site_ok &= space.size <= p.max_circuits_per_location
+        site_fee = np.where(site_ok, fee, INF)
+        cost = site_fee[:, None] + site_fee[None, :] + egress
+        pair_ok = (space.size[:, None] + space.size[None, :]) <= p.max_circuits
+        pair_ok &= (bandwidth[:, None] + bandwidth[None, :]) * u >= peak - 1e-9
+        return np.where(pair_ok, cost, INF)
+
+    def relax(self, values: np.ndarray) -> np.ndarray:
+        """Cheapest arrival at every state from ``values`` by in-place moves and creations."""
+        setup = self.problem.setup_usd
+        padded = self._pad(values)
+        out = _relax_axis(padded, self.space, self.moves, setup, 0)
+        if self.two_sites:
+            out = _relax_axis(out, self.space, self.moves, setup, 1)
+        return out[(slice(0, -1),) * values.ndim]
+
+    def fresh(self) -> np.ndarray:
+        """Setup of creating every circuit of each state [USD]."""
+        size = self.space.size
+        if self.two_sites:
+            size = size[:, None] + size[None, :]
+        return self.problem.setup_usd * size
+
+    def created_from(self, before: dict[str, np.ndarray]) -> np.ndarray:
+        """Circuits created from per-site cumulative counts ``before`` to each state."""
+        primary = _created_from(self.space, before[PRIMARY])
+        if not self.two_sites:
+            return primary
+        secondary = _created_from(self.space, before[SECONDARY])
+        return primary[:, None] + secondary[None, :]
+
+    def first_arrival(self, tf: TierFamily) -> np.ndarray:
+        """Setup cost of reaching each state of ``tf`` in the first month [USD]."""
+        p = self.problem
+        if p.inventory_tier_family is None or not in_place(p.inventory_tier_family, tf):
+            return self.fresh()
+        before = {site: _inventory_cumulative(self.space, p.inventory_bandwidths(site))
+                  for site in (PRIMARY, SECONDARY)}
+        return p.setup_usd * self.created_from(before)
+
+    def forward(self, deadline: float | None = None) -> list[dict[TierFamily, np.ndarray]] | None:
+        """Values of every state in every month (cheapest plan ending there) [USD].
+
+        Returns None when ``deadline`` (a :func:`time.monotonic` time) passes first.
+        """
+        values: list[dict[TierFamily, np.ndarray]] = []
+        for t in range(self.problem.months):
+            if deadline is not None and time.monotonic() > deadline:
+                return None
+            current = {}
+            if t == 0:
+                for tf in self.tfs:
+                    current[tf] = self.first_arrival(tf) + self.month_cost(0, tf)
+            else:
+                previous = values[-1]
+                restart = min(float(v.min()) for v in previous.values()) + self.fresh()
+                for tf in self.tfs:
+                    sources = [previous[old] for old in self.tfs if in_place(old, tf)]
+                    arrival = restart
+                    if sources:
+                        arrival = np.minimum(arrival, self.relax(np.minimum.reduce(sources)))
+                    current[tf] = arrival + self.month_cost(t, tf)
+            values.append(current)
+        return values
+
+    def state_plan(self, tf: TierFamily, index: tuple[int, ...]) -> MonthPlan:
+        """The MonthPlan of a state index."""
+        ladder = self.space.ladder
+        circuits = {PRIMARY: tuple(int(ladder[x]) for x in self.space.states[index[0]])}
+        if self.two_sites:
+            circuits[SECONDARY] = tuple(int(ladder[x]) for x in self.space.states[index[1]])
+        return MonthPlan(tf[0], tf[1], circuits)
+
+    def backtrack(self, values: list[dict[TierFamily, np.ndarray]]
+                  ) -> tuple[float, list[MonthPlan]]:
+        """The optimal plan and its cost from the forward values."""
+        last = values[-1]
+        tf = min(self.tfs, key=lambda k: float(last[k].min()))
+        best = float(last[tf].min())
+        index = np.unravel_index(int(np.argmin(last[tf])), last[tf].shape)
+        plans = [self.state_plan(tf, index)]
+        for t in range(self.problem.months - 1, 0, -1):
+            target = values[t][tf][index] - self.month_cost(t, tf)[index]
+            before = {PRIMARY: self.space.cumulative[index[0]]}
+            if self.two_sites:
+                before[SECONDARY] = self.space.cumulative[index[1]]
+            size = sum(len(self.space.states[i]) for i in index)
+            tf, index = self._predecessor(values[t - 1], tf, before, size, target)
+            plans.append(self.state_plan(tf, index))
+        return best, plans[::-1]
+
+    def _predecessor(self, previous: dict[TierFamily, np.ndarray], tf: TierFamily,
+                     after: dict[str, np.ndarray], size: int,
+                     target: float) -> tuple[TierFamily, tuple[int, ...]]:
+        """The previous state from which the transition into the current one costs ``target``."""
+        setup = self.problem.setup_usd
+        best: tuple[float, TierFamily, tuple[int, ...]] | None = None
+        for old in self.tfs:
+            if in_place(old, tf):
+                # created(prev -> cur) = max(0, max_x cur(<=x) - prev(<=x)), per site.
+                created = np.maximum(0, (after[PRIMARY] - self.space.cumulative).max(axis=1))
+                if self.two_sites:
+                    other = np.maximum(
+                        0, (after[SECONDARY] - self.space.cumulative).max(axis=1))
+                    created = created[:, None] + other[None, :]
+                total = previous[old] + setup * created
+            else:
+                total = previous[old] + setup * size
+            i = int(np.argmin(total))
+            value = float(total.flat[i])
+            if best is None or value < best[0] - 1e-9:
+                best = (value, old, np.unravel_index(i, total.shape))
+        assert best is not None and abs(best[0] - target) <= 1e-6 * max(1.0, abs(target))
+        return best[1], tuple(int(i) for i in best[2])
