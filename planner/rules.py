@@ -59,13 +59,27 @@ def sku_eligible(problem: CustomerProblem, sku: Sku) -> bool:
     return sku.routes_ipv4 >= problem.routes_ipv4
 
 
+#: Eligible groups by catalog identity and the customer fields eligibility reads: every
+#: customer of a portfolio shares one catalog tuple, and rules are checked month by month.
+_ELIGIBLE: dict[tuple, tuple[tuple[Sku, ...], dict[TierFamily, tuple[Sku, ...]]]] = {}
+
+
 def eligible_skus(problem: CustomerProblem) -> dict[TierFamily, tuple[Sku, ...]]:
     """Eligible SKUs grouped by (tier, family), each group ascending in bandwidth."""
+    key = (id(problem.catalog), problem.premium_required, problem.local_eligible,
+           problem.billing, problem.routes_ipv4)
+    cached = _ELIGIBLE.get(key)
+    if cached is not None and cached[0] is problem.catalog:
+        return dict(cached[1])
     groups: dict[TierFamily, list[Sku]] = {}
     for sku in problem.catalog:
         if sku_eligible(problem, sku):
             groups.setdefault(sku.tier_family, []).append(sku)
-    return {tf: tuple(sorted(s, key=lambda k: k.bandwidth_mbps)) for tf, s in groups.items()}
+    result = {tf: tuple(sorted(s, key=lambda k: k.bandwidth_mbps)) for tf, s in groups.items()}
+    if len(_ELIGIBLE) >= 4096:
+        _ELIGIBLE.clear()
+    _ELIGIBLE[key] = (problem.catalog, result)
+    return dict(result)
 
 
 def max_matching(previous: Iterable[int], current: Iterable[int]) -> int:
@@ -199,6 +213,21 @@ def broken_rules(problem: CustomerProblem, t: int, plan: MonthPlan) -> list[str]
     return broken
 
 
+_PRICES: dict[tuple[int, TierFamily], tuple[tuple[Sku, ...], dict[int, float]]] = {}
+
+
+def _prices(catalog: tuple[Sku, ...], tier_family: TierFamily) -> dict[int, float]:
+    """Monthly fee [USD] by bandwidth [Mb/s] of one tier-family (cached per catalog)."""
+    cached = _PRICES.get((id(catalog), tier_family))
+    if cached is not None and cached[0] is catalog:
+        return cached[1]
+    prices = {s.bandwidth_mbps: s.monthly_usd for s in catalog if s.tier_family == tier_family}
+    if len(_PRICES) >= 4096:
+        _PRICES.clear()
+    _PRICES[(id(catalog), tier_family)] = (catalog, prices)
+    return prices
+
+
 def month_costs(problem: CustomerProblem, t: int, plan: MonthPlan) -> tuple[float, float]:
     """Circuit fees and egress charge of month ``t`` [USD].
 
@@ -207,8 +236,7 @@ def month_costs(problem: CustomerProblem, t: int, plan: MonthPlan) -> tuple[floa
     tuple of float
         ``(circuit_usd, egress_usd)``.
     """
-    prices = {s.bandwidth_mbps: s.monthly_usd for s in problem.catalog
-              if s.tier_family == plan.tier_family}
+    prices = _prices(problem.catalog, plan.tier_family)
     circuit_usd = sum(prices[b] for site in plan.circuits for b in plan.at(site))
     egress_usd = (problem.egress_gb[t] * problem.usd_per_gb
                   if pays_egress(plan.tier_family) else 0.0)
