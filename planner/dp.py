@@ -21,10 +21,10 @@ each such *term* is kept as two vectors, a move acts on each vector alone (the r
 ``a(s1) + b(s2)`` is the relaxation of ``a`` plus that of ``b``), and a restart is one more
 term. A term is dropped when another term of the same tier-family is no larger in both
 vectors (both go through the same monotone moves from then on, so it never becomes the
-least); each term is shifted so that its second vector's least value is zero, which makes a
-restart dominated by the relaxed term it restarts from. This is exact, and with one
-tier-family it keeps a single term: two one-site DPs. Coupled sites, or terms that grow past
-:data:`TERM_CAP`, use the pair DP of :mod:`planner.dp_pairs`.
+least); as ``(a + c, b - c)`` is the same term for any constant ``c``, the test allows a
+shift, which makes a restart dominated by the relaxed term it restarts from. This is exact,
+and with one tier-family it keeps a single term: two one-site DPs. Coupled sites, or terms
+that grow past :data:`TERM_CAP`, use the pair DP of :mod:`planner.dp_pairs`.
 """
 
 from __future__ import annotations

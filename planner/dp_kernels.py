@@ -142,10 +142,12 @@ def backtrack_one_site(values, cost, in_place, cumulative, size, setup, family,
 
 @njit(cache=True)
 def undominated(first, second):  # pragma: no cover - compiled
-    """Rows ``r`` of the term tables not dominated by another row.
+    """Rows of the term tables that no other row dominates up to a shift.
 
-    Row ``i`` dominates row ``j`` when ``first[i] <= first[j]`` and ``second[i] <=
-    second[j]`` everywhere; of equal rows one is kept.
+    A row stands for ``first[s1] + second[s2]``, so ``(first + c, second - c)`` is the same
+    row for any constant ``c``. Row ``i`` dominates row ``j`` when some ``c`` makes
+    ``first[i] + c <= first[j]`` and ``second[i] - c <= second[j]`` everywhere, that is when
+    ``max(second[i] - second[j]) <= min(first[j] - first[i])``; of equal rows one is kept.
     """
     rows, n = first.shape
     keep = np.ones(rows, np.bool_)
@@ -153,12 +155,26 @@ def undominated(first, second):  # pragma: no cover - compiled
         for i in range(rows):
             if i == j or not keep[i]:
                 continue
-            dominated = True
+            low = -INF
+            high = INF
             for s in range(n):
-                if first[i, s] > first[j, s] or second[i, s] > second[j, s]:
-                    dominated = False
+                if second[j, s] < INF:
+                    if second[i, s] == INF:
+                        low = INF
+                        break
+                    gap = second[i, s] - second[j, s]
+                    if gap > low:
+                        low = gap
+                if first[j, s] < INF:
+                    if first[i, s] == INF:
+                        high = -INF
+                        break
+                    gap = first[j, s] - first[i, s]
+                    if gap < high:
+                        high = gap
+                if low > high:
                     break
-            if dominated:
+            if low <= high:
                 keep[j] = False
                 break
     return keep
