@@ -181,7 +181,7 @@ class Record:
 def solve(problem: CustomerProblem, scenario: str, engine: str,
           time_limit_s: float | None) -> Record:
     """Plan one customer and keep what the checkpoint needs."""
-    result = plan_customer(problem, engine, time_limit_s)
+    result = plan_customer(problem, engine, time_limit_s, tables=False)
     plans = [[p.tier, p.family, list(p.at("primary")), list(p.at("secondary"))]
              for p in result.plans]
     return Record(scenario, problem.customer_id, str(result.status), result.total_usd,

@@ -95,7 +95,8 @@ class PlanResult:
         return all(r.status is Status.OPTIMAL for r in self.customers.values())
 
 
-def _verify(problem: CustomerProblem, result: EngineResult) -> CustomerResult:
+def _verify(problem: CustomerProblem, result: EngineResult, tables: bool = True
+            ) -> CustomerResult:
     """Cost an engine's plan independently; distrust it if it breaks a rule or the costs differ."""
     plans = result.plans or []
     if len(plans) != problem.months:
@@ -111,6 +112,8 @@ def _verify(problem: CustomerProblem, result: EngineResult) -> CustomerResult:
             and abs(total - result.objective_usd) > OBJECTIVE_TOLERANCE_USD):
         return CustomerResult(problem.customer_id, Status.ERROR, message=(
             f"the plan costs {total:.2f} USD but the engine reported {result.objective_usd:.2f}"))
+    if not tables:
+        return CustomerResult(problem.customer_id, Status.OPTIMAL, total_usd=total, plans=plans)
     return CustomerResult(
         problem.customer_id, Status.OPTIMAL, total_usd=total, plans=plans,
         periods=pd.DataFrame(period_rows(problem, plans), columns=PERIOD_COLUMNS),
@@ -118,7 +121,7 @@ def _verify(problem: CustomerProblem, result: EngineResult) -> CustomerResult:
 
 
 def plan_customer(problem: CustomerProblem, engine: str = DEFAULT_ENGINE,
-                  time_limit_s: float | None = None) -> CustomerResult:
+                  time_limit_s: float | None = None, tables: bool = True) -> CustomerResult:
     """Plan one customer.
 
     Parameters
@@ -129,6 +132,9 @@ def plan_customer(problem: CustomerProblem, engine: str = DEFAULT_ENGINE,
         One of :data:`ENGINES`.
     time_limit_s : float, optional
         Wall-time limit for the engine [s].
+    tables : bool, default True
+        Whether to build the customer's periods and circuits tables (a batch that renders
+        its own rows from the plans skips them).
 
     Returns
     -------
@@ -144,7 +150,7 @@ def plan_customer(problem: CustomerProblem, engine: str = DEFAULT_ENGINE,
         return CustomerResult(problem.customer_id, Status.INFEASIBLE, message=diagnose(problem))
     if result.status in (Status.ERROR, Status.TIME_LIMIT):
         return CustomerResult(problem.customer_id, result.status, message=result.message)
-    return _verify(problem, result)
+    return _verify(problem, result, tables)
 
 
 def summary_row(result: CustomerResult) -> dict[str, object]:
