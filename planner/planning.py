@@ -35,6 +35,11 @@ DEFAULT_ENGINE = "dp"
 OBJECTIVE_TOLERANCE_USD = 0.01
 
 
+#: Empty tables copied for results without rows (a copy is far cheaper than a new frame).
+_NO_PERIODS = pd.DataFrame(columns=PERIOD_COLUMNS)
+_NO_CIRCUITS = pd.DataFrame(columns=CIRCUIT_COLUMNS)
+
+
 @dataclass
 class CustomerResult:
     """The plan of one customer.
@@ -60,9 +65,8 @@ class CustomerResult:
     total_usd: float | None = None
     message: str = ""
     plans: list[MonthPlan] = field(default_factory=list)
-    periods: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PERIOD_COLUMNS))
-    circuits: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=CIRCUIT_COLUMNS))
+    periods: pd.DataFrame = field(default_factory=lambda: _NO_PERIODS.copy())
+    circuits: pd.DataFrame = field(default_factory=lambda: _NO_CIRCUITS.copy())
 
 
 @dataclass
