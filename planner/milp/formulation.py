@@ -109,7 +109,7 @@ def define_tier_family_choice(model: MilpModel) -> None:
     """One tier and family per month (SPEC section 3, preamble and rule 2)."""
     for t in range(model.problem.months):
         for tf in model.skus:
-            model.choose[t, tf] = pulp.LpVariable(_label("choose", t, *tf), cat="Binary")
+            model.choose[t, tf] = model.prob.add_variable(_label("choose", t, *tf), cat="Binary")
         model.prob += (pulp.lpSum(model.choose[t, tf] for tf in model.skus) == 1,
                        _label("one_tier_family", t))
 
@@ -123,7 +123,7 @@ def define_circuit_counts(model: MilpModel) -> None:
             for tf, skus in model.skus.items():
                 for sku in skus:
                     key = (t, site, tf, sku.bandwidth_mbps)
-                    var = pulp.LpVariable(_label("count", t, site, *tf, sku.bandwidth_mbps),
+                    var = model.prob.add_variable(_label("count", t, site, *tf, sku.bandwidth_mbps),
                                           lowBound=0, upBound=cap, cat="Integer")
                     model.count[key] = var
                     model.counts_at.setdefault((t, site), []).append(
@@ -200,7 +200,7 @@ def _define_n_plus_one(model: MilpModel, t: int, peak: float) -> None:
     cap = min(problem.max_circuits, problem.max_circuits_per_location)
     bandwidths = sorted({s.bandwidth_mbps for skus in model.skus.values() for s in skus})
     for b in bandwidths:
-        flag = pulp.LpVariable(_label("largest", t, b), cat="Binary")
+        flag = model.prob.add_variable(_label("largest", t, b), cat="Binary")
         model.largest[t, b] = flag
         model.prob += (pulp.lpSum(v for _, bw, v in model.counts_at[t, "primary"] if bw == b)
                        <= cap * flag, _label("has", t, b))
@@ -247,7 +247,8 @@ def define_configurations(model: MilpModel) -> None:
             for tf, combos in options.items():
                 in_tf = []
                 for combo in combos:
-                    var = pulp.LpVariable(_label("config", t, site, *tf, *combo), cat="Binary")
+                    var = model.prob.add_variable(_label("config", t, site, *tf, *combo),
+                                                  cat="Binary")
                     model.config[t, site, tf, combo] = var
                     in_tf.append(var)
                 model.prob += (pulp.lpSum(in_tf) == model.choose[t, tf],
@@ -279,7 +280,7 @@ def define_creations(model: MilpModel) -> None:
     problem = model.problem
     for t in range(problem.months):
         for site in problem.sites:
-            created = pulp.LpVariable(_label("created", t, site), lowBound=0)
+            created = model.prob.add_variable(_label("created", t, site), lowBound=0)
             model.created[t, site] = created
             for tf, skus in model.skus.items():
                 for sku in skus:
