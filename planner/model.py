@@ -218,26 +218,39 @@ def build_problems(inputs: Inputs) -> list[CustomerProblem]:
     skus = catalog_skus(inputs.catalog)
     rates = dict(zip(inputs.egress_rates["zone"], inputs.egress_rates["usd_per_gb"],
                      strict=True))
-    demand = {cid: g for cid, g in inputs.demand.groupby("customer_id", sort=False)}
-    inventory = {cid: g for cid, g in inputs.inventory.groupby("customer_id", sort=False)}
+    # Row positions per customer and whole columns as arrays: slicing arrays is far cheaper
+    # than a DataFrame per customer (rows keep their order within each customer).
+    demand = inputs.demand
+    months_of = demand.groupby("customer_id", sort=False).indices
+    period = demand["period"].to_numpy(dtype=object)
+    peak = demand["peak_mbps"].to_numpy(dtype=float)
+    egress = demand["egress_gb"].to_numpy(dtype=float)
+    vnets = demand["vnets"].to_numpy(dtype=np.int64)
+    stock = inputs.inventory
+    circuits_of = stock.groupby("customer_id", sort=False).indices if len(stock) else {}
+    stock_columns = {c: stock[c].to_numpy(dtype=object) for c in
+                     ("circuit_name", "site", "bandwidth_mbps", "tier", "family")}
     problems = []
     for row in inputs.customers.itertuples(index=False):
-        months = demand[row.customer_id]
-        existing = inventory.get(row.customer_id)
+        months = months_of[row.customer_id]
+        existing = circuits_of.get(row.customer_id)
         circuits: tuple[ExistingCircuit, ...] = ()
         tier_family = None
         if existing is not None and len(existing):
             circuits = tuple(
-                ExistingCircuit(str(r.circuit_name), str(r.site), int(r.bandwidth_mbps))
-                for r in existing.itertuples(index=False))
-            tier_family = (str(existing["tier"].iloc[0]), str(existing["family"].iloc[0]))
+                ExistingCircuit(str(stock_columns["circuit_name"][i]),
+                                str(stock_columns["site"][i]),
+                                int(stock_columns["bandwidth_mbps"][i]))
+                for i in existing)
+            tier_family = (str(stock_columns["tier"][existing[0]]),
+                           str(stock_columns["family"][existing[0]]))
         problems.append(CustomerProblem(
             customer_id=row.customer_id,
             resiliency=row.resiliency,
-            periods=tuple(months["period"]),
-            peak_mbps=months["peak_mbps"].to_numpy(dtype=float),
-            egress_gb=months["egress_gb"].to_numpy(dtype=float),
-            vnets=months["vnets"].to_numpy(dtype=np.int64),
+            periods=tuple(period[months]),
+            peak_mbps=peak[months],
+            egress_gb=egress[months],
+            vnets=vnets[months],
             routes_ipv4=int(row.routes_ipv4),
             premium_required=bool(row.premium_required),
             local_eligible=bool(row.local_eligible),
