@@ -202,7 +202,7 @@ def _check_unique_key(table: pd.DataFrame, schema: FileSchema, file: str,
     if not schema.key or table.empty:
         return
     seen: dict[tuple[object, ...], int] = {}
-    for record in table.to_dict("records"):
+    for record in table[[*schema.key, "_row"]].to_dict("records"):
         key = tuple(record[k] for k in schema.key)
         if any(k is None for k in key):
             continue
@@ -238,7 +238,7 @@ def _check_customers(customers: pd.DataFrame, zones: set[str], file: str, rates_
 def _check_demand(demand: pd.DataFrame, customers: pd.DataFrame, file: str,
                   customers_file: str, problems: list[Problem]) -> None:
     known = set(customers["customer_id"].dropna())
-    for row in demand.to_dict("records"):
+    for row in demand[["customer_id", "_row"]].to_dict("records"):
         if row["customer_id"] is not None and row["customer_id"] not in known:
             problems.append(Problem(file, row["_row"], "customer_id",
                                     f"customer {row['customer_id']!r} is not in {customers_file}"))
