@@ -30,16 +30,14 @@ that grow past :data:`TERM_CAP`, use the pair DP of :mod:`planner.dp_pairs`.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
 from planner.dp_kernels import (
     backtrack_one_site,
     forward_one_site,
+    forward_two_sites,
     predecessor,
-    relax_rows,
-    undominated,
 )
 from planner.dp_pairs import PairCustomer
 from planner.dp_space import StateSpace, build_state_space, dp_skus
@@ -129,12 +127,6 @@ class _Tables:
         """Bandwidths [Mb/s] of a state."""
         return tuple(int(self.space.ladder[x]) for x in self.space.states[state])
 
-    def relax(self, rows: np.ndarray) -> np.ndarray:
-        """Cheapest arrival at every state from each row of ``rows`` [USD]."""
-        s = self.space
-        return relax_rows(rows, s.add, s.lower, s.remove, s.by_size_down, s.by_rank_up,
-                          s.by_size_up, self.problem.setup_usd)
-
 
 def _solve_one_site(problem: CustomerProblem, deadline: float | None) -> EngineResult:
     tables = _Tables(problem, two_sites=False)
@@ -157,112 +149,55 @@ def _solve_one_site(problem: CustomerProblem, deadline: float | None) -> EngineR
     return EngineResult(Status.OPTIMAL, plans, objective_usd=float(last[family, state]))
 
 
-@dataclass
-class _Terms:
-    """The terms of one tier-family in one month: value ``first[r, s1] + second[r, s2]``."""
-
-    first: np.ndarray    # (rows, n) [USD]
-    second: np.ndarray   # (rows, n) [USD], least value 0 in each row
-    parent: np.ndarray   # (rows, 2): tier-family and row of the month before; -1 restart
-
-    def least(self) -> np.ndarray:
-        """Least value of each row [USD]."""
-        return self.first.min(axis=1, initial=INF) + self.second.min(axis=1, initial=INF)
-
-
-def _reduced(first: np.ndarray, second: np.ndarray, parent: np.ndarray) -> _Terms:
-    """Shift each row so that its second vector's least is 0; drop empty and dominated rows."""
-    shift = second.min(axis=1, initial=INF)
-    alive = np.isfinite(shift) & np.isfinite(first.min(axis=1, initial=INF))
-    first = first[alive] + shift[alive, None]
-    second = second[alive] - shift[alive, None]
-    keep = undominated(first, second)
-    return _Terms(first[keep], second[keep], parent[alive][keep])
-
-
-def _cheapest(month: list[_Terms]) -> tuple[float, int, int]:
-    """Least value of a month and the tier-family and row holding it."""
-    best = (INF, -1, -1)
-    for f, terms in enumerate(month):
-        if len(terms.parent):
-            least = terms.least()
-            r = int(np.argmin(least))
-            if least[r] < best[0]:
-                best = (float(least[r]), f, r)
-    return best
-
-
-def _forward_terms(tables: _Tables, deadline: float | None) -> list[list[_Terms]] | None | str:
-    """Terms of every month, None past the deadline, ``"cap"`` when they grow too many."""
-    p = tables.problem
-    fresh = tables.fresh()
-    families, n = len(tables.tfs), tables.space.n
-    first_primary = tables.first_arrival(PRIMARY)
-    first_secondary = tables.first_arrival(SECONDARY)
-    month = [_reduced((first_primary[f] + tables.cost[f, 0])[None, :],
-                      (first_secondary[f] + tables.second[f, 0])[None, :],
-                      np.array([[-1, -1]])) for f in range(families)]
-    months = [month]
-    for t in range(1, p.months):
-        if deadline is not None and time.monotonic() > deadline:
-            return None
-        previous = months[-1]
-        restart = _cheapest(previous)[0]
-        month = []
-        for f in range(families):
-            sources = [g for g in range(families) if tables.in_place[g, f]]
-            first = [previous[g].first for g in sources]
-            second = [previous[g].second for g in sources]
-            parent = [np.column_stack([np.full(len(previous[g].parent), g),
-                                       np.arange(len(previous[g].parent))]) for g in sources]
-            first_rows = tables.relax(np.vstack(first)) if sources else np.empty((0, n))
-            second_rows = tables.relax(np.vstack(second)) if sources else np.empty((0, n))
-            first_rows = np.vstack([first_rows, (restart + fresh)[None, :]])
-            second_rows = np.vstack([second_rows, fresh[None, :]])
-            parents = np.vstack(parent + [np.array([[-1, -1]])])
-            terms = _reduced(first_rows + tables.cost[f, t], second_rows + tables.second[f, t],
-                             parents)
-            if len(terms.parent) > TERM_CAP:
-                return "cap"
-            month.append(terms)
-        months.append(month)
-    return months
+def _cheapest_row(first: np.ndarray, second: np.ndarray, begin: int, end: int
+                  ) -> tuple[float, int]:
+    """Least value of the terms ``begin:end`` and the row holding it."""
+    least = first[begin:end].min(axis=1, initial=INF) + second[begin:end].min(axis=1,
+                                                                              initial=INF)
+    if not len(least):
+        return INF, -1
+    r = int(np.argmin(least))
+    return float(least[r]), begin + r
 
 
 def _solve_two_sites(problem: CustomerProblem, deadline: float | None) -> EngineResult | None:
     """The separable ``maximum`` DP; None when the terms grow past :data:`TERM_CAP`."""
     tables = _Tables(problem, two_sites=True)
-    months = _forward_terms(tables, deadline)
-    if months is None:
+    space, setup = tables.space, problem.setup_usd
+    first, second, parent, span, ok = forward_two_sites(
+        tables.first_arrival(PRIMARY), tables.first_arrival(SECONDARY), tables.cost,
+        tables.second, tables.in_place, tables.fresh(), space.add, space.lower, space.remove,
+        space.by_size_down, space.by_rank_up, space.by_size_up, setup, TERM_CAP)
+    if deadline is not None and time.monotonic() > deadline:
         return _time_limit()
-    if isinstance(months, str):
+    if not ok:
         return None
-    total, f, r = _cheapest(months[-1])
+    months = problem.months
+    family_of = np.empty(len(parent), dtype=np.int64)
+    for t in range(months):
+        for f in range(len(tables.tfs)):
+            family_of[span[t, f, 0]:span[t, f, 1]] = f
+    total, r = _cheapest_row(first, second, span[-1, 0, 0], span[-1, -1, 1])
     if not np.isfinite(total):
         return EngineResult(Status.INFEASIBLE, message="no plan meets every rule")
-    space, setup = tables.space, problem.setup_usd
-    terms = months[-1][f]
-    s1, s2 = int(np.argmin(terms.first[r])), int(np.argmin(terms.second[r]))
-    picked = [(f, s1, s2)]
-    for t in range(problem.months - 1, 0, -1):
-        terms = months[t][f]
-        target = (terms.first[r, s1] + terms.second[r, s2] - tables.cost[f, t, s1]
+    s1, s2 = int(np.argmin(first[r])), int(np.argmin(second[r]))
+    picked = [(int(family_of[r]), s1, s2)]
+    for t in range(months - 1, 0, -1):
+        f = picked[-1][0]
+        target = (first[r, s1] + second[r, s2] - tables.cost[f, t, s1]
                   - tables.second[f, t, s2])
-        g, q = (int(i) for i in terms.parent[r])
-        if g < 0:
-            value, g, q = _cheapest(months[t - 1])
-            s1 = int(np.argmin(months[t - 1][g].first[q]))
-            s2 = int(np.argmin(months[t - 1][g].second[q]))
-            value += setup * float(space.size[picked[-1][1]] + space.size[picked[-1][2]])
+        if parent[r] < 0:
+            value, r = _cheapest_row(first, second, span[t - 1, 0, 0], span[t - 1, -1, 1])
+            value += setup * float(space.size[s1] + space.size[s2])
+            s1, s2 = int(np.argmin(first[r])), int(np.argmin(second[r]))
         else:
-            before = months[t - 1][g]
-            v1, s1 = predecessor(before.first[q], space.cumulative, s1, setup)
-            v2, s2 = predecessor(before.second[q], space.cumulative, s2, setup)
+            r = int(parent[r])
+            v1, s1 = predecessor(first[r], space.cumulative, s1, setup)
+            v2, s2 = predecessor(second[r], space.cumulative, s2, setup)
             value = v1 + v2
         assert abs(value - target) <= BACKTRACK_TOLERANCE * max(1.0, abs(target)), (value,
                                                                                       target)
-        f, r = g, q
-        picked.append((f, s1, s2))
+        picked.append((int(family_of[r]), s1, s2))
     plans = [MonthPlan(*tables.tfs[f], {PRIMARY: tables.circuits(a),
                                         SECONDARY: tables.circuits(b)})
              for f, a, b in reversed(picked)]

@@ -178,3 +178,124 @@ def undominated(first, second):  # pragma: no cover - compiled
                 keep[j] = False
                 break
     return keep
+
+
+@njit(cache=True)
+def _relax_in_place(h, add, lower, remove, by_size_down, by_rank_up, by_size_up,
+                    setup):  # pragma: no cover - compiled
+    """:func:`relax_rows` of one vector, in place."""
+    n = h.shape[0]
+    k = add.shape[1]
+    for s in by_size_down:
+        best = h[s]
+        for x in range(k):
+            j = add[s, x]
+            if j < n and h[j] < best:
+                best = h[j]
+        h[s] = best
+    for s in by_rank_up:
+        best = h[s]
+        for x in range(k):
+            j = lower[s, x]
+            if j < n and h[j] < best:
+                best = h[j]
+        h[s] = best
+    for s in by_size_up:
+        best = h[s]
+        for x in range(k):
+            j = remove[s, x]
+            if j < n and h[j] + setup < best:
+                best = h[j] + setup
+        h[s] = best
+
+
+@njit(cache=True)
+def _grown(array, rows):  # pragma: no cover - compiled
+    """``array`` with room for at least ``rows`` rows (a copy when it must grow)."""
+    if array.shape[0] >= rows:
+        return array
+    bigger = np.empty((max(rows, 2 * array.shape[0]),) + array.shape[1:], array.dtype)
+    bigger[:array.shape[0]] = array
+    return bigger
+
+
+@njit(cache=True)
+def forward_two_sites(first_primary, first_secondary, cost, second_cost, in_place, fresh,
+                      add, lower, remove, by_size_down, by_rank_up, by_size_up, setup,
+                      cap):  # pragma: no cover - compiled
+    """Terms of every month of the separable two-site DP (see :mod:`planner.dp`).
+
+    Rows of ``first``/``second`` are terms; ``parent`` holds each row's source row (-1 for a
+    restart or the first month) and ``span[t, f]`` the rows of month ``t`` and tier-family
+    ``f``. ``ok`` is False when some tier-family needs more than ``cap`` terms in a month.
+    """
+    families, months, n = cost.shape
+    first = np.empty((4 * families * months, n))
+    second = np.empty((4 * families * months, n))
+    parent = np.empty(4 * families * months, np.int64)
+    span = np.zeros((months, families, 2), np.int64)
+    rows = 0
+    for t in range(months):
+        restart = INF
+        if t > 0:
+            for r in range(span[t - 1, 0, 0], span[t - 1, families - 1, 1]):
+                least = first[r].min() + second[r].min()
+                if least < restart:
+                    restart = least
+        for f in range(families):
+            begin = rows
+            sources = 0
+            if t > 0:
+                for g in range(families):
+                    if in_place[g, f]:
+                        sources += span[t - 1, g, 1] - span[t - 1, g, 0]
+            first = _grown(first, rows + sources + 1)
+            second = _grown(second, rows + sources + 1)
+            parent = _grown(parent, rows + sources + 1)
+            if t == 0:
+                first[rows] = first_primary[f] + cost[f, 0]
+                second[rows] = first_secondary[f] + second_cost[f, 0]
+                parent[rows] = -1
+                rows += 1
+            else:
+                for g in range(families):
+                    if not in_place[g, f]:
+                        continue
+                    for r in range(span[t - 1, g, 0], span[t - 1, g, 1]):
+                        first[rows] = first[r]
+                        second[rows] = second[r]
+                        _relax_in_place(first[rows], add, lower, remove, by_size_down,
+                                        by_rank_up, by_size_up, setup)
+                        _relax_in_place(second[rows], add, lower, remove, by_size_down,
+                                        by_rank_up, by_size_up, setup)
+                        first[rows] += cost[f, t]
+                        second[rows] += second_cost[f, t]
+                        parent[rows] = r
+                        rows += 1
+                first[rows] = restart + fresh + cost[f, t]
+                second[rows] = fresh + second_cost[f, t]
+                parent[rows] = -1
+                rows += 1
+            # Shift each term so its second part's least is 0; drop empty ones.
+            kept = begin
+            for r in range(begin, rows):
+                shift = second[r].min()
+                if shift == INF or first[r].min() == INF:
+                    continue
+                first[kept] = first[r] + shift
+                second[kept] = second[r] - shift
+                parent[kept] = parent[r]
+                kept += 1
+            keep = undominated(first[begin:kept], second[begin:kept])
+            rows = begin
+            for i in range(kept - begin):
+                if keep[i]:
+                    first[rows] = first[begin + i]
+                    second[rows] = second[begin + i]
+                    parent[rows] = parent[begin + i]
+                    rows += 1
+            span[t, f, 0] = begin
+            span[t, f, 1] = rows
+            if rows - begin > cap:
+                return first, second, parent, span, False
+    return first, second, parent, span, True
