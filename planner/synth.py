@@ -9,6 +9,8 @@ egress rates are taken as given (normally the bundled ``data/`` files).
 
 from __future__ import annotations
 
+import math
+import re
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -126,7 +128,10 @@ class Portfolio:
     def write(self, out_dir: str | Path, copies: tuple[Path, ...] = ()) -> Path:
         """Write the five CSV files into ``out_dir`` atomically (the folder is replaced).
 
-        ``copies`` are further files (e.g. provisioning settings) copied in as they are.
+        ``copies`` are further files (e.g. provisioning settings) copied in; a TOML file's
+        peering address ``pools`` are replaced by one pool sized for the portfolio (see
+        :func:`sized_pool`), since the sample's pool holds too few /29 blocks for thousands
+        of customers.
         """
         tables = {"customers.csv": self.customers, "demand.csv": self.demand,
                   "inventory.csv": self.inventory, "catalog.csv": self.catalog,
@@ -136,9 +141,36 @@ class Portfolio:
             for name, table in tables.items():
                 table.to_csv(folder / name, index=False, lineterminator="\n")
             for path in copies:
-                shutil.copyfile(path, folder / path.name)
+                if path.suffix == ".toml":
+                    text = path.read_text(encoding="utf-8")
+                    pool = sized_pool(len(self.customers))
+                    text = re.sub(r"^pools\s*=.*$", f'pools = ["{pool}"]  # sized by planner synth',
+                                  text, count=1, flags=re.MULTILINE)
+                    (folder / path.name).write_text(text, encoding="utf-8")
+                else:
+                    shutil.copyfile(path, folder / path.name)
 
         return write_atomically(out_dir, write)
+
+
+def sized_pool(customers: int, blocks_per_customer: int = 16) -> str:
+    """A private IPv4 pool with room for ``blocks_per_customer`` /29 peering blocks each.
+
+    Parameters
+    ----------
+    customers : int
+        Customers in the portfolio.
+    blocks_per_customer : int
+        /29 blocks to allow per customer (every circuit a customer ever has takes one).
+
+    Returns
+    -------
+    str
+        A block of 10.0.0.0/8, from a /16 for small portfolios up to the whole /8.
+    """
+    needed = max(1, customers * blocks_per_customer)
+    prefix = max(8, min(16, 29 - math.ceil(math.log2(needed))))
+    return f"10.0.0.0/{prefix}"
 
 
 def month_labels(start: str, count: int) -> list[str]:

@@ -104,3 +104,24 @@ def test_a_sample_plans_mostly_optimal(portfolio: planner.Inputs) -> None:
     problems = [p for p in planner.build_problems(portfolio) if p.resiliency != "maximum"][:30]
     statuses = pd.Series([str(planner.plan_customer(p).status) for p in problems])
     assert (statuses == "optimal").mean() >= 0.9
+
+
+def test_copied_settings_get_an_address_pool_sized_for_the_portfolio(tmp_path) -> None:
+    import ipaddress
+    import tomllib
+
+    from planner.synth import sized_pool
+
+    for customers in (1, 300, 10_000, 200_000):
+        pool = ipaddress.ip_network(sized_pool(customers))
+        assert pool.subnet_of(ipaddress.ip_network("10.0.0.0/8"))
+        assert pool.num_addresses // 8 >= min(customers * 16, 2 ** 21)
+    settings = tmp_path / "provisioning.toml"
+    settings.write_text('[peering]\npools = ["10.224.0.0/16"]\nvlan_min = 100\n')
+    data = Path(__file__).resolve().parents[1] / "data"
+    portfolio = synthesize(5000, 2, 1, read_table(data / "catalog.csv"),
+                           read_table(data / "egress_rates.csv"))
+    out = portfolio.write(tmp_path / "synth", copies=(settings,))
+    written = tomllib.loads((out / "provisioning.toml").read_text())
+    assert written["peering"]["pools"] == [sized_pool(5000)]
+    assert written["peering"]["vlan_min"] == 100
