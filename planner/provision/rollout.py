@@ -105,19 +105,37 @@ def link_vnets(circuits: list[tuple[str, str, int]], vnets: int, resiliency: str
         groups = [[c for c in circuits if c[1] == site] for site in (PRIMARY, SECONDARY)]
     else:
         groups = [list(circuits)] * (2 if resiliency == "n+1" else 1)
-    load = {name: 0 for name, _, _ in circuits}
     capacity = {name: links for name, _, links in circuits}
+    # Keeping last month's links first changes the fewest connections; when that greedy
+    # order strands a vNet (n+1 needs two distinct circuits with room left), filling the
+    # circuits with the most room first always succeeds where the link rule holds.
+    for stable in (True, False):
+        result = _assign(groups, capacity, vnets, previous, stable)
+        if result is not None:
+            return result
+    raise ProvisioningError(
+        f"{vnet_name(vnets)} cannot be linked: the circuits allow too few vNet links")
+
+
+def _assign(groups: list[list[tuple[str, str, int]]], capacity: Mapping[str, int], vnets: int,
+            previous: Mapping[str, tuple[str, ...]], stable: bool
+            ) -> dict[str, tuple[str, ...]] | None:
+    """Link each vNet to one circuit of each group; None when a vNet finds no room."""
+    load = dict.fromkeys(capacity, 0)
     result: dict[str, tuple[str, ...]] = {}
     for index in range(1, vnets + 1):
         vnet = vnet_name(index)
+        kept = previous.get(vnet, ())
         chosen: list[str] = []
         for group in groups:
             candidates = [name for name, _, _ in group
                           if name not in chosen and load[name] < capacity[name]]
             if not candidates:
-                raise ProvisioningError(
-                    f"{vnet} cannot be linked: the circuits allow too few vNet links")
-            best = min(candidates, key=lambda n: (n not in previous.get(vnet, ()), load[n], n))
+                return None
+            if stable:
+                best = min(candidates, key=lambda n: (n not in kept, load[n], n))
+            else:
+                best = min(candidates, key=lambda n: (load[n] - capacity[n], n not in kept, n))
             chosen.append(best)
             load[best] += 1
         result[vnet] = tuple(sorted(chosen))
