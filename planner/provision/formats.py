@@ -7,12 +7,11 @@ folder) mapped to their text.
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 from collections.abc import Mapping
 
-from planner.provision.manifest import rollout_states
+from planner.provision.manifest import dumps, rollout_states
 
 ARM_API_VERSION = "2024-05-01"
 ARM_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
@@ -20,7 +19,7 @@ PEERING = "AzurePrivatePeering"
 
 
 def _json(data: object) -> str:
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return dumps(data)
 
 
 def _label(name: str) -> str:
