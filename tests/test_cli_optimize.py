@@ -151,3 +151,14 @@ def test_a_rerun_replaces_the_output_whole(tmp_path: Path) -> None:
     assert completed.returncode == 3
     assert not (out / "stale.csv").exists()
     assert (out / "summary.csv").exists()
+
+
+def test_no_manifests_writes_only_the_tables(tmp_path: Path) -> None:
+    shutil.copytree(DATA, tmp_path / "data")
+    out = tmp_path / "plan"
+    completed = subprocess.run([sys.executable, "-m", "planner", "optimize", "--data",
+                                str(tmp_path / "data"), "--out", str(out), "--no-manifests"],
+                               capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 3, completed.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["circuits.csv", "periods.csv",
+                                                      "summary.csv"]

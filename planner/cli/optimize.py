@@ -64,6 +64,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--scenarios", type=Path, default=None, metavar="CSV",
                         help="scenarios file with columns scenario, growth, price_pct")
     add_provisioning_flags(parser)
+    parser.add_argument("--no-manifests", action="store_true",
+                        help="write only the CSV tables (`planner manifests --plan OUT` writes "
+                             "the manifests later)")
     parser.set_defaults(func=run)
 
 
@@ -186,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
               f"solved {counts['solved']}")
     try:
         handoffs = []
-        for output in outputs:
+        for output in [] if args.no_manifests else outputs:
             optimal = output.summary.loc[output.summary["status"] == Status.OPTIMAL,
                                          "customer_id"]
             handoffs.append(build_portfolio(output.inputs, output.circuits_frame(),
@@ -196,11 +199,12 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INVALID_INPUT
 
     def write(folder: Path) -> None:
-        for output, (manifests, allocations) in zip(outputs, handoffs, strict=True):
+        for index, output in enumerate(outputs):
             target = folder / output.scenario.name if scenario_mode else folder
             target.mkdir(exist_ok=True)
             output.write(target)
-            write_manifests(target / MANIFESTS_DIR, manifests, allocations)
+            if handoffs:
+                write_manifests(target / MANIFESTS_DIR, *handoffs[index])
         if scenario_mode:
             combined_summary(outputs).to_csv(folder / "summary.csv", index=False)
 
