@@ -21,32 +21,9 @@ def relax_rows(values, add, lower, remove, by_size_down, by_rank_up, by_size_up,
     orders where a move's source is final before its target: the result at ``s`` is the
     least ``values[s'] + setup * created(s' -> s)`` over all states ``s'``.
     """
-    rows, n = values.shape
-    k = add.shape[1]
     out = values.copy()
-    for r in range(rows):
-        h = out[r]
-        for s in by_size_down:
-            best = h[s]
-            for x in range(k):
-                j = add[s, x]
-                if j < n and h[j] < best:
-                    best = h[j]
-            h[s] = best
-        for s in by_rank_up:
-            best = h[s]
-            for x in range(k):
-                j = lower[s, x]
-                if j < n and h[j] < best:
-                    best = h[j]
-            h[s] = best
-        for s in by_size_up:
-            best = h[s]
-            for x in range(k):
-                j = remove[s, x]
-                if j < n and h[j] + setup < best:
-                    best = h[j] + setup
-            h[s] = best
+    for r in range(values.shape[0]):
+        _relax_in_place(out[r], add, lower, remove, by_size_down, by_rank_up, by_size_up, setup)
     return out
 
 
