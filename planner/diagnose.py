@@ -73,10 +73,9 @@ def _month_bounds(problem: CustomerProblem, t: int) -> str | None:
                 f"but {_circuits(site_cap)} of at most {largest} Mb/s carry "
                 f"{site_cap * largest} Mb/s")
     need = 2 * vnets if problem.resiliency == "n+1" else vnets
-    links_cap = site_cap
-    if links_cap * most_links < need:
+    if site_cap * most_links < need:
         return (f"{month}: {RULE_VNET_LINKS}: {need} vNet links are needed at one site but "
-                f"{_circuits(links_cap)} link at most {most_links} each")
+                f"{_circuits(site_cap)} link at most {most_links} each")
     return None
 
 

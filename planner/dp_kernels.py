@@ -158,32 +158,25 @@ def undominated(first, second):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
+def _relax_move(h, neighbour, order, cost):  # pragma: no cover - compiled
+    """One move for every state in ``order``: ``h[s] = min(h[s], h[neighbour[s, x]] + cost)``."""
+    n = h.shape[0]
+    for s in order:
+        best = h[s]
+        for x in range(neighbour.shape[1]):
+            j = neighbour[s, x]
+            if j < n and h[j] + cost < best:
+                best = h[j] + cost
+        h[s] = best
+
+
+@njit(cache=True)
 def _relax_in_place(h, add, lower, remove, by_size_down, by_rank_up, by_size_up,
                     setup):  # pragma: no cover - compiled
     """:func:`relax_rows` of one vector, in place."""
-    n = h.shape[0]
-    k = add.shape[1]
-    for s in by_size_down:
-        best = h[s]
-        for x in range(k):
-            j = add[s, x]
-            if j < n and h[j] < best:
-                best = h[j]
-        h[s] = best
-    for s in by_rank_up:
-        best = h[s]
-        for x in range(k):
-            j = lower[s, x]
-            if j < n and h[j] < best:
-                best = h[j]
-        h[s] = best
-    for s in by_size_up:
-        best = h[s]
-        for x in range(k):
-            j = remove[s, x]
-            if j < n and h[j] + setup < best:
-                best = h[j] + setup
-        h[s] = best
+    _relax_move(h, add, by_size_down, 0.0)        # remove circuits: free
+    _relax_move(h, lower, by_rank_up, 0.0)        # raise a circuit one step: free
+    _relax_move(h, remove, by_size_up, setup)     # create a circuit: setup
 
 
 @njit(cache=True)

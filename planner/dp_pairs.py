@@ -2,64 +2,22 @@
 
 When the total count cap or the capacity rule at the target utilization can bind across the
 two sites (see :mod:`planner.dp`), the state is the pair of per-site multisets. The three
-moves run as vectorized relaxations along each site's axis in turn, so a month costs about
-(pairs x bandwidths) operations per tier-family.
+moves run as the compiled one-site relaxation along each site's axis in turn, so a month
+costs about (pairs x bandwidths) operations per tier-family.
 """
 
 from __future__ import annotations
 
-import functools
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
+from planner.dp_kernels import relax_rows
 from planner.dp_space import StateSpace, build_state_space, dp_skus
 from planner.model import PRIMARY, SECONDARY, CustomerProblem, MonthPlan, TierFamily
 from planner.rules import in_place, pays_egress
 
 INF = np.inf
-
-
-def _levels(values: np.ndarray) -> list[np.ndarray]:
-    return [np.flatnonzero(values == v) for v in np.unique(values)]
-
-
-@dataclass
-class Moves:
-    """Precomputed processing orders of the three moves."""
-
-    by_size_down: list[np.ndarray]
-    by_size_up: list[np.ndarray]
-    by_rank_up: list[np.ndarray]
-
-    @classmethod
-    @functools.lru_cache(maxsize=64)
-    def of(cls, space: StateSpace) -> Moves:
-        """Orders for ``space`` (cached with it)."""
-        sizes = _levels(space.size)
-        rank = (space.counts * np.arange(space.ladder.size)).sum(axis=1)
-        return cls(sizes[::-1], sizes, _levels(rank))
-
-
-def _relax_axis(values: np.ndarray, space: StateSpace, moves: Moves, setup: float,
-                axis: int) -> np.ndarray:
-    """Cheapest value of reaching each state from ``values`` along one site's axis.
-
-    ``values`` has the sentinel row appended on ``axis``; the result too.
-    """
-    h = np.moveaxis(values.copy(), axis, 0)
-    for level in moves.by_size_down:           # remove circuits: free
-        for x in range(space.ladder.size):
-            h[level] = np.minimum(h[level], h[space.add[level, x]])
-    for level in moves.by_rank_up:             # raise a circuit one step: free
-        for x in range(space.ladder.size):
-            h[level] = np.minimum(h[level], h[space.lower[level, x]])
-    for level in moves.by_size_up:             # create a circuit: setup
-        for x in range(space.ladder.size):
-            h[level] = np.minimum(h[level], h[space.remove[level, x]] + setup)
-    h[-1] = INF
-    return np.moveaxis(h, 0, axis)
 
 
 def _created_from(space: StateSpace, before: np.ndarray) -> np.ndarray:
@@ -81,7 +39,6 @@ class PairCustomer:
         self.two_sites = problem.resiliency == "maximum"
         per_site = min(problem.max_circuits, problem.max_circuits_per_location)
         self.space = build_state_space(tuple(ladder), per_site)
-        self.moves = Moves.of(self.space)
         self.tfs = list(self.skus)
         k = len(ladder)
         position = {b: i for i, b in enumerate(ladder)}
@@ -98,11 +55,6 @@ class PairCustomer:
             self.allowed[tf] = allowed
             self.price[tf] = price
             self.links_cap[tf] = links_cap
-
-    def _pad(self, array: np.ndarray) -> np.ndarray:
-        """Append the sentinel row (and column for two sites) holding infinity."""
-        widths = [(0, 1)] * array.ndim
-        return np.pad(array, widths, constant_values=INF)
 
     def month_cost(self, t: int, tf: TierFamily) -> np.ndarray:
         """Cost of every state in month ``t`` [USD]; infinity where a rule is broken."""
@@ -133,12 +85,15 @@ class PairCustomer:
 
     def relax(self, values: np.ndarray) -> np.ndarray:
         """Cheapest arrival at every state from ``values`` by in-place moves and creations."""
-        setup = self.problem.setup_usd
-        padded = self._pad(values)
-        out = _relax_axis(padded, self.space, self.moves, setup, 0)
-        if self.two_sites:
-            out = _relax_axis(out, self.space, self.moves, setup, 1)
-        return out[(slice(0, -1),) * values.ndim]
+        space, setup = self.space, self.problem.setup_usd
+
+        def along_last_axis(table: np.ndarray) -> np.ndarray:
+            return relax_rows(np.ascontiguousarray(table), space.add, space.lower, space.remove,
+                              space.by_size_down, space.by_rank_up, space.by_size_up, setup)
+
+        if not self.two_sites:
+            return along_last_axis(values[None, :])[0]
+        return along_last_axis(along_last_axis(values.T).T)
 
     def fresh(self) -> np.ndarray:
         """Setup of creating every circuit of each state [USD]."""
