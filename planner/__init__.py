@@ -10,6 +10,7 @@ The everyday entry points:
 >>> result.summary, result.periods, result.circuits               # doctest: +SKIP
 """
 
+from planner.errors import PlannerError
 from planner.io import read_inputs
 from planner.model import CustomerProblem, MonthPlan, Status, build_problems
 from planner.planning import (
@@ -32,6 +33,7 @@ __all__ = [
     "Inputs",
     "MonthPlan",
     "PlanResult",
+    "PlannerError",
     "Problem",
     "Status",
     "build_problems",

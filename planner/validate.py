@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from planner.errors import PlannerError
 from planner.schema import (
     CATALOG,
     CUSTOMERS,
@@ -55,7 +56,7 @@ class Problem:
         return f"{self.file}, row {self.row}, column {self.column}: {self.message}"
 
 
-class InputError(ValueError):
+class InputError(PlannerError):
     """Invalid input: carries every :class:`Problem` found."""
 
     def __init__(self, problems: list[Problem]):

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from planner.cli import manifests, optimize, synth
+from planner.errors import PlannerError
 
 SUBCOMMANDS = [optimize, synth, manifests]
 
@@ -36,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
+    except PlannerError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from planner.errors import PlannerError
 from planner.model import PRIMARY, SECONDARY
 
 SiteSku = tuple[str, str, int]  # tier, family, bandwidth [Mb/s]
 
 
-class ProvisioningError(ValueError):
+class ProvisioningError(PlannerError):
     """A plan that cannot be turned into a consistent rollout."""
 
 
