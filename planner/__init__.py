@@ -10,6 +10,8 @@ The everyday entry points:
 >>> result.summary, result.periods, result.circuits               # doctest: +SKIP
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
 from planner.errors import PlannerError
 from planner.io import read_inputs
 from planner.model import CustomerProblem, MonthPlan, Status, build_problems
@@ -23,6 +25,11 @@ from planner.planning import (
     plan_inputs,
 )
 from planner.validate import InputError, Inputs, Problem, validate_inputs
+
+try:
+    __version__ = version("planner")
+except PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "DEFAULT_ENGINE",

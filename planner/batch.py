@@ -16,6 +16,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
@@ -25,7 +26,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.io import format_periods, format_summary
+from planner.errors import PlannerError
+from planner.io import format_periods, format_summary, read_table
 from planner.model import CustomerProblem, MonthPlan, Status, build_problems
 from planner.planning import SUMMARY_COLUMNS, plan_customer
 from planner.tables import CIRCUIT_COLUMNS, PERIOD_COLUMNS, circuit_rows, period_rows
@@ -60,30 +62,36 @@ class Scenario:
 BASE = Scenario("base")
 
 
+class ScenarioError(PlannerError):
+    """A scenario that does not parse, a bad scenarios file, or repeated names."""
+
+
 def parse_scenario(text: str) -> Scenario:
     """Parse ``name`` or ``name:growth=1.2,price=-10``.
 
     Raises
     ------
-    ValueError
+    ScenarioError
         With the reason, when the text does not parse.
     """
     name, _, settings = text.partition(":")
     name = name.strip()
     if not name or not all(c.isalnum() or c in "-_." for c in name):
-        raise ValueError(f"scenario {text!r}: the name must be letters, digits, '-', '_', '.'")
+        raise ScenarioError(f"scenario {text!r}: the name must be letters, digits, '-', '_', '.'")
     values = {"growth": 1.0, "price": 0.0}
     for item in filter(None, (s.strip() for s in settings.split(","))):
         key, _, value = item.partition("=")
         if key.strip() not in values:
-            raise ValueError(f"scenario {text!r}: unknown setting {key.strip()!r}; "
+            raise ScenarioError(f"scenario {text!r}: unknown setting {key.strip()!r}; "
                              "use growth=FACTOR or price=PERCENT")
         try:
             values[key.strip()] = float(value)
         except ValueError:
-            raise ValueError(f"scenario {text!r}: {key.strip()} must be a number") from None
+            raise ScenarioError(f"scenario {text!r}: {key.strip()} must be a number") from None
+        if not math.isfinite(values[key.strip()]):
+            raise ScenarioError(f"scenario {text!r}: {key.strip()} must be a finite number")
     if values["growth"] <= 0 or values["price"] <= -100:
-        raise ValueError(f"scenario {text!r}: growth must be > 0 and price > -100")
+        raise ScenarioError(f"scenario {text!r}: growth must be > 0 and price > -100")
     return Scenario(name, values["growth"], values["price"])
 
 
@@ -92,22 +100,28 @@ def read_scenarios(path: str | Path) -> list[Scenario]:
 
     Raises
     ------
-    ValueError
+    ScenarioError
         Naming the file, row and column of the first bad cell.
+    InputError
+        When the file cannot be read as CSV.
     """
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table = read_table(path)
     if "scenario" not in table.columns:
-        raise ValueError(f"{path}: the column scenario is missing")
+        raise ScenarioError(f"{path}, row 1, column scenario: the column is missing")
     scenarios = []
     for row_number, row in enumerate(table.to_dict("records"), start=2):
         settings = []
-        for column, key in (("growth", "growth"), ("price_pct", "price")):
-            if row.get(column, ""):
-                settings.append(f"{key}={row[column]}")
-        try:
-            scenarios.append(parse_scenario(f"{row['scenario']}:{','.join(settings)}"))
-        except ValueError as error:
-            raise ValueError(f"{path}, row {row_number}: {error}") from None
+        for column, key in (("scenario", ""), ("growth", "growth"), ("price_pct", "price")):
+            cell = row.get(column, "")
+            if not key or cell:
+                try:  # each cell alone, so that the message names its column
+                    parse_scenario(cell if not key else f"x:{key}={cell}")
+                except ScenarioError as error:
+                    raise ScenarioError(f"{path}, row {row_number}, column {column}: {error}"
+                                        ) from None
+                if key:
+                    settings.append(f"{key}={cell}")
+        scenarios.append(parse_scenario(f"{row['scenario']}:{','.join(settings)}"))
     return check_scenarios(scenarios)
 
 
@@ -116,7 +130,7 @@ def check_scenarios(scenarios: Sequence[Scenario]) -> list[Scenario]:
     names = [s.name for s in scenarios]
     doubles = sorted({n for n in names if names.count(n) > 1})
     if doubles:
-        raise ValueError(f"scenario names must be unique: {', '.join(doubles)}")
+        raise ScenarioError(f"scenario names must be unique: {', '.join(doubles)}")
     return list(scenarios)
 
 

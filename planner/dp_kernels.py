@@ -1,4 +1,4 @@
-"""Compiled inner loops of the ``dp`` engine (numba, cached on disk).
+"""Compiled inner loops of the ``dp`` engine (numba, cached on disk outside the package).
 
 Costs are float64 with ``inf`` for "not allowed"; state tables come from
 :class:`planner.dp_space.StateSpace`, whose neighbour tables hold ``n`` for "no such state".
@@ -9,10 +9,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from planner.cache import configure_numba_cache
+
 INF = np.inf
+#: Whether compiled kernels are kept on disk (in the planner's cache folder).
+CACHE_KERNELS = configure_numba_cache()
 
 
-@njit(cache=True)
+@njit(cache=CACHE_KERNELS)
 def relax_rows(values, add, lower, remove, by_size_down, by_rank_up, by_size_up,
                setup):  # pragma: no cover - compiled
     """Cheapest arrival at every state from each row of ``values`` (one site).
@@ -27,7 +31,7 @@ def relax_rows(values, add, lower, remove, by_size_down, by_rank_up, by_size_up,
     return out
 
 
-@njit(cache=True)
+@njit(cache=CACHE_KERNELS)
 def forward_one_site(first, cost, in_place, fresh, add, lower, remove, by_size_down,
                      by_rank_up, by_size_up, setup):  # pragma: no cover - compiled
     """Values ``(months, tier-families, states)`` of the one-site DP [USD].
@@ -61,7 +65,7 @@ def forward_one_site(first, cost, in_place, fresh, add, lower, remove, by_size_d
     return values
 
 
-@njit(cache=True)
+@njit(cache=CACHE_KERNELS)
 def predecessor(previous, cumulative, state, setup):  # pragma: no cover - compiled
     """Least ``previous[s'] + setup * created(s' -> state)`` and its ``s'`` (one site)."""
     n, k = cumulative.shape
@@ -83,7 +87,7 @@ def predecessor(previous, cumulative, state, setup):  # pragma: no cover - compi
     return best, where
 
 
-@njit(cache=True)
+@njit(cache=CACHE_KERNELS)
 def backtrack_one_site(values, cost, in_place, cumulative, size, setup, family,
                        state):  # pragma: no cover - compiled
     """Tier-family and state of every month of an optimal one-site plan.
@@ -117,7 +121,7 @@ def backtrack_one_site(values, cost, in_place, cumulative, size, setup, family,
     return tfs, states, mismatch
 
 
-@njit(cache=True)
+@njit(cache=CACHE_KERNELS)
 def undominated(first, second):  # pragma: no cover - compiled
     """Rows of the term tables that no other row dominates up to a shift.
 
@@ -157,7 +161,7 @@ def undominated(first, second):  # pragma: no cover - compiled
     return keep
 
 
-@njit(cache=True)
+@njit(cache=CACHE_KERNELS)
 def _relax_move(h, neighbour, order, cost):  # pragma: no cover - compiled
     """One move for every state in ``order``: ``h[s] = min(h[s], h[neighbour[s, x]] + cost)``."""
     n = h.shape[0]
@@ -170,7 +174,7 @@ def _relax_move(h, neighbour, order, cost):  # pragma: no cover - compiled
         h[s] = best
 
 
-@njit(cache=True)
+@njit(cache=CACHE_KERNELS)
 def _relax_in_place(h, add, lower, remove, by_size_down, by_rank_up, by_size_up,
                     setup):  # pragma: no cover - compiled
     """:func:`relax_rows` of one vector, in place."""
@@ -179,7 +183,7 @@ def _relax_in_place(h, add, lower, remove, by_size_down, by_rank_up, by_size_up,
     _relax_move(h, remove, by_size_up, setup)     # create a circuit: setup
 
 
-@njit(cache=True)
+@njit(cache=CACHE_KERNELS)
 def _grown(array, rows):  # pragma: no cover - compiled
     """``array`` with room for at least ``rows`` rows (a copy when it must grow)."""
     if array.shape[0] >= rows:
@@ -189,7 +193,7 @@ def _grown(array, rows):  # pragma: no cover - compiled
     return bigger
 
 
-@njit(cache=True)
+@njit(cache=CACHE_KERNELS)
 def forward_two_sites(first_primary, first_secondary, cost, second_cost, in_place, fresh,
                       add, lower, remove, by_size_down, by_rank_up, by_size_up, setup,
                       cap):  # pragma: no cover - compiled

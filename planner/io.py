@@ -12,7 +12,10 @@ import pandas as pd
 
 from planner.validate import InputError, Inputs, Problem, validate_inputs
 
-INPUT_NAMES = ("customers", "demand", "catalog", "egress_rates", "inventory")
+#: The input files by table name, under the names a data folder holds them.
+INPUT_FILES = {"customers": "customers.csv", "demand": "demand.csv", "catalog": "catalog.csv",
+               "egress_rates": "egress_rates.csv", "inventory": "inventory.csv"}
+INPUT_NAMES = tuple(INPUT_FILES)
 MONEY_COLUMNS = ("circuit_usd", "egress_usd", "setup_usd", "total_usd")
 
 

@@ -8,90 +8,146 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.batch import Scenario, apply_scenario
+from planner.cli.common import (
+    EXIT_INVALID_INPUT,
+    EXIT_OK,
+    add_input_flags,
+    add_provisioning_flags,
+    input_paths,
+    provisioning_paths,
+)
 from planner.io import read_inputs, write_atomically
-from planner.provision import FORMATS, build_portfolio, read_provisioning, write_manifests
-from planner.provision.portfolio import RECORD_FILE, SETTINGS_FILE
-from planner.validate import InputError, Problem
-
-MANIFESTS_DIR = "manifests"
-
-
-def add_provisioning_flags(parser: argparse.ArgumentParser) -> None:
-    """The flags both ``optimize`` and ``manifests`` take for the provisioning inputs."""
-    parser.add_argument("--provisioning", type=Path, default=None, metavar="FILE",
-                        help=f"provisioning settings (default: DATA/{SETTINGS_FILE} when it "
-                             "exists, else built-in defaults)")
-    parser.add_argument("--allocations", type=Path, default=None, metavar="FILE",
-                        help="peering allocations to keep, as a previous run's "
-                             f"manifests/allocations.csv (default: DATA/{RECORD_FILE} when "
-                             "it exists)")
-
-
-def provisioning_paths(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
-    """The settings file and allocation record to use."""
-    settings = args.provisioning or args.data / SETTINGS_FILE
-    record = args.allocations or args.data / RECORD_FILE
-    return ((settings if args.provisioning or settings.exists() else None),
-            (record if args.allocations or record.exists() else None))
+from planner.provenance import RECORD_NAME, InputRecord, read_record, resolve_recorded
+from planner.provision import (
+    FORMATS,
+    MANIFESTS_DIR,
+    build_portfolio,
+    read_provisioning,
+    write_manifests,
+)
+from planner.validate import InputError, Inputs, Problem
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``manifests``."""
-    from planner.cli.optimize import FILES
-
     parser = subparsers.add_parser(
         "manifests", help="write provisioning manifests from a finished plan",
         description="Write OUT_DIR/manifests again from OUT_DIR/summary.csv and "
-                    "circuits.csv, without solving.")
+                    f"circuits.csv, without solving. The inputs are those recorded in "
+                    f"OUT_DIR/{RECORD_NAME}; a file named here must be the same as the "
+                    "recorded one.")
     parser.add_argument("--plan", required=True, type=Path, metavar="OUT_DIR",
                         help="folder written by 'planner optimize'")
     parser.add_argument("--format", nargs="+", choices=FORMATS, default=list(FORMATS),
                         dest="formats", help="formats to write (default: all)")
-    parser.add_argument("--data", default="data", type=Path,
-                        help="folder of the inputs the plan was made from (default: data)")
-    for name, file in FILES.items():
-        parser.add_argument(f"--{name.replace('_', '-')}", type=Path, default=None,
-                            help=f"{file} to use instead of DATA/{file}")
-    parser.add_argument("--no-inventory", action="store_true",
-                        help="the plan was made without an inventory")
+    add_input_flags(parser, data_help="folder of the inputs the plan was made from, for a "
+                                      f"plan without {RECORD_NAME}")
     add_provisioning_flags(parser)
     parser.set_defaults(func=run)
 
 
-def read_plan(folder: Path) -> tuple[list[str], pd.DataFrame]:
-    """The optimal customers and the circuits table of a finished plan."""
+def read_plan(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The summary and circuits tables of a finished plan, as text.
+
+    Raises
+    ------
+    InputError
+        When either file cannot be read.
+    """
     problems = []
     tables = {}
     for name in ("summary", "circuits"):
         path = folder / f"{name}.csv"
         try:
             tables[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
-        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError,
+                pd.errors.EmptyDataError) as error:
             problems.append(Problem(str(path), 0, "", f"cannot read the plan: {error}"))
     if problems:
         raise InputError(problems)
-    summary, circuits = tables["summary"], tables["circuits"]
-    circuits["bandwidth_mbps"] = circuits["bandwidth_mbps"].astype(int)
-    optimal = summary.loc[summary["status"] == "optimal", "customer_id"].tolist()
-    return optimal, circuits
+    for name, columns in (("summary", ("customer_id", "status")),
+                          ("circuits", ("customer_id", "period", "circuit_name", "site",
+                                        "action", "tier", "family", "bandwidth_mbps"))):
+        missing = [c for c in columns if c not in tables[name].columns]
+        if missing:
+            problems.append(Problem(str(folder / f"{name}.csv"), 1, missing[0],
+                                    "required column is missing: not a plan's file"))
+    if problems:
+        raise InputError(problems)
+    circuits = tables["circuits"]
+    bandwidth = pd.to_numeric(circuits["bandwidth_mbps"], errors="coerce")
+    bad = bandwidth.isna() | (bandwidth != bandwidth.round())
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0]) + 2
+        raise InputError([Problem(str(folder / "circuits.csv"), row, "bandwidth_mbps",
+                                  "not a whole number of Mb/s")])
+    circuits["bandwidth_mbps"] = bandwidth.astype("int64")
+    return tables["summary"], circuits
+
+
+def optimal_customers(summary: pd.DataFrame, inputs: Inputs, plan: Path) -> list[str]:
+    """The plan's optimal customers, each checked to be in the inputs.
+
+    Raises
+    ------
+    InputError
+        Naming each row of summary.csv whose customer the inputs do not hold.
+    """
+    known = set(inputs.customers["customer_id"])
+    problems = []
+    optimal = []
+    for row_number, row in enumerate(summary.to_dict("records"), start=2):
+        if row["status"] != "optimal":
+            continue
+        if row["customer_id"] not in known:
+            problems.append(Problem(str(plan / "summary.csv"), row_number, "customer_id", (
+                f"customer {row['customer_id']!r} is not in "
+                f"{inputs.files.get('customers', 'customers.csv')}: the plan was made from "
+                "other inputs")))
+        optimal.append(row["customer_id"])
+    if problems:
+        raise InputError(problems)
+    return optimal
+
+
+def _paths(args: argparse.Namespace, record: InputRecord | None
+           ) -> tuple[dict[str, Path | None], Path | None, Path | None]:
+    if record is None:
+        return input_paths(args), *provisioning_paths(args)
+    given: dict[str, Path | None] = {name: getattr(args, name, None) for name in record.files}
+    if args.data is not None:
+        defaults = input_paths(args)
+        settings, allocations = provisioning_paths(args)
+        defaults.update(provisioning=settings, allocations=allocations)
+        given = {name: given[name] or defaults.get(name) for name in given}
+    resolved = resolve_recorded(record, given, args.plan / RECORD_NAME)
+    tables = {name: resolved.get(name) for name in input_paths(args)}
+    return tables, resolved.get("provisioning"), resolved.get("allocations")
 
 
 def run(args: argparse.Namespace) -> int:
     """Rebuild and write the manifests; return the exit status."""
-    from planner.cli import EXIT_INVALID_INPUT, EXIT_OK
-    from planner.cli.optimize import input_paths
-
-    settings, record = provisioning_paths(args)
     try:
-        inputs = read_inputs(**input_paths(args))
-        provisioning = read_provisioning(input_paths(args)["customers"], settings, record)
-        optimal, circuits = read_plan(args.plan)
-        manifests, allocations = build_portfolio(inputs, circuits, optimal, provisioning)
+        record = read_record(args.plan)
+        if record is not None and record.scenarios:
+            raise InputError([Problem(str(args.plan / RECORD_NAME), 0, "", (
+                "this plan holds scenarios " + ", ".join(record.scenarios)
+                + f": write the manifests of one with --plan {args.plan / record.scenarios[0]}"
+            ))])
+        paths, settings, allocations = _paths(args, record)
+        inputs = read_inputs(**paths)
+        if record is not None and record.scenario is not None:
+            inputs = apply_scenario(inputs, Scenario(**record.scenario))
+        provisioning = read_provisioning(paths["customers"], settings, allocations)
+        summary, circuits = read_plan(args.plan)
+        optimal = optimal_customers(summary, inputs, args.plan)
+        manifests, allocated = build_portfolio(inputs, circuits, optimal, provisioning)
     except InputError as error:
         print(f"planner: invalid input, nothing written.\n{error}", file=sys.stderr)
         return EXIT_INVALID_INPUT
     formats = tuple(args.formats)
     out = write_atomically(args.plan / MANIFESTS_DIR, lambda folder: write_manifests(
-        folder, manifests, allocations, formats))
+        folder, manifests, allocated, formats))
     print(f"wrote {', '.join(formats)} manifests of {len(manifests)} customers to {out}")
     return EXIT_OK

@@ -5,31 +5,47 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
 from planner.batch import (
+    Scenario,
+    ScenarioError,
     ScenarioOutput,
     check_scenarios,
     parse_scenario,
     read_scenarios,
     run_batch,
 )
-from planner.cli.manifests import MANIFESTS_DIR, add_provisioning_flags, provisioning_paths
+from planner.cli.common import (
+    EXIT_ERROR,
+    EXIT_INFEASIBLE,
+    EXIT_INVALID_INPUT,
+    EXIT_OK,
+    add_input_flags,
+    add_provisioning_flags,
+    input_paths,
+    provisioning_paths,
+)
 from planner.cli.progress import Progress
 from planner.io import format_summary, read_inputs, write_atomically
 from planner.model import Status
 from planner.planning import DEFAULT_ENGINE, ENGINES
-from planner.provision import build_portfolio, read_provisioning, write_manifests
-from planner.validate import InputError
+from planner.provenance import RECORD_NAME, InputRecord, record_inputs
+from planner.provision import (
+    MANIFESTS_DIR,
+    ProvisioningInputs,
+    build_portfolio,
+    check_regions,
+    read_provisioning,
+    write_manifests,
+)
+from planner.validate import InputError, Inputs, Problem
 
 #: Non-optimal customers listed one per line after the run; the rest are counted.
 LISTED_AT_MOST = 20
-
-FILES = {"customers": "customers.csv", "demand": "demand.csv", "catalog": "catalog.csv",
-         "egress_rates": "egress_rates.csv", "inventory": "inventory.csv"}
-
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``optimize``."""
@@ -37,14 +53,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "optimize", help="plan every customer at least total cost",
         description="Plan every customer at least total cost. With no arguments, plans the "
                     "sample in ./data and writes ./out.")
-    parser.add_argument("--data", default="data", type=Path,
-                        help="folder holding the five input files under their SPEC names "
-                             "(default: data)")
-    for name, file in FILES.items():
-        parser.add_argument(f"--{name.replace('_', '-')}", type=Path, default=None,
-                            help=f"{file} to use instead of DATA/{file}")
-    parser.add_argument("--no-inventory", action="store_true",
-                        help="plan as if no circuits existed yet")
+    add_input_flags(parser, data_help="folder holding the five input files under their "
+                                      "SPEC names")
     parser.add_argument("--out", default=Path("out"), type=Path,
                         help="output folder, replaced as a whole when the run completes "
                              "(default: out)")
@@ -58,11 +68,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--dask", default=None, metavar="ADDRESS",
                         help="plan on the Dask distributed cluster whose scheduler is at "
                              "ADDRESS, e.g. tcp://scheduler:8786 (needs the dask extra)")
-    parser.add_argument("--scenario", action="append", default=[], metavar="SPEC",
-                        help="a scenario NAME[:growth=FACTOR,price=PERCENT]; repeat for "
-                             "several; outputs go to OUT/NAME/ with one OUT/summary.csv")
-    parser.add_argument("--scenarios", type=Path, default=None, metavar="CSV",
-                        help="scenarios file with columns scenario, growth, price_pct")
+    add_scenario_flags(parser)
     add_provisioning_flags(parser)
     parser.add_argument("--no-manifests", action="store_true",
                         help="write only the CSV tables (`planner manifests --plan OUT` writes "
@@ -70,21 +76,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def input_paths(args: argparse.Namespace) -> dict[str, Path | None]:
-    """The five input paths: explicit flags, else the --data folder.
-
-    The inventory of the --data folder is used only when it exists and --customers was
-    not given (another portfolio's inventory would not match).
-    """
-    paths: dict[str, Path | None] = {}
-    for name, file in FILES.items():
-        paths[name] = getattr(args, name) or args.data / file
-    if args.no_inventory:
-        paths["inventory"] = None
-    elif args.inventory is None and (args.customers is not None
-                                     or not args.data.joinpath(FILES["inventory"]).exists()):
-        paths["inventory"] = None
-    return paths
+def add_scenario_flags(parser: argparse.ArgumentParser) -> None:
+    """``--scenario`` and ``--scenarios``."""
+    parser.add_argument("--scenario", action="append", default=[], metavar="SPEC",
+                        help="a scenario NAME[:growth=FACTOR,price=PERCENT]; repeat for "
+                             "several; outputs go to OUT/NAME/ with one OUT/summary.csv")
+    parser.add_argument("--scenarios", type=Path, default=None, metavar="CSV",
+                        help="scenarios file with columns scenario, growth, price_pct")
 
 
 def scenarios_of(args: argparse.Namespace) -> list | None:
@@ -92,8 +90,8 @@ def scenarios_of(args: argparse.Namespace) -> list | None:
 
     Raises
     ------
-    ValueError
-        When a scenario does not parse or names repeat.
+    InputError
+        When a scenario does not parse, its file cannot be read or names repeat.
     """
     scenarios = [parse_scenario(text) for text in args.scenario]
     if args.scenarios is not None:
@@ -134,8 +132,6 @@ def report(outputs: list[ScenarioOutput], out: Path, scenario_mode: bool) -> Non
 
 def exit_status(outputs: list[ScenarioOutput]) -> int:
     """0 all optimal; 4 some error or time limit; else 3 some infeasible."""
-    from planner.cli import EXIT_ERROR, EXIT_INFEASIBLE, EXIT_OK
-
     statuses = set().union(*(set(o.summary["status"]) for o in outputs))
     if statuses & {Status.ERROR, Status.TIME_LIMIT}:
         return EXIT_ERROR
@@ -144,30 +140,85 @@ def exit_status(outputs: list[ScenarioOutput]) -> int:
     return EXIT_OK
 
 
+@dataclass
+class CheckedRun:
+    """Everything a run needs that can be checked without solving.
+
+    Parameters
+    ----------
+    inputs : Inputs
+        The validated input tables.
+    scenarios : list of Scenario or None
+        The scenarios, or None for a plain run.
+    provisioning : ProvisioningInputs or None
+        Manifest settings, checked against every customer; None with --no-manifests.
+    record : InputRecord
+        The files read, for ``OUT/inputs.json``.
+    """
+
+    inputs: Inputs
+    scenarios: list[Scenario] | None
+    provisioning: ProvisioningInputs | None
+    record: InputRecord
+
+
+def check_run(args: argparse.Namespace, *, manifests: bool) -> CheckedRun:
+    """Read and check the inputs, scenarios and (for manifests) the settings.
+
+    Raises
+    ------
+    PlannerError
+        With every problem found, before anything is solved or written.
+    """
+    problems: list[Problem] = []
+    try:
+        scenarios = scenarios_of(args)
+    except InputError as error:
+        problems += error.problems
+        scenarios = None
+    paths = input_paths(args)
+    settings, allocations = provisioning_paths(args)
+    try:
+        inputs = read_inputs(**paths)
+    except InputError as error:
+        raise InputError(problems + error.problems) from None
+    provisioning = None
+    if manifests:
+        try:
+            provisioning = read_provisioning(paths["customers"], settings, allocations)
+            check_regions(inputs, provisioning, inputs.customers["customer_id"].tolist())
+        except InputError as error:
+            problems += error.problems
+    if problems:
+        raise InputError(problems)
+    try:
+        record = record_inputs({**paths, "provisioning": settings, "allocations": allocations})
+    except OSError as error:
+        raise InputError([Problem(str(error.filename), 0, "", f"cannot read it: {error}")]
+                         ) from None
+    return CheckedRun(inputs, scenarios, provisioning, record)
+
+
 def run(args: argparse.Namespace) -> int:
     """Plan, write the outputs atomically, print a summary; return the exit status.
 
-    Finished customers are kept in a checkpoint beside the output folder (``OUT.partial``)
-    until the outputs are written, so that the same command run again after an interruption
-    resumes where it stopped.
+    Everything that can be checked without solving is checked first. Finished customers are
+    kept in a checkpoint beside the output folder (``OUT.partial``) until the outputs are
+    written, so that the same command run again after an interruption resumes where it
+    stopped.
     """
-    from planner.cli import EXIT_INVALID_INPUT
-
-    try:
-        scenarios = scenarios_of(args)
-    except (ValueError, OSError) as error:
-        print(f"planner: invalid scenarios, nothing written.\n{error}", file=sys.stderr)
-        return EXIT_INVALID_INPUT
     if args.jobs < 1:
         print("planner: --jobs must be at least 1", file=sys.stderr)
         return EXIT_INVALID_INPUT
-    paths = input_paths(args)
     try:
-        inputs = read_inputs(**paths)
-        provisioning = read_provisioning(paths["customers"], *provisioning_paths(args))
+        checked = check_run(args, manifests=not args.no_manifests)
+    except ScenarioError as error:
+        print(f"planner: invalid scenarios, nothing written.\n{error}", file=sys.stderr)
+        return EXIT_INVALID_INPUT
     except InputError as error:
         print(f"planner: invalid input, nothing written.\n{error}", file=sys.stderr)
         return EXIT_INVALID_INPUT
+    inputs, scenarios = checked.inputs, checked.scenarios
     scenario_mode = scenarios is not None
     progress = Progress(len(inputs.customers) * (len(scenarios) if scenario_mode else 1))
     checkpoint = checkpoint_folder(args.out.resolve())
@@ -189,11 +240,11 @@ def run(args: argparse.Namespace) -> int:
               f"solved {counts['solved']}")
     try:
         handoffs = []
-        for output in [] if args.no_manifests else outputs:
+        for output in [] if checked.provisioning is None else outputs:
             optimal = output.summary.loc[output.summary["status"] == Status.OPTIMAL,
                                          "customer_id"]
             handoffs.append(build_portfolio(output.inputs, output.circuits_frame(),
-                                            optimal.tolist(), provisioning))
+                                            optimal.tolist(), checked.provisioning))
     except InputError as error:
         print(f"planner: invalid input, nothing written.\n{error}", file=sys.stderr)
         return EXIT_INVALID_INPUT
@@ -203,12 +254,21 @@ def run(args: argparse.Namespace) -> int:
             target = folder / output.scenario.name if scenario_mode else folder
             target.mkdir(exist_ok=True)
             output.write(target)
+            scenario = asdict(output.scenario) if scenario_mode else None
+            write_record(target, replace(checked.record, scenario=scenario))
             if handoffs:
                 write_manifests(target / MANIFESTS_DIR, *handoffs[index])
         if scenario_mode:
             combined_summary(outputs).to_csv(folder / "summary.csv", index=False)
+            write_record(folder, replace(checked.record,
+                                         scenarios=[o.scenario.name for o in outputs]))
 
     out = write_atomically(args.out, write)
     shutil.rmtree(checkpoint, ignore_errors=True)
     report(outputs, out, scenario_mode)
     return exit_status(outputs)
+
+
+def write_record(folder: Path, record: InputRecord) -> None:
+    """Write ``inputs.json``: which inputs the plan in ``folder`` was made from."""
+    (folder / RECORD_NAME).write_text(record.to_json(), encoding="utf-8", newline="\n")

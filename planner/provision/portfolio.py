@@ -25,6 +25,8 @@ from planner.provision.settings import (
 from planner.validate import InputError, Inputs, Problem
 
 FORMATS = ("json", "terraform", "arm", "azcli")
+#: The folder of a plan that holds its manifests.
+MANIFESTS_DIR = "manifests"
 SETTINGS_FILE = "provisioning.toml"
 RECORD_FILE = "peering_allocations.csv"
 ALLOCATIONS_OUT = "allocations.csv"
@@ -90,21 +92,33 @@ def _requests(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list[str]
     return requests
 
 
-def _check_regions(inputs: Inputs, provisioning: ProvisioningInputs,
-                   customer_ids: list[str]) -> None:
-    problems = []
+def check_regions(inputs: Inputs, provisioning: ProvisioningInputs,
+                  customer_ids: list[str]) -> None:
+    """Check that an Azure region is known for every peering location of the customers.
+
+    Raises
+    ------
+    InputError
+        Naming the settings file and each location without a region.
+    """
+    wanted = set(customer_ids)
     options = provisioning.options
+    unknown: dict[str, list[str]] = {}
     for row in inputs.customers.itertuples(index=False):
-        if row.customer_id not in customer_ids:
+        if row.customer_id not in wanted:
             continue
         if row.customer_id in options.index and options.loc[row.customer_id, "region"]:
             continue
         for location in (row.peering_location, row.secondary_peering_location):
             if location and provisioning.settings.region_of(location) is None:
-                problems.append(Problem(provisioning.settings.source, 0, "regions", (
-                    f"no Azure region known for peering location {location!r} (customer "
-                    f"{row.customer_id}): add it under [regions] or give the customer a "
-                    "region column")))
+                unknown.setdefault(location, []).append(row.customer_id)
+    problems = []
+    for location, customers in unknown.items():
+        named = ", ".join(customers[:3]) + (f" and {len(customers) - 3} more"
+                                            if len(customers) > 3 else "")
+        problems.append(Problem(provisioning.settings.source, 0, "regions", (
+            f"no Azure region known for peering location {location!r} (customers {named}): "
+            "add it under [regions] or give the customers a region column")))
     if problems:
         raise InputError(problems)
 
@@ -138,7 +152,7 @@ def build_portfolio(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list[s
         When a region is unknown or the address pools or VLANs run out.
     """
     wanted = sorted(customer_ids)
-    _check_regions(inputs, provisioning, wanted)
+    check_regions(inputs, provisioning, wanted)
     allocations = allocate(_requests(inputs, circuits, wanted), provisioning.settings,
                            provisioning.record)
     vnet_links = {(r.tier, r.family, int(r.bandwidth_mbps)): int(r.vnet_links)

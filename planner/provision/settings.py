@@ -27,14 +27,16 @@ REGION_PATTERN = r"[a-z][a-z0-9]{2,39}"
 RESOURCE_GROUP_PATTERN = r"[A-Za-z0-9_.()\-]{0,89}[A-Za-z0-9_()\-]"
 ZERO_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 
-#: The local Azure region of each peering location (expressroute_facts section 9), in the
-#: programmatic form ARM, Terraform and the CLI accept. Locations without a local region
-#: (Dallas, New York) need an entry in the settings file or a per-customer ``region``.
+#: The Azure region of each peering location of the facts file (section 9), in the
+#: programmatic form ARM, Terraform and the CLI accept: the location's local region, and for
+#: the two without one the nearest region (Dallas: South Central US, in Texas; New York:
+#: East US, in Virginia). The settings file or a per-customer ``region`` overrides it.
 LOCAL_REGIONS = {
     "Amsterdam": "westeurope", "Amsterdam2": "westeurope", "London": "uksouth",
     "Frankfurt": "germanywestcentral", "Paris": "francecentral", "Dublin": "northeurope",
     "Silicon Valley": "westus", "Washington DC": "eastus", "Chicago": "northcentralus",
-    "Seattle": "westus2", "Toronto": "canadacentral", "Canberra": "australiacentral",
+    "Dallas": "southcentralus", "New York": "eastus", "Seattle": "westus2",
+    "Toronto": "canadacentral", "Canberra": "australiacentral",
     "Zurich": "switzerlandnorth", "Singapore": "southeastasia", "Hong Kong": "eastasia",
     "Tokyo": "japaneast", "Sydney": "australiaeast", "Melbourne": "australiasoutheast",
     "Mumbai": "westindia", "Sao Paulo": "brazilsouth", "Johannesburg": "southafricanorth",
