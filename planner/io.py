@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.validate import InputError, Inputs, Problem, validate_inputs
+from planner.validate import HEADER_ROW, InputError, Inputs, Problem, validate_inputs
 
 #: The input files by table name, under the names a data folder holds them.
 INPUT_FILES = {"customers": "customers.csv", "demand": "demand.csv", "catalog": "catalog.csv",
@@ -22,20 +24,46 @@ MONEY_COLUMNS = ("circuit_usd", "egress_usd", "setup_usd", "total_usd")
 def read_table(path: str | Path) -> pd.DataFrame:
     """Read one input CSV with every cell as text, so validation sees what the file says.
 
+    A UTF-8 byte-order mark and CRLF line endings are accepted.
+
     Raises
     ------
     InputError
-        When the file is missing, unreadable, or not CSV.
+        When the file is missing or unreadable (naming the file), or is not UTF-8 CSV
+        (naming the row, and the column where it can be told).
     """
     path = Path(path)
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError([Problem(str(path), 0, "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError,
-            pd.errors.EmptyDataError) as error:
-        raise InputError([Problem(str(path), 0, "", f"cannot read it as UTF-8 CSV: {error}")]
-                         ) from None
+    except OSError as error:
+        raise InputError([Problem(str(path), 0, "", f"cannot read it: {error}")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError([_decode_problem(str(path), raw, error)]) from None
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise InputError([Problem(str(path), HEADER_ROW, "",
+                                  "the file is empty: a header row is expected")]) from None
+    except pd.errors.ParserError as error:
+        found = re.search(r"line (\d+)", str(error))
+        row = int(found.group(1)) if found else HEADER_ROW
+        raise InputError([Problem(str(path), row, "", f"not CSV: {error}")]) from None
+
+
+def _decode_problem(file: str, raw: bytes, error: UnicodeDecodeError) -> Problem:
+    """Where in the file the bytes stop being UTF-8, as a row and column."""
+    offset = error.start + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    row = raw.count(b"\n", 0, offset) + 1
+    header = raw.split(b"\n", 1)[0].decode("utf-8", "replace").strip().split(",")
+    index = raw[line_start:offset].count(b",")
+    column = header[index].strip() if index < len(header) else ""
+    return Problem(file, row, column, (
+        f"byte 0x{raw[offset]:02x} is not UTF-8 text: save the file as UTF-8"))
 
 
 def read_inputs(customers: str | Path, demand: str | Path, catalog: str | Path,

@@ -14,6 +14,9 @@ BILLING_CHOICES = ("auto", "MeteredData", "UnlimitedData")
 MODELS = ("connect-through", "connect-to")
 SITES = ("primary", "secondary")
 
+#: Azure links at most 4 circuits of one peering location to one vNet (all gateway SKUs).
+MAX_CIRCUITS_PER_LOCATION = 4
+
 ID_PATTERN = r"[A-Za-z0-9_.\-]{1,64}"
 UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 PERIOD_PATTERN = r"\d{4}-(0[1-9]|1[0-2])"
@@ -122,7 +125,8 @@ CUSTOMERS = FileSchema(
         Column("local_eligible", "bool", default=False),
         Column("billing", "enum", default="auto", choices=BILLING_CHOICES),
         Column("max_circuits", "int", default=10, minimum=1),
-        Column("max_circuits_per_location", "int", default=4, minimum=1),
+        Column("max_circuits_per_location", "int", default=4, minimum=1,
+               maximum=MAX_CIRCUITS_PER_LOCATION),
         Column("target_utilization", "float", default=0.8, minimum=0, exclusive_minimum=True,
                maximum=1),
         Column("setup_usd", "float", default=1000.0, minimum=0),

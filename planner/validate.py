@@ -27,6 +27,9 @@ from planner.schema import (
 _TRUE = {"true", "yes", "1", "1.0"}
 _FALSE = {"false", "no", "0", "0.0"}
 HEADER_ROW = 1
+#: The largest whole number a count column takes: every count up to it is exact in float64
+#: and fits the int64 tables the engines use.
+LARGEST_COUNT = 2**53
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,8 @@ def _parse_cell(text: str, col: Column) -> tuple[object, str | None]:
     if col.kind == "int":
         if number != int(number):
             return None, f"{text!r} is not a whole number"
+        if abs(number) > LARGEST_COUNT:
+            return None, f"{text!r} is too large (at most {LARGEST_COUNT:,})"
         number = int(number)
     bound = _bound_error(number, col)
     if bound:
@@ -231,7 +236,7 @@ def _check_customers(customers: pd.DataFrame, zones: set[str], file: str, rates_
         if secondary and secondary == row["peering_location"]:
             problems.append(Problem(file, row["_row"], "secondary_peering_location",
                                     "must differ from peering_location"))
-        if row["zone"] is not None and zones and row["zone"] not in zones:
+        if row["zone"] is not None and row["zone"] not in zones:
             problems.append(Problem(file, row["_row"], "zone",
                                     f"zone {row['zone']!r} is not in {rates_file}"))
 
