@@ -60,6 +60,10 @@ class Scenario:
 
 
 BASE = Scenario("base")
+#: The largest growth factor [-] and price change [%] a scenario takes: far beyond any
+#: planning question, and small enough that scaled inputs stay finite.
+MAX_GROWTH = 1000.0
+MAX_PRICE_PCT = 100000.0
 
 
 class ScenarioError(PlannerError):
@@ -90,8 +94,9 @@ def parse_scenario(text: str) -> Scenario:
             raise ScenarioError(f"scenario {text!r}: {key.strip()} must be a number") from None
         if not math.isfinite(values[key.strip()]):
             raise ScenarioError(f"scenario {text!r}: {key.strip()} must be a finite number")
-    if values["growth"] <= 0 or values["price"] <= -100:
-        raise ScenarioError(f"scenario {text!r}: growth must be > 0 and price > -100")
+    if not (0 < values["growth"] <= MAX_GROWTH and -100 < values["price"] <= MAX_PRICE_PCT):
+        raise ScenarioError(f"scenario {text!r}: growth must be in (0, {MAX_GROWTH:g}] and "
+                            f"price in (-100, {MAX_PRICE_PCT:g}]")
     return Scenario(name, values["growth"], values["price"])
 
 

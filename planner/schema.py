@@ -14,6 +14,10 @@ BILLING_CHOICES = ("auto", "MeteredData", "UnlimitedData")
 MODELS = ("connect-through", "connect-to")
 SITES = ("primary", "secondary")
 
+#: The largest amount a price, cost, traffic or bandwidth column takes [USD, GB, Mb/s]:
+#: far above any real figure, and low enough that no total over a portfolio overflows.
+LARGEST_AMOUNT = 1e12
+
 #: Azure links at most 4 circuits of one peering location to one vNet (all gateway SKUs).
 MAX_CIRCUITS_PER_LOCATION = 4
 
@@ -89,7 +93,8 @@ CATALOG = FileSchema(
         Column("tier", "enum", required=True, choices=TIERS),
         Column("family", "enum", required=True, choices=FAMILIES),
         Column("bandwidth_mbps", "int", required=True, minimum=0, exclusive_minimum=True),
-        Column("monthly_usd", "float", required=True, minimum=0),
+        Column("monthly_usd", "float", required=True, minimum=0,
+               maximum=LARGEST_AMOUNT),
         Column("vnet_links", "int", required=True, minimum=1),
         Column("routes_ipv4", "int", required=True, minimum=1),
     ),
@@ -100,7 +105,8 @@ EGRESS_RATES = FileSchema(
     "egress_rates.csv",
     (
         Column("zone", "str", required=True),
-        Column("usd_per_gb", "float", required=True, minimum=0),
+        Column("usd_per_gb", "float", required=True, minimum=0,
+               maximum=LARGEST_AMOUNT),
     ),
     key=("zone",),
 )
@@ -129,7 +135,8 @@ CUSTOMERS = FileSchema(
                maximum=MAX_CIRCUITS_PER_LOCATION),
         Column("target_utilization", "float", default=0.8, minimum=0, exclusive_minimum=True,
                maximum=1),
-        Column("setup_usd", "float", default=1000.0, minimum=0),
+        Column("setup_usd", "float", default=1000.0, minimum=0,
+               maximum=LARGEST_AMOUNT),
     ),
     key=("customer_id",),
 )
@@ -140,8 +147,10 @@ DEMAND = FileSchema(
         Column("customer_id", "str", required=True),
         Column("period", "pattern", required=True, pattern=PERIOD_PATTERN,
                describe="a month as YYYY-MM"),
-        Column("peak_mbps", "float", required=True, minimum=0),
-        Column("egress_gb", "float", default=0.0, minimum=0),
+        Column("peak_mbps", "float", required=True, minimum=0,
+               maximum=LARGEST_AMOUNT),
+        Column("egress_gb", "float", default=0.0, minimum=0,
+               maximum=LARGEST_AMOUNT),
         Column("vnets", "int", default=None, minimum=1),
     ),
     key=("customer_id", "period"),
