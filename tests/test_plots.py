@@ -152,3 +152,16 @@ def test_sensitivity():
 def test_plots_have_no_display_side_effects(contoso, capsys):
     plots.cost_by_month(contoso.periods)
     assert capsys.readouterr() == ("", "")
+
+
+def test_utilization_spread_of_many_months_is_drawn_from_quartiles():
+    periods = sample_plan().periods
+    fig = plots.utilization_spread(periods, by="tier", max_points=10)
+    assert_readable(fig)
+    for t in fig.data:
+        percent = periods.loc[periods["tier"] == t.name, "utilization"] * 100
+        assert t.y is None, "a large group must not carry every point"
+        assert np.isclose(t.median[0], percent.median())
+        assert np.isclose(t.q1[0], percent.quantile(0.25))
+        assert np.isclose(t.q3[0], percent.quantile(0.75))
+        assert percent.min() <= t.lowerfence[0] <= t.q1[0] <= t.q3[0] <= t.upperfence[0]
