@@ -133,7 +133,7 @@ def _totals(page: Page, plan: PlanTables) -> Section:
     actions = circuits["action"].value_counts()
     rows = [("customers", f"{len(plan.summary):,}"),
             *((f"customers {status}", f"{n:,}") for status, n in counts.items()),
-            ("total cost of the optimal plans [USD]", f"{periods['total_usd'].sum():,.2f}"),
+            ("total cost of the optimal plans [USD]", f"{plan.summary['total_usd'].sum():,.2f}"),
             ("  circuit fees [USD]", f"{periods['circuit_usd'].sum():,.2f}"),
             ("  metered egress [USD]", f"{periods['egress_usd'].sum():,.2f}"),
             ("  setup [USD]", f"{periods['setup_usd'].sum():,.2f}")]
