@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from planner.report import build_report, read_plan, write_report
-
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``report``."""
@@ -31,6 +29,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Read the plan, build the report and write it; return the exit status."""
+    from planner.report import build_report, read_plan, write_report  # plotly loads slowly
+
     plan = read_plan(args.plan, args.customers_csv)
     report = build_report(plan, args.customers)
     path = write_report(report, args.out)
