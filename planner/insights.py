@@ -175,7 +175,8 @@ def periods_cost_breakdown(periods: pd.DataFrame, by: str,
     by : str
         ``customer_id``, ``tier``, ``family``, or ``peering_location`` (needs ``locations``).
     locations : pandas.Series, optional
-        Peering location by customer id; each customer's cost counts at that location.
+        Peering location by customer id; each customer's cost counts at that location
+        (``unknown`` for a customer it lacks).
 
     Returns
     -------
@@ -186,7 +187,7 @@ def periods_cost_breakdown(periods: pd.DataFrame, by: str,
     columns = [by] if by in periods.columns else ["customer_id"]
     periods = periods[columns + list(COST_PARTS) + ["total_usd"]].copy()
     if by == "peering_location" and locations is not None:
-        periods[by] = periods["customer_id"].map(locations)
+        periods[by] = periods["customer_id"].map(locations).fillna("unknown")
     if by not in periods.columns:
         raise ValueError(f"cannot group costs by {by!r}")
     parts = list(COST_PARTS) + ["total_usd"]

@@ -58,6 +58,9 @@ def test_peaks_against_ladder(profile):
     got = dict(zip(fig.data[0].x, fig.data[0].y, strict=True))
     assert got == dict(zip(profile["customer_id"], profile["needed_mbps"], strict=True))
     assert sorted(s.y0 for s in fig.layout.shapes) == sorted(float(b) for b in ladder)
+    # the labels sit on their lines: a log axis places annotations by exponent
+    labels = {a.text: a.y for a in fig.layout.annotations}
+    assert labels == {f"{float(b):,.0f}": pytest.approx(np.log10(float(b))) for b in ladder}
 
 
 def test_egress_against_break_even(profile):

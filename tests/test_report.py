@@ -198,3 +198,21 @@ def test_customer_ids_are_escaped(plan_folder, tmp_path):
     report = build_report(read_plan(folder), customers=["<b>contoso</b>"])
     assert "<b>contoso</b>" not in report.html
     assert "&lt;b&gt;contoso&lt;/b&gt;" in report.html
+
+
+def test_costs_read_back_from_the_folder_match_the_plan(plan_folder):
+    import numpy as np
+
+    from planner import insights
+    from tests.notebook_data import SAMPLE_IDS, sample_plan
+
+    result = sample_plan()
+    plan = read_plan(plan_folder)
+    periods = plan.periods[plan.periods["customer_id"].isin(SAMPLE_IDS)]
+    months = periods.groupby("customer_id").size().max()
+    for by in ("customer_id", "tier", "family", "peering_location"):
+        expected = insights.cost_breakdown(result, by).set_index(by)
+        got = insights.periods_cost_breakdown(periods, by, plan.locations).set_index(by)
+        assert set(got.index) == set(expected.index), by
+        # periods.csv holds cents: each month may be half a cent off per part
+        assert np.allclose(got.loc[expected.index], expected, atol=0.005 * months * 4), by

@@ -134,9 +134,9 @@ def _totals(page: Page, plan: PlanTables) -> Section:
     rows = [("customers", f"{len(plan.summary):,}"),
             *((f"customers {status}", f"{n:,}") for status, n in counts.items()),
             ("total cost of the optimal plans [USD]", f"{plan.summary['total_usd'].sum():,.2f}"),
-            ("  circuit fees [USD]", f"{periods['circuit_usd'].sum():,.2f}"),
-            ("  metered egress [USD]", f"{periods['egress_usd'].sum():,.2f}"),
-            ("  setup [USD]", f"{periods['setup_usd'].sum():,.2f}")]
+            ("of which circuit fees [USD]", f"{periods['circuit_usd'].sum():,.2f}"),
+            ("of which metered egress [USD]", f"{periods['egress_usd'].sum():,.2f}"),
+            ("of which setup [USD]", f"{periods['setup_usd'].sum():,.2f}")]
     if plan.ports is not None:
         fees = plan.ports["monthly_usd"].sum() + plan.ports["setup_usd"].sum()
         rows.append(("Direct port pair fees and setups [USD]", f"{fees:,.2f}"))
