@@ -43,7 +43,8 @@ def exported(tmp_path_factory) -> dict[str, tuple[Path, int]]:
         shutil.copy(notebook, copy)
         running.append((copy, subprocess.Popen(
             [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
-             "--inplace", str(copy)], cwd=work / "notebooks",
+             "--inplace", "--ExecutePreprocessor.timeout=600", str(copy)],
+            cwd=work / "notebooks",
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)))
         if len(running) >= 2:  # two kernels at a time
             _finish(*running.pop(0))

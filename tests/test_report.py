@@ -37,6 +37,8 @@ def with_risk_and_ports(plan_folder, tmp_path) -> Path:
     risk = periods[["customer_id", "period"]].copy()
     risk["p_over_target"] = (periods["utilization"] * 0.9).round(4)
     risk["p_over_capacity"] = (periods["utilization"] * 0.1).round(4)
+    risk["capacity_mbps"] = periods["capacity_mbps"]  # not a probability: left out
+    risk["method"] = "ets"
     risk.to_csv(folder / "risk.csv", index=False)
     months = sorted(periods["period"].unique())
     pd.DataFrame({"peering_location": "Amsterdam", "port_gbps": 10,
@@ -216,3 +218,9 @@ def test_costs_read_back_from_the_folder_match_the_plan(plan_folder):
         assert set(got.index) == set(expected.index), by
         # periods.csv holds cents: each month may be half a cent off per part
         assert np.allclose(got.loc[expected.index], expected, atol=0.005 * months * 4), by
+
+
+def test_risk_columns_are_the_probabilities(with_risk_and_ports):
+    plan = read_plan(with_risk_and_ports)
+    assert plan.risk_columns == ["p_over_target", "p_over_capacity"]
+    assert list(plan.ports["pairs"].unique()) == [1.0, 2.0]

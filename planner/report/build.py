@@ -206,7 +206,7 @@ def _risk(page: Page, plan: PlanTables) -> Section:
     risk, columns = plan.risk, plan.risk_columns
     if not columns:
         return Section("risk", "Forecast risk",
-                       [page.paragraph("risk.csv holds no numeric column.", note=True)])
+                       [page.paragraph("risk.csv holds no column of probabilities.", note=True)])
     highest = risk.groupby("customer_id", sort=False)[columns].max().reset_index()
     first = columns[0]
     highest = highest.sort_values(first, ascending=False, kind="stable")

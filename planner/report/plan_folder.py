@@ -38,7 +38,8 @@ class PlanTables:
         summary.csv (``total_usd`` NaN unless optimal), periods.csv and circuits.csv, with
         numbers as numbers [USD, Mb/s, share of capacity].
     risk : pandas.DataFrame or None
-        risk.csv: ``customer_id``, ``period`` and numeric risk columns (probabilities).
+        risk.csv: ``customer_id``, ``period`` and its columns of probabilities (every value
+        in [0, 1]; other columns are left out).
     ports : pandas.DataFrame or None
         ports.csv: Direct port pairs held per location, size, billing and month.
     locations : pandas.Series or None
@@ -55,7 +56,7 @@ class PlanTables:
 
     @property
     def risk_columns(self) -> list[str]:
-        """The numeric columns of risk.csv (probabilities), empty without it."""
+        """The probability columns of risk.csv, empty without it."""
         if self.risk is None:
             return []
         return [c for c in self.risk.columns if c not in RISK_KEYS]
@@ -105,15 +106,18 @@ def _table(path: Path, columns: list[str], numbers: list[str],
     return table
 
 
+def _is_probability(text: pd.Series) -> bool:
+    values = pd.to_numeric(text.str.strip().replace("", np.nan), errors="coerce").dropna()
+    return len(values) > 0 and bool(values.between(0, 1).all())
+
+
 def _risk(path: Path) -> pd.DataFrame:
+    """risk.csv with its key columns and the columns that hold probabilities (in [0, 1])."""
     table = _read_text(path)
     _check_columns(path, table, RISK_KEYS)
-    values = [c for c in table.columns if c not in RISK_KEYS]
-    numeric = [c for c in values
-               if pd.to_numeric(table[c].str.strip().replace("", np.nan),
-                                errors="coerce").notna().any()]
-    table = table[RISK_KEYS + numeric].copy()
-    _numbers(path, table, numeric, empty_ok=tuple(numeric))
+    chances = [c for c in table.columns if c not in RISK_KEYS and _is_probability(table[c])]
+    table = table[RISK_KEYS + chances].copy()
+    _numbers(path, table, chances, empty_ok=tuple(chances))
     return table
 
 
