@@ -77,8 +77,8 @@ class Page:
         return f'<p{" class=note" if note else ""}>{html.escape(text)}</p>'
 
     @staticmethod
-    def table(frame: pd.DataFrame, money: Iterable[str] = (), decimals: dict[str, int]
-              | None = None) -> str:
+    def table(frame: pd.DataFrame, money: Iterable[str] = (),
+              decimals: dict[str, int] | None = None) -> str:
         """A table of escaped cells; ``money`` columns get thousands separators and cents."""
         money, decimals = set(money), decimals or {}
         head = "".join(f'<th class="{_kind(frame[c])}">{html.escape(str(c))}</th>'
@@ -126,18 +126,23 @@ def _section(section: Section) -> str:
 
 
 def _contents(sections: Sequence[Section]) -> str:
+    """The table of contents: level-3 sections nested under the level-2 one before them."""
     lines = ['<nav aria-label="Contents"><strong>Contents</strong><ul>']
-    nested = False
+    item_open = nested = False
     for section in sections:
-        if section.level > 2 and not nested:
-            lines.append("<ul>")
-            nested = True
-        elif section.level == 2 and nested:
+        link = (f'<a href="#{html.escape(section.anchor)}">{html.escape(section.title)}</a>')
+        if section.level > 2:
+            if not nested:
+                lines.append("<ul>")
+                nested = True
+            lines.append(f"<li>{link}</li>")
+            continue
+        if nested:
             lines.append("</ul>")
             nested = False
-        lines.append(f'<li><a href="#{html.escape(section.anchor)}">'
-                     f"{html.escape(section.title)}</a></li>")
-    if nested:
-        lines.append("</ul>")
-    lines.append("</ul></nav>")
+        if item_open:
+            lines.append("</li>")
+        lines.append(f"<li>{link}")
+        item_open = True
+    lines += ["</ul>" if nested else "", "</li>" if item_open else "", "</ul></nav>"]
     return "".join(lines)
