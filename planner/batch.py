@@ -30,6 +30,7 @@ from planner.errors import PlannerError
 from planner.io import format_periods, format_summary, read_table
 from planner.model import CustomerProblem, MonthPlan, Status, build_problems
 from planner.planning import SUMMARY_COLUMNS, plan_customer
+from planner.progress_bar import progress_bar
 from planner.tables import CIRCUIT_COLUMNS, PERIOD_COLUMNS, circuit_rows, period_rows
 from planner.validate import Inputs
 
@@ -440,7 +441,8 @@ def run_batch(inputs: Inputs, checkpoint_dir: Path, *, scenarios: Sequence[Scena
               engine: str = "dp", time_limit_s: float | None = None, jobs: int = 1,
               dask_address: str | None = None,
               progress: Callable[[int], None] | None = None,
-              resumed: Callable[[int], None] | None = None) -> list[ScenarioOutput]:
+              resumed: Callable[[int], None] | None = None,
+              show_progress: bool = True) -> list[ScenarioOutput]:
     """Plan every customer of every scenario, resuming from a checkpoint.
 
     Parameters
@@ -463,6 +465,9 @@ def run_batch(inputs: Inputs, checkpoint_dir: Path, *, scenarios: Sequence[Scena
         Called with the number of customers just finished.
     resumed : callable, optional
         Called once with the number of customers found in the checkpoint.
+    show_progress : bool
+        Without a ``progress`` callback, show a progress bar (``tqdm.auto``: a widget in
+        Jupyter, a line on stderr in a terminal); False runs silently.
 
     Returns
     -------
@@ -477,8 +482,13 @@ def run_batch(inputs: Inputs, checkpoint_dir: Path, *, scenarios: Sequence[Scena
     workers = max(jobs, 2) if not dask_address else 16
     size = max(1, min(CHUNK_SIZE, len(inputs.customers) // (4 * workers)))
     chunks = make_chunks(problems, checkpoint.records, engine, time_limit_s, size)
+    known = sum(len(c.known) for c in chunks)
     if resumed:
-        resumed(sum(len(c.known) for c in chunks))
+        resumed(known)
+    bar = None
+    if progress is None and show_progress:
+        bar = progress_bar(sum(len(c.problems) for c in chunks), initial=known)
+        progress = bar.update
     if dask_address:
         runner = dask_runner(dask_address)
     elif jobs > 1:
@@ -494,6 +504,8 @@ def run_batch(inputs: Inputs, checkpoint_dir: Path, *, scenarios: Sequence[Scena
                 progress(len(result.new))
     finally:
         checkpoint.close()
+        if bar is not None:
+            bar.close()
     outputs = []
     for scenario in scenarios:
         parts = [done[c.index] for c in chunks if c.scenario == scenario.name]

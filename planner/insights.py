@@ -160,10 +160,34 @@ def cost_breakdown(result: PlanResult, by: str) -> pd.DataFrame:
         ``by``, ``circuit_usd``, ``egress_usd``, ``setup_usd``, ``total_usd`` [USD], sorted
         by total, largest first.
     """
-    periods = result.periods.copy()
-    if by == "peering_location":
-        locations = result.inputs.customers.set_index("customer_id")["peering_location"]
-        periods[by] = periods["customer_id"].map(locations)
+    locations = result.inputs.customers.set_index("customer_id")["peering_location"]
+    return periods_cost_breakdown(result.periods, by, locations)
+
+
+def periods_cost_breakdown(periods: pd.DataFrame, by: str,
+                           locations: pd.Series | None = None) -> pd.DataFrame:
+    """Total cost per group from rows of periods.csv, split into its parts.
+
+    Parameters
+    ----------
+    periods : pandas.DataFrame
+        Rows of periods.csv (costs in USD).
+    by : str
+        ``customer_id``, ``tier``, ``family``, or ``peering_location`` (needs ``locations``).
+    locations : pandas.Series, optional
+        Peering location by customer id; each customer's cost counts at that location
+        (``unknown`` for a customer it lacks).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``by``, ``circuit_usd``, ``egress_usd``, ``setup_usd``, ``total_usd`` [USD], sorted
+        by total, largest first.
+    """
+    columns = [by] if by in periods.columns else ["customer_id"]
+    periods = periods[columns + list(COST_PARTS) + ["total_usd"]].copy()
+    if by == "peering_location" and locations is not None:
+        periods[by] = periods["customer_id"].map(locations).fillna("unknown")
     if by not in periods.columns:
         raise ValueError(f"cannot group costs by {by!r}")
     parts = list(COST_PARTS) + ["total_usd"]

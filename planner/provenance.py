@@ -205,3 +205,21 @@ def _fingerprint_or_none(path: str | Path) -> str | None:
         return fingerprint(path)
     except OSError:
         return None
+
+
+def recorded_input(folder: Path, name: str) -> Path | None:
+    """The recorded input ``name`` of the plan in ``folder``, when it is still as it was.
+
+    Returns
+    -------
+    Path or None
+        None when the plan has no record, used no such file, or the file is gone or changed.
+    """
+    try:
+        record = read_record(folder)
+    except InputError:
+        return None
+    entry = None if record is None else record.files.get(name)
+    if entry is None or _fingerprint_or_none(entry.path) != entry.sha256:
+        return None
+    return Path(entry.path)

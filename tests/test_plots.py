@@ -58,6 +58,9 @@ def test_peaks_against_ladder(profile):
     got = dict(zip(fig.data[0].x, fig.data[0].y, strict=True))
     assert got == dict(zip(profile["customer_id"], profile["needed_mbps"], strict=True))
     assert sorted(s.y0 for s in fig.layout.shapes) == sorted(float(b) for b in ladder)
+    # the labels sit on their lines: a log axis places annotations by exponent
+    labels = {a.text: a.y for a in fig.layout.annotations}
+    assert labels == {f"{float(b):,.0f}": pytest.approx(np.log10(float(b))) for b in ladder}
 
 
 def test_egress_against_break_even(profile):
@@ -152,3 +155,16 @@ def test_sensitivity():
 def test_plots_have_no_display_side_effects(contoso, capsys):
     plots.cost_by_month(contoso.periods)
     assert capsys.readouterr() == ("", "")
+
+
+def test_utilization_spread_of_many_months_is_drawn_from_quartiles():
+    periods = sample_plan().periods
+    fig = plots.utilization_spread(periods, by="tier", max_points=10)
+    assert_readable(fig)
+    for t in fig.data:
+        percent = periods.loc[periods["tier"] == t.name, "utilization"] * 100
+        assert t.y is None, "a large group must not carry every point"
+        assert np.isclose(t.median[0], percent.median())
+        assert np.isclose(t.q1[0], percent.quantile(0.25))
+        assert np.isclose(t.q3[0], percent.quantile(0.75))
+        assert percent.min() <= t.lowerfence[0] <= t.q1[0] <= t.q3[0] <= t.upperfence[0]

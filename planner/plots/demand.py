@@ -75,8 +75,10 @@ def peaks_against_ladder(profile: pd.DataFrame, ladder: Iterable[float]) -> go.F
                  "Bandwidth needed [Mb/s]")
     fig.add_trace(go.Bar(x=rows["customer_id"], y=rows["needed_mbps"], name="needed"))
     for size in sorted(set(float(b) for b in ladder)):
-        fig.add_hline(y=size, line={"dash": "dot", "width": 1, "color": "grey"},
-                      annotation_text=f"{size:,.0f}", annotation_position="right")
+        fig.add_hline(y=size, line={"dash": "dot", "width": 1, "color": "grey"})
+        # On a log axis an annotation's y is the exponent, unlike a shape's.
+        fig.add_annotation(y=np.log10(size), yref="y", x=1, xref="paper", xanchor="left",
+                           text=f"{size:,.0f}", showarrow=False)
     fig.update_yaxes(type="log")
     return fig
 

@@ -35,7 +35,8 @@ def cost_by_group(breakdown: pd.DataFrame, by: str) -> go.Figure:
     return fig
 
 
-def utilization_spread(periods: pd.DataFrame, by: str = "tier") -> go.Figure:
+def utilization_spread(periods: pd.DataFrame, by: str = "tier",
+                       max_points: int = 5000) -> go.Figure:
     """Spread of monthly peak utilization, one box per group.
 
     Parameters
@@ -44,6 +45,9 @@ def utilization_spread(periods: pd.DataFrame, by: str = "tier") -> go.Figure:
         Rows of periods.csv (``utilization`` as a share of capacity, and ``by``).
     by : str
         Grouping column, e.g. ``tier`` or ``family``.
+    max_points : int
+        A group with more customer-months than this is drawn from its quartiles, without
+        its points, so that large portfolios give small figures.
 
     Returns
     -------
@@ -54,8 +58,18 @@ def utilization_spread(periods: pd.DataFrame, by: str = "tier") -> go.Figure:
     fig = figure("Peak utilization of capacity, month by month", label,
                  "Peak utilization [% of capacity]")
     for group, rows in periods.groupby(by, sort=True):
-        fig.add_trace(go.Box(y=rows["utilization"] * 100, name=str(group), boxpoints="all",
-                             text=rows["customer_id"] + " " + rows["period"]))
+        percent = rows["utilization"].astype(float) * 100
+        if len(rows) <= max_points:
+            fig.add_trace(go.Box(y=percent, name=str(group), boxpoints="all",
+                                 text=rows["customer_id"] + " " + rows["period"]))
+            continue
+        q1, median, q3 = (float(v) for v in percent.quantile([0.25, 0.5, 0.75]))
+        reach = 1.5 * (q3 - q1)
+        inside = percent[(percent >= q1 - reach) & (percent <= q3 + reach)]
+        fig.add_trace(go.Box(x=[str(group)], q1=[q1], median=[median], q3=[q3],
+                             lowerfence=[float(inside.min())], upperfence=[float(inside.max())],
+                             mean=[float(percent.mean())], name=str(group),
+                             hovertemplate=f"{len(rows):,} customer-months<extra>%{{x}}</extra>"))
     return fig
 
 
