@@ -89,8 +89,10 @@ CATALOG = FileSchema(
         Column("monthly_usd", "float", required=True, minimum=0),
         Column("vnet_links", "int", required=True, minimum=1),
         Column("routes_ipv4", "int", required=True, minimum=1),
+        # SPEC section 6: empty (or no column) means the row applies to every zone.
+        Column("zone", "str", default=""),
     ),
-    key=("tier", "family", "bandwidth_mbps"),
+    key=("zone", "tier", "family", "bandwidth_mbps"),
 )
 
 EGRESS_RATES = FileSchema(

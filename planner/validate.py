@@ -236,6 +236,18 @@ def _check_customers(customers: pd.DataFrame, zones: set[str], file: str, rates_
                                     f"zone {row['zone']!r} is not in {rates_file}"))
 
 
+def _check_catalog_zones(catalog: pd.DataFrame, zones: set[str], file: str, rates_file: str,
+                         problems: list[Problem]) -> None:
+    """Report catalog zones that egress_rates.csv does not know.
+
+    Such a row is most likely a typo that would silently leave its zone on the zone-less
+    prices (SPEC section 6).
+    """
+    for zone, row in zip(catalog["zone"], catalog["_row"], strict=True):
+        if zone and zones and zone not in zones:
+            problems.append(Problem(file, row, "zone", f"zone {zone!r} is not in {rates_file}"))
+
+
 def _check_demand(demand: pd.DataFrame, customers: pd.DataFrame, file: str,
                   customers_file: str, problems: list[Problem]) -> None:
     known = set(customers["customer_id"].dropna())
@@ -374,6 +386,7 @@ def validate_inputs(customers: pd.DataFrame, demand: pd.DataFrame, catalog: pd.D
         problems.append(Problem(names["catalog"], HEADER_ROW, "tier", "the catalog has no SKU"))
     zones = set(typed_rates["zone"].dropna())
     _check_customers(typed_customers, zones, names["customers"], names["egress_rates"], problems)
+    _check_catalog_zones(typed_catalog, zones, names["catalog"], names["egress_rates"], problems)
     _check_demand(typed_demand, typed_customers, names["demand"], names["customers"], problems)
     _check_inventory(typed_inventory, typed_customers, names["inventory"], names["customers"],
                      problems)
