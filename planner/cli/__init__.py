@@ -10,10 +10,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from planner.cli import manifests, optimize, prices, synth
+from planner.cli import inventory, manifests, optimize, prices, synth
 from planner.errors import PlannerError
 
-SUBCOMMANDS = [optimize, synth, manifests, prices]
+SUBCOMMANDS = [optimize, synth, manifests, prices, inventory]
 
 EXIT_OK = 0
 EXIT_INVALID_INPUT = 2
