@@ -128,6 +128,8 @@ CUSTOMERS = FileSchema(
         Column("target_utilization", "float", default=0.8, minimum=0, exclusive_minimum=True,
                maximum=1),
         Column("setup_usd", "float", default=1000.0, minimum=0),
+        # Empty: no markup. Only read for price_usd/margin_usd (planner.economics).
+        Column("markup_pct", "float", default=None, minimum=-100),
     ),
     key=("customer_id",),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,7 @@ from planner.batch import (
 )
 from planner.cli.manifests import MANIFESTS_DIR, add_provisioning_flags, provisioning_paths
 from planner.cli.progress import Progress
+from planner.economics import margins_wanted, read_partner_credit, with_margin_columns
 from planner.io import format_summary, read_inputs, write_atomically
 from planner.model import Status
 from planner.planning import DEFAULT_ENGINE, ENGINES
@@ -132,6 +134,13 @@ def report(outputs: list[ScenarioOutput], out: Path, scenario_mode: bool) -> Non
     print(f"written to {out}")
 
 
+def with_margins(output: ScenarioOutput, partner_credit_pct: float) -> ScenarioOutput:
+    """The output with price_usd and margin_usd in summary.csv and periods.csv."""
+    summary, periods_csv = with_margin_columns(output.summary, output.periods_csv,
+                                               output.inputs.customers, partner_credit_pct)
+    return replace(output, summary=summary, periods_csv=periods_csv)
+
+
 def exit_status(outputs: list[ScenarioOutput]) -> int:
     """0 all optimal; 4 some error or time limit; else 3 some infeasible."""
     from planner.cli import EXIT_ERROR, EXIT_INFEASIBLE, EXIT_OK
@@ -165,6 +174,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         inputs = read_inputs(**paths)
         provisioning = read_provisioning(paths["customers"], *provisioning_paths(args))
+        partner_credit_pct = read_partner_credit(provisioning_paths(args)[0])
     except InputError as error:
         print(f"planner: invalid input, nothing written.\n{error}", file=sys.stderr)
         return EXIT_INVALID_INPUT
@@ -184,6 +194,8 @@ def run(args: argparse.Namespace) -> int:
     outputs = run_batch(inputs, checkpoint, **({"scenarios": scenarios} if scenario_mode else {}),
                         engine=args.engine, time_limit_s=args.time_limit, jobs=args.jobs,
                         dask_address=args.dask, progress=solved, resumed=resumed)
+    if margins_wanted(inputs.customers, partner_credit_pct):
+        outputs = [with_margins(o, partner_credit_pct) for o in outputs]
     if counts["resumed"]:
         print(f"resumed {counts['resumed']} customers from the checkpoint {checkpoint}; "
               f"solved {counts['solved']}")
