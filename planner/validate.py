@@ -182,6 +182,10 @@ def parse_table(frame: pd.DataFrame, schema: FileSchema, file: str,
         values: list[object] = []
         for index, cell in enumerate(raw[col.name].tolist()):
             text = _cell_text(cell)
+            if col.kind == "str" and isinstance(cell, float) and cell.is_integer():
+                # pandas reads a text column of whole numbers with empty cells as floats
+                # (a catalog zone of 1 becomes 1.0); the CSV said "1".
+                text = str(int(cell))
             if text == "":
                 if col.required:
                     problems.append(Problem(file, index + 2, col.name, "value is required"))

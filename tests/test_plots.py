@@ -152,3 +152,23 @@ def test_sensitivity():
 def test_plots_have_no_display_side_effects(contoso, capsys):
     plots.cost_by_month(contoso.periods)
     assert capsys.readouterr() == ("", "")
+
+
+def test_margin_by_customer():
+    from planner import economics
+
+    result = sample_plan()
+    customers = sample_inputs().customers.assign(markup_pct=10.0)
+    priced = economics.period_margins(result.periods, customers, 15.0)
+    margins = economics.margin_by_customer(economics.summary_margins(result.summary, priced))
+    fig = plots.margin_by_customer(margins)
+    assert_readable(fig)
+    bars = trace(fig, "margin")
+    assert list(bars.x) == margins["customer_id"].tolist()
+    assert "polar-render" not in bars.x  # infeasible: no margin
+    assert list(bars.y) == sorted(bars.y, reverse=True)
+    # 10 % markup on the cost plus 15 % back on circuits and egress
+    periods = result.periods
+    expected = (0.10 * periods["total_usd"]
+                + 0.15 * (periods["circuit_usd"] + periods["egress_usd"])).sum()
+    assert sum(bars.y) == pytest.approx(expected)

@@ -202,3 +202,29 @@ def test_an_empty_zone_column_or_one_row_per_zone_changes_nothing(zones: str | N
                                         read(DATA / "egress_rates.csv"))
     skus = [p.catalog for p in planner.build_problems(inputs)]
     assert skus == [p.catalog for p in planner.build_problems(reference)]
+
+
+def test_synth_makes_customers_local_eligible_only_where_local_is_sold() -> None:
+    from planner.synth import synthesize
+
+    read = partial(pd.read_csv, dtype=str, keep_default_na=False)
+    catalog, rates = read(DATA / "catalog.csv"), read(DATA / "egress_rates.csv")
+    assert set(catalog.loc[catalog["tier"] == "Local", "zone"]) == {"1", "2", "3"}
+    customers = synthesize(400, 2, 3, catalog, rates).customers
+    local = customers[customers["local_eligible"] == "true"]
+    assert len(local) and set(local["zone"]) <= {"1", "2", "3"}
+    assert "4" in set(customers["zone"])
+    zoneless = synthesize(400, 2, 3, catalog.drop(columns="zone"), rates).customers
+    assert "4" in set(zoneless.loc[zoneless["local_eligible"] == "true", "zone"])
+
+
+def test_zones_read_by_plain_read_csv_match_as_in_the_file() -> None:
+    # Without dtype=str pandas turns a zone column with empty cells into floats (1.0).
+    catalog = pd.read_csv(DATA / "catalog.csv")
+    assert catalog["zone"].dtype == float
+    inputs = planner.validate_inputs(customer(zone=2), demand(1), catalog,
+                                     pd.read_csv(DATA / "egress_rates.csv"))
+    skus = {(s.tier, s.family, s.bandwidth_mbps): s.monthly_usd
+            for s in planner.build_problems(inputs)[0].catalog}
+    assert skus[("Standard", "UnlimitedData", 1000)] == 8700
+    assert skus[("Standard", "MeteredData", 100)] == 100
