@@ -196,3 +196,13 @@ def test_pages_without_prices_are_refused(tmp_path: Path, text: str, where: str)
     done = run_prices("--retail", str(path), "--out", str(out))
     assert done.returncode == 2 and where in done.stderr and str(path) in done.stderr
     assert not out.exists()
+
+
+def test_pages_without_the_last_one_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps({
+        "Items": [item("Standard Metered Data 1 Gbps Circuit", 436)],
+        "NextPageLink": "https://prices.azure.com:443/api/retail/prices?$skip=100"}))
+    [message] = problems_of([path])
+    assert "the last page of the API's answer is missing" in message
+    assert len(read_retail_prices([path, page(tmp_path, [], "last.json")]).catalog) == 1

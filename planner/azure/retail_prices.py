@@ -242,6 +242,8 @@ def _classify(item: _Item) -> tuple[str, tuple[object, ...] | None, str]:
         return "port", (size, billing), ""
     if product == DIRECT_PRODUCT and _METRO_PORT.fullmatch(meter):
         return "unused", None, "ExpressRoute Metro port (not planned)"
+    if meter == "ERTC":
+        return "unused", None, "ExpressRoute Traffic Collector (not planned)"
     if product == DIRECT_PRODUCT and meter.startswith("Local Data Transfer"):
         return "unused", None, "Direct Local data transfer (not planned)"
     return "unused", None, REASON_UNKNOWN
@@ -335,6 +337,7 @@ def read_retail_prices(paths: Sequence[str | Path]) -> RetailPrices:
     """
     problems: list[Problem] = []
     items: list[_Item] = []
+    final_pages = 0
     for path in paths:
         try:
             document = load_json(path)
@@ -342,6 +345,12 @@ def read_retail_prices(paths: Sequence[str | Path]) -> RetailPrices:
             problems += error.problems
             continue
         items += _items_of(document, str(path), problems)
+        if not isinstance(document, dict) or not get_key(document, "NextPageLink"):
+            final_pages += 1
+    if paths and not final_pages and not problems:
+        problems.append(Problem(", ".join(map(str, paths)), 0, "NextPageLink", (
+            "every page has a NextPageLink: the last page of the API's answer is missing; "
+            "save every page until NextPageLink is null")))
     found: dict[str, list[_Price]] = {"circuit": [], "direct_circuit": [], "port": [],
                                       "egress": []}
     unused = []
