@@ -42,6 +42,7 @@ def test_the_bundled_az_list_gives_the_bundled_inventory(tmp_path: Path) -> None
                str(DATA / "customers.csv"), "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert (out / "inventory.csv").read_bytes() == (DATA / "inventory.csv").read_bytes()
+    assert pd.read_csv(out / "inventory_findings.csv").empty  # every circuit as the plan needs
     allocations = pd.read_csv(out / "peering_allocations.csv")
     first = LISTED[0]["peerings"][0]
     row = allocations.set_index("circuit_name").loc[LISTED[0]["name"]]
@@ -127,8 +128,11 @@ def test_customers_are_found_by_tag_else_by_subscription(tmp_path: Path) -> None
     nobody["id"] = by_tag["id"].replace("er-relecloud-pri-1", "er-trey-research-pri-1")
     found = read(tmp_path, [by_subscription, by_tag, nobody])
     assert found.inventory["customer_id"].tolist() == ["contoso-eu", "relecloud"]
-    [(name, finding)] = found.findings[["circuit_name", "finding"]].values.tolist()
-    assert name == "er-trey-research-pri-1" and finding.startswith("matches no customer")
+    findings = dict(zip(found.findings["circuit_name"], found.findings["finding"], strict=True))
+    assert findings["er-trey-research-pri-1"].startswith("matches no customer")
+    # found by its tag, but its import ID would not be the manifests' one
+    assert "is not the customer's" in findings["er-relecloud-pri-1"]
+    assert len(findings) == 2
 
 
 def test_mixed_tiers_legacy_sizes_and_direct_circuits_are_reported(tmp_path: Path) -> None:
@@ -188,3 +192,24 @@ def test_malformed_json_and_duplicate_names(tmp_path: Path) -> None:
         read_azure_inventory([broken], CUSTOMERS)
     with pytest.raises(InputError, match=r"\$\[1\]\.name: circuit 'er-contoso-eu-pri-1' also"):
         read(tmp_path, [one("er-contoso-eu-pri-1"), one("er-contoso-eu-pri-1")])
+
+
+def test_identity_mismatches_and_deleting_circuits_are_reported(tmp_path: Path) -> None:
+    moved = one("er-contoso-eu-pri-1")
+    moved["id"] = moved["id"].replace("rg-contoso-eu-expressroute", "rg-legacy")
+    other_subscription = one("er-relecloud-pri-1")  # tagged, so still relecloud's
+    other_subscription["id"] = other_subscription["id"].replace(
+        other_subscription["id"].split("/")[2], "11111111-2222-3333-4444-555555555555")
+    deleting = one("er-trey-research-pri-1")
+    deleting["provisioningState"] = "Deleting"
+    groups = {c: f"rg-{c}-expressroute" for c in CUSTOMERS["customer_id"]}
+    path = tmp_path / "az.json"
+    path.write_text(json.dumps([moved, other_subscription, deleting]))
+    found = read_azure_inventory([path], CUSTOMERS, resource_groups=groups)
+    assert found.inventory["circuit_name"].tolist() == ["er-contoso-eu-pri-1",
+                                                        "er-relecloud-pri-1"]
+    findings = dict(zip(found.findings["circuit_name"], found.findings["finding"], strict=True))
+    assert findings["er-contoso-eu-pri-1"].startswith(
+        "resource group rg-legacy is not rg-contoso-eu-expressroute")
+    assert "is not the customer's" in findings["er-relecloud-pri-1"]
+    assert findings["er-trey-research-pri-1"] == "provisioningState Deleting; left out"

@@ -75,6 +75,8 @@ class _Circuit:
     name: str
     resource_id: str
     subscription: str
+    resource_group: str
+    state: str
     tags: dict[str, str]
     tier: str
     family: str
@@ -162,14 +164,14 @@ def _read_circuit(circuit: object, file: str, where: str,
     if not isinstance(name, str) or not name:
         problems.append(json_problem(file, f"{where}.name", "expected the circuit's name"))
     resource_id = get_key(circuit, "id")
-    subscription = ""
+    subscription = group = ""
     if resource_id is not None:
         match = _CIRCUIT_ID.fullmatch(str(resource_id))
         if match is None:
             problems.append(json_problem(file, f"{where}.id", (
                 f"{resource_id!r} is not an expressRouteCircuits resource ID")))
         else:
-            subscription = match.group(1).lower()
+            subscription, group = match.group(1).lower(), match.group(2)
     sku = get_key(circuit, "sku")
     tier = family = None
     if not isinstance(sku, dict):
@@ -212,7 +214,9 @@ def _read_circuit(circuit: object, file: str, where: str,
     if len(problems) > start:
         return None
     sku_name = get_key(sku, "name") if isinstance(sku, dict) else None
-    return _Circuit(file, where, str(name), str(resource_id or ""), subscription, tags,
+    state, _ = _field(circuit, "provisioningState")
+    return _Circuit(file, where, str(name), str(resource_id or ""), subscription, group,
+                    str(state or ""), tags,
                     str(tier), str(family), int(bandwidth), location, port_id,  # type: ignore
                     peering, sku_name)
 
@@ -265,7 +269,8 @@ def _block(peering: tuple[str, str, int]) -> ipaddress.IPv4Network | None:
 
 
 def read_azure_inventory(paths: Sequence[str | Path], customers: pd.DataFrame,
-                         tag: str = DEFAULT_TAG) -> AzureInventory:
+                         tag: str = DEFAULT_TAG,
+                         resource_groups: Mapping[str, str] | None = None) -> AzureInventory:
     """Read circuits from Azure JSON files and match them to customers.
 
     Parameters
@@ -277,6 +282,9 @@ def read_azure_inventory(paths: Sequence[str | Path], customers: pd.DataFrame,
         ``secondary_peering_location``).
     tag : str
         Tag whose value names the customer_id; it wins over the subscription match.
+    resource_groups : mapping of str to str, optional
+        The resource group the manifests use for each customer_id; a circuit elsewhere is
+        reported, since its Terraform import block would name another resource ID.
 
     Returns
     -------
@@ -320,7 +328,11 @@ def read_azure_inventory(paths: Sequence[str | Path], customers: pd.DataFrame,
                 f"({circuit.tier}, {circuit.family}); tier and family are used")))
         if not circuit.customer_id:
             continue
+        if circuit.state.lower() in ("deleting", "failed"):
+            found.append(_finding(circuit, f"provisioningState {circuit.state}; left out"))
+            continue
         customer = by_id.loc[circuit.customer_id]
+        _check_identity(circuit, customer, resource_groups or {}, found)
         if circuit.port:
             direct.append({"customer_id": circuit.customer_id, "circuit_name": circuit.name,
                            "tier": circuit.tier, "family": circuit.family,
@@ -369,6 +381,24 @@ def read_azure_inventory(paths: Sequence[str | Path], customers: pd.DataFrame,
         direct=pd.DataFrame(direct, columns=DIRECT_COLUMNS),
         findings=pd.DataFrame(found, columns=FINDING_COLUMNS),
         circuit_ids=ids)
+
+
+def _check_identity(circuit: _Circuit, customer: Mapping, resource_groups: Mapping[str, str],
+                    found: list[dict[str, str]]) -> None:
+    """Report what would make the manifests name another resource ID than Azure's."""
+    if not circuit.resource_id:
+        found.append(_finding(circuit, "no id: the manifests cannot be checked against it"))
+        return
+    subscription = str(customer["subscription_id"] or "").lower()
+    if subscription and subscription != circuit.subscription:
+        found.append(_finding(circuit, (
+            f"subscription {circuit.subscription} is not the customer's {subscription} in "
+            "customers.csv: the manifests would name another circuit ID")))
+    expected = resource_groups.get(circuit.customer_id)
+    if expected and expected.lower() != circuit.resource_group.lower():
+        found.append(_finding(circuit, (
+            f"resource group {circuit.resource_group} is not {expected}, the one the "
+            "manifests use: set the customer's resource_group column to it")))
 
 
 def _one_tier_family(rows: list[dict], found: list[dict[str, str]]) -> list[dict]:

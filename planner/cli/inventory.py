@@ -9,6 +9,8 @@ import pandas as pd
 
 from planner.azure.inventory import DEFAULT_TAG, read_azure_inventory
 from planner.io import read_table, write_atomically
+from planner.provision.portfolio import SETTINGS_FILE
+from planner.provision.settings import read_customer_options, read_settings
 from planner.schema import CUSTOMERS
 from planner.validate import InputError, Problem, parse_table
 
@@ -31,6 +33,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="customers.csv (default: data/customers.csv)")
     parser.add_argument("--tag", default=DEFAULT_TAG,
                         help=f"tag naming a circuit's customer_id (default: {DEFAULT_TAG})")
+    parser.add_argument("--provisioning", type=Path, default=None, metavar="FILE",
+                        help="provisioning settings whose resource-group names are checked "
+                             "(default: provisioning.toml beside --customers, when it exists)")
     parser.add_argument("--out", type=Path, default=Path("inventory"),
                         help="output folder, replaced as a whole (default: inventory)")
     parser.set_defaults(func=run)
@@ -53,11 +58,21 @@ def read_customers(path: Path) -> pd.DataFrame:
     return table
 
 
+def resource_groups(customers_path: Path, settings_path: Path | None) -> dict[str, str]:
+    """The resource group the manifests use for each customer (settings, then the column)."""
+    default = customers_path.parent / SETTINGS_FILE
+    settings = read_settings(settings_path or (default if default.exists() else None))
+    options = read_customer_options(read_table(customers_path), str(customers_path))
+    return {str(cid): str(group or "") or settings.resource_group.format(customer=cid)
+            for cid, group in options["resource_group"].items()}
+
+
 def run(args: argparse.Namespace) -> int:
     """Read, match, write atomically and report; return 0."""
     from planner.cli import EXIT_OK
 
-    found = read_azure_inventory(args.from_az, read_customers(args.customers), args.tag)
+    found = read_azure_inventory(args.from_az, read_customers(args.customers), args.tag,
+                                 resource_groups(args.customers, args.provisioning))
     tables = {"inventory.csv": found.inventory,
               "peering_allocations.csv": found.allocations,
               "direct_circuits.csv": found.direct,
