@@ -214,7 +214,8 @@ def _check_unique_key(table: pd.DataFrame, schema: FileSchema, file: str,
         if key in seen:
             problems.append(Problem(
                 file, record["_row"], schema.key[-1],
-                f"duplicate {'/'.join(schema.key)} {'/'.join(map(str, key))} "
+                f"duplicate {'/'.join(schema.key)} "
+                f"{'/'.join(str(k) if k != '' else '(empty)' for k in key)} "
                 f"(first at row {seen[key]})"))
         else:
             seen[key] = record["_row"]

@@ -228,3 +228,22 @@ def test_zones_read_by_plain_read_csv_match_as_in_the_file() -> None:
             for s in planner.build_problems(inputs)[0].catalog}
     assert skus[("Standard", "UnlimitedData", 1000)] == 8700
     assert skus[("Standard", "MeteredData", 100)] == 100
+
+
+def test_a_bad_catalog_zone_exits_2_with_file_row_and_column(tmp_path: Path) -> None:
+    catalog = pd.read_csv(DATA / "catalog.csv", dtype=str, keep_default_na=False)
+    catalog.loc[4, "zone"] = "Zone 9"
+    catalog = pd.concat([catalog, catalog.iloc[[0]]], ignore_index=True)
+    path = tmp_path / "catalog.csv"
+    catalog.to_csv(path, index=False)
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "planner", "optimize", "--data", str(DATA), "--catalog",
+         str(path), "--out", str(out), "--no-manifests"],
+        capture_output=True, text=True, timeout=600)
+    assert done.returncode == 2
+    assert f"{path}, row 6, column zone: zone 'Zone 9' is not in" in done.stderr
+    assert (f"{path}, row {len(catalog) + 1}, column bandwidth_mbps: duplicate "
+            "zone/tier/family/bandwidth_mbps (empty)/Standard/MeteredData/50 (first at row 2)"
+            in done.stderr)
+    assert "Traceback" not in done.stderr and not out.exists()
