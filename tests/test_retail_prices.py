@@ -206,3 +206,9 @@ def test_pages_without_the_last_one_are_refused(tmp_path: Path) -> None:
     [message] = problems_of([path])
     assert "the last page of the API's answer is missing" in message
     assert len(read_retail_prices([path, page(tmp_path, [], "last.json")]).catalog) == 1
+
+
+def test_a_json_that_is_not_a_price_page_is_named_once_per_item(tmp_path: Path) -> None:
+    path = page(tmp_path, [{"name": "er-1", "retailPrice": 1}])
+    [message] = problems_of([path])
+    assert message.startswith(f"{path}: $.Items[0]: not a Retail Prices item: serviceName, ")

@@ -140,14 +140,14 @@ def _items_of(document: object, file: str, problems: list[Problem]) -> list[_Ite
         if not isinstance(entry, dict):
             problems.append(json_problem(file, where, "expected an object"))
             continue
-        fields: dict[str, object] = {}
-        bad = False
-        for name in _TEXT_FIELDS:
-            value = get_key(entry, name)
-            if not isinstance(value, str):
-                problems.append(json_problem(file, f"{where}.{name}", "expected a string"))
-                bad = True
-            fields[name] = value
+        fields = {name: get_key(entry, name) for name in _TEXT_FIELDS}
+        missing = [name for name, value in fields.items() if not isinstance(value, str)]
+        bad = bool(missing)
+        if len(missing) == 1:
+            problems.append(json_problem(file, f"{where}.{missing[0]}", "expected a string"))
+        elif missing:
+            problems.append(json_problem(file, where, (
+                f"not a Retail Prices item: {', '.join(missing)} missing or not text")))
         price = get_key(entry, "retailPrice")
         if not is_number(price) or float(price) < 0:  # type: ignore[arg-type]
             problems.append(json_problem(file, f"{where}.retailPrice",
