@@ -1,12 +1,12 @@
 """Generate the bundled sample data of the planner.
 
-Writes ``catalog.csv``, ``egress_rates.csv``, ``customers.csv``, ``demand.csv`` and
-``inventory.csv`` next to this script (or into the directory given as the first argument).
+Writes ``customers.csv``, ``demand.csv`` and ``inventory.csv`` next to this script (or into
+the directory given as the first argument). ``catalog.csv`` and ``egress_rates.csv`` come
+from the bundled Retail Prices API pages: ``python data/azure/make_retail_pages.py``.
 The output is deterministic: the only randomness is a small multiplicative noise on the
 demand, drawn from a generator with a fixed seed.
 
-Run with ``python data/make_sample.py [OUT_DIR]``. The figures and the rules that derive the
-``estimate`` prices are documented in ``data/README.md``.
+Run with ``python data/make_sample.py [OUT_DIR]``; ``data/README.md`` documents the files.
 """
 
 from __future__ import annotations
@@ -21,29 +21,10 @@ import numpy as np
 SEED = 20270101
 FIRST_PERIOD = "2027-01"
 LAST_PERIOD = "2028-12"
-BANDWIDTHS = (50, 100, 200, 500, 1000, 2000, 5000, 10000)
-LOCAL_BANDWIDTHS = (1000, 2000, 5000, 10000)
 SECONDS_PER_MONTH = 2.628e6
 SUBSCRIPTION_NAMESPACE = uuid.UUID("6f1c2b0e-5d8a-4c3e-9a7b-2e4f6a8c0d12")
 
 # fmt: off
-# Standard MeteredData monthly list price [S24]; 100 Mbps uses the Zone 2-4 figure (100),
-# not the Zone 1 figure (110), which looks like an artefact of the source.
-STANDARD_METERED_LIST = {
-    50: 55, 100: 100, 200: 145, 500: 290, 1000: 436, 2000: 872, 5000: 2180, 10000: 3400,
-}
-# Standard UnlimitedData monthly list price, Zone 1 [S25]; the other sizes are estimates.
-STANDARD_UNLIMITED_LIST = {1000: 5700, 10000: 51300}
-UNLIMITED_USD_PER_MBPS = 5.70  # 1 Gbps list price / 1000 Mb/s
-PREMIUM_ADDON_SHARE = 0.75  # Premium add-on = 75 % of the Standard MeteredData list price
-LOCAL_SHARE_OF_UNLIMITED = 0.25  # Local = 25 % of the Standard UnlimitedData price
-VNET_LINKS_STANDARD = 10  # Local and Standard, every size [S2]
-VNET_LINKS_PREMIUM = {
-    50: 20, 100: 25, 200: 25, 500: 40, 1000: 50, 2000: 60, 5000: 75, 10000: 100,
-}
-ROUTES_IPV4 = {"Local": 4000, "Standard": 4000, "Premium": 10000}  # [S2]
-EGRESS_USD_PER_GB = {"1": 0.025, "2": 0.05, "3": 0.14, "4": 0.10}  # [S24][S25]
-
 CUSTOMER_COLUMNS = (
     "customer_id", "name", "model", "subscription_id", "peering_location",
     "secondary_peering_location", "provider", "zone", "vnets", "routes_ipv4", "resiliency",
@@ -205,55 +186,6 @@ INVENTORY = [
 # fmt: on
 
 
-def catalog_rows() -> list[dict]:
-    """Build the SKU catalog with its price derivations.
-
-    Returns
-    -------
-    list of dict
-        One row per (tier, family, bandwidth) with the catalog.csv columns.
-    """
-    addon = {bw: round(PREMIUM_ADDON_SHARE * STANDARD_METERED_LIST[bw]) for bw in BANDWIDTHS}
-    rows = []
-    for tier in ("Standard", "Premium"):
-        for family in ("MeteredData", "UnlimitedData"):
-            for bw in BANDWIDTHS:
-                if family == "MeteredData":
-                    price, basis = STANDARD_METERED_LIST[bw], "list"
-                elif bw in STANDARD_UNLIMITED_LIST:
-                    price, basis = STANDARD_UNLIMITED_LIST[bw], "list"
-                else:
-                    price, basis = round(UNLIMITED_USD_PER_MBPS * bw), "estimate"
-                if tier == "Premium":
-                    price, basis = price + addon[bw], "estimate"
-                links = VNET_LINKS_PREMIUM[bw] if tier == "Premium" else VNET_LINKS_STANDARD
-                rows.append(
-                    dict(
-                        tier=tier,
-                        family=family,
-                        bandwidth_mbps=bw,
-                        monthly_usd=price,
-                        vnet_links=links,
-                        routes_ipv4=ROUTES_IPV4[tier],
-                        price_basis=basis,
-                    )
-                )
-    for bw in LOCAL_BANDWIDTHS:
-        unlimited = STANDARD_UNLIMITED_LIST.get(bw, round(UNLIMITED_USD_PER_MBPS * bw))
-        rows.append(
-            dict(
-                tier="Local",
-                family="UnlimitedData",
-                bandwidth_mbps=bw,
-                monthly_usd=round(LOCAL_SHARE_OF_UNLIMITED * unlimited),
-                vnet_links=VNET_LINKS_STANDARD,
-                routes_ipv4=ROUTES_IPV4["Local"],
-                price_basis="estimate",
-            )
-        )
-    return rows
-
-
 def customer_rows() -> list[dict]:
     """Build the customers.csv rows; empty strings are empty cells.
 
@@ -392,7 +324,7 @@ def write_csv(path: Path, rows: list[dict], columns: tuple[str, ...] | None = No
 
 
 def main(out_dir: Path) -> None:
-    """Write the five sample files into ``out_dir``.
+    """Write the three portfolio files into ``out_dir``.
 
     Parameters
     ----------
@@ -401,8 +333,6 @@ def main(out_dir: Path) -> None:
     """
     rng = np.random.default_rng(SEED)
     tables = {
-        "catalog.csv": catalog_rows(),
-        "egress_rates.csv": [dict(zone=z, usd_per_gb=r) for z, r in EGRESS_USD_PER_GB.items()],
         "customers.csv": customer_rows(),
         "demand.csv": demand_rows(rng),
         "inventory.csv": inventory_rows(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.model import catalog_skus
 from planner.planning import PlanResult
 from planner.validate import Inputs
 
@@ -18,6 +19,8 @@ COST_PARTS = ("circuit_usd", "egress_usd", "setup_usd")
 def break_even_table(catalog: pd.DataFrame, egress_rates: pd.DataFrame,
                      tier: str = BREAK_EVEN_TIER) -> pd.DataFrame:
     """Monthly egress at which Unlimited costs the same as Metered, per bandwidth and zone.
+
+    Each zone is priced with its own catalog rows where the catalog has a ``zone`` column.
 
     Parameters
     ----------
@@ -33,17 +36,25 @@ def break_even_table(catalog: pd.DataFrame, egress_rates: pd.DataFrame,
         [USD/month], ``usd_per_gb`` [USD/GB], ``break_even_gb`` [GB/month] (infinite when
         egress is free).
     """
-    rows = catalog[catalog["tier"] == tier]
-    metered = rows[rows["family"] == "MeteredData"].set_index("bandwidth_mbps")["monthly_usd"]
-    unlimited = rows[rows["family"] == "UnlimitedData"].set_index("bandwidth_mbps")["monthly_usd"]
-    both = sorted(set(metered.index) & set(unlimited.index))
+    prices: dict[tuple[str, int], tuple[float, float]] = {}
+    for zone in egress_rates["zone"]:
+        skus = catalog_skus(catalog, zone)  # the zone's prices (SPEC section 6)
+        metered = {s.bandwidth_mbps: s.monthly_usd for s in skus
+                   if s.tier_family == (tier, "MeteredData")}
+        unlimited = {s.bandwidth_mbps: s.monthly_usd for s in skus
+                     if s.tier_family == (tier, "UnlimitedData")}
+        for bandwidth in set(metered) & set(unlimited):
+            prices[(zone, bandwidth)] = (metered[bandwidth], unlimited[bandwidth])
     out = []
-    for bandwidth in both:
+    for bandwidth in sorted({b for _, b in prices}):
         for zone, rate in zip(egress_rates["zone"], egress_rates["usd_per_gb"], strict=True):
-            gap = float(unlimited[bandwidth] - metered[bandwidth])
+            if (zone, bandwidth) not in prices:
+                continue
+            metered_usd, unlimited_usd = prices[(zone, bandwidth)]
+            gap = unlimited_usd - metered_usd
             out.append({"bandwidth_mbps": int(bandwidth), "zone": zone,
-                        "metered_usd": float(metered[bandwidth]),
-                        "unlimited_usd": float(unlimited[bandwidth]),
+                        "metered_usd": float(metered_usd),
+                        "unlimited_usd": float(unlimited_usd),
                         "usd_per_gb": float(rate),
                         "break_even_gb": gap / rate if rate > 0 else np.inf})
     return pd.DataFrame(out, columns=["bandwidth_mbps", "zone", "metered_usd", "unlimited_usd",

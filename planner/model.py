@@ -116,7 +116,8 @@ class CustomerProblem:
     usd_per_gb : float
         Metered egress price of the customer's zone [USD/GB].
     catalog : tuple of Sku
-        Every catalog SKU (eligibility is decided by :mod:`planner.rules`).
+        Every catalog SKU on offer in the customer's zone (SPEC section 6; eligibility is
+        decided by :mod:`planner.rules`).
     inventory : tuple of ExistingCircuit
         Circuits that exist before the first month.
     inventory_tier_family : tuple of str or None
@@ -193,14 +194,35 @@ class MonthPlan:
         return sum(sum(v) for v in self.circuits.values())
 
 
-def catalog_skus(catalog: pd.DataFrame) -> tuple[Sku, ...]:
-    """Turn a validated catalog table into SKUs sorted by tier, family and bandwidth."""
-    skus = [
-        Sku(r.tier, r.family, int(r.bandwidth_mbps), float(r.monthly_usd), int(r.vnet_links),
-            int(r.routes_ipv4))
-        for r in catalog.itertuples(index=False)
-    ]
-    return tuple(sorted(skus, key=lambda s: (s.tier, s.family, s.bandwidth_mbps)))
+def catalog_skus(catalog: pd.DataFrame, zone: str | None = None) -> tuple[Sku, ...]:
+    """Turn a validated catalog table into SKUs sorted by tier, family and bandwidth.
+
+    Parameters
+    ----------
+    catalog : pandas.DataFrame
+        Validated catalog; its optional ``zone`` column is read as SPEC section 6 says.
+    zone : str, optional
+        The egress zone of the customer the SKUs are for. A row with a zone applies only to
+        that zone and wins over the zone-less row of the same (tier, family, bandwidth); a
+        zone-less row applies to every zone. None keeps only the zone-less rows.
+
+    Returns
+    -------
+    tuple of Sku
+        The SKUs on offer in ``zone``.
+    """
+    zones = catalog["zone"] if "zone" in catalog.columns else [""] * len(catalog)
+    chosen: dict[tuple[str, str, int], Sku] = {}
+    for r, row_zone in zip(catalog.itertuples(index=False), zones, strict=True):
+        row_zone = row_zone or ""
+        if row_zone and row_zone != zone:
+            continue
+        sku = Sku(r.tier, r.family, int(r.bandwidth_mbps), float(r.monthly_usd),
+                  int(r.vnet_links), int(r.routes_ipv4))
+        key = (sku.tier, sku.family, sku.bandwidth_mbps)
+        if row_zone or key not in chosen:
+            chosen[key] = sku
+    return tuple(sorted(chosen.values(), key=lambda s: (s.tier, s.family, s.bandwidth_mbps)))
 
 
 def build_problems(inputs: Inputs) -> list[CustomerProblem]:
@@ -215,7 +237,8 @@ def build_problems(inputs: Inputs) -> list[CustomerProblem]:
     -------
     list of CustomerProblem
     """
-    skus = catalog_skus(inputs.catalog)
+    # One tuple per zone, shared by the zone's customers (rules cache by catalog identity).
+    skus_of: dict[str, tuple[Sku, ...]] = {}
     rates = dict(zip(inputs.egress_rates["zone"], inputs.egress_rates["usd_per_gb"],
                      strict=True))
     # Row positions per customer and whole columns as arrays: slicing arrays is far cheaper
@@ -244,6 +267,8 @@ def build_problems(inputs: Inputs) -> list[CustomerProblem]:
                 for i in existing)
             tier_family = (str(stock_columns["tier"][existing[0]]),
                            str(stock_columns["family"][existing[0]]))
+        if row.zone not in skus_of:
+            skus_of[row.zone] = catalog_skus(inputs.catalog, row.zone)
         problems.append(CustomerProblem(
             customer_id=row.customer_id,
             resiliency=row.resiliency,
@@ -260,7 +285,7 @@ def build_problems(inputs: Inputs) -> list[CustomerProblem]:
             target_utilization=float(row.target_utilization),
             setup_usd=float(row.setup_usd),
             usd_per_gb=float(rates[row.zone]),
-            catalog=skus,
+            catalog=skus_of[row.zone],
             inventory=circuits,
             inventory_tier_family=tier_family,
         ))

@@ -97,8 +97,10 @@ CATALOG = FileSchema(
                maximum=LARGEST_AMOUNT),
         Column("vnet_links", "int", required=True, minimum=1),
         Column("routes_ipv4", "int", required=True, minimum=1),
+        # SPEC section 6: empty (or no column) means the row applies to every zone.
+        Column("zone", "str", default=""),
     ),
-    key=("tier", "family", "bandwidth_mbps"),
+    key=("zone", "tier", "family", "bandwidth_mbps"),
 )
 
 EGRESS_RATES = FileSchema(
@@ -137,6 +139,8 @@ CUSTOMERS = FileSchema(
                maximum=1),
         Column("setup_usd", "float", default=1000.0, minimum=0,
                maximum=LARGEST_AMOUNT),
+        # Empty: no markup. Only read for price_usd/margin_usd (planner.economics).
+        Column("markup_pct", "float", default=None, minimum=-100, maximum=LARGEST_AMOUNT),
     ),
     key=("customer_id",),
 )

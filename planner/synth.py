@@ -190,6 +190,15 @@ def _bandwidth_for(need_mbps: float, ladder: np.ndarray) -> int:
     return int(fits[0] if fits.size else ladder[-1])
 
 
+def _local_zones(catalog: pd.DataFrame, zones: set[str]) -> set[str]:
+    """Zones where the catalog offers Local: a zone-less Local row offers it everywhere."""
+    local = catalog[catalog["tier"].astype(str).str.strip() == "Local"]
+    if "zone" not in catalog.columns:
+        return zones if len(local) else set()
+    row_zones = {str(z).strip() if pd.notna(z) else "" for z in local["zone"]}
+    return zones if "" in row_zones else row_zones
+
+
 def synthesize(customers: int, months: int, seed: int, catalog: pd.DataFrame,
                egress_rates: pd.DataFrame, start: str = "2027-01") -> Portfolio:
     """Draw a synthetic portfolio.
@@ -227,7 +236,8 @@ def synthesize(customers: int, months: int, seed: int, catalog: pd.DataFrame,
     resiliency = _choice(rng, RESILIENCY_SHARES, n)
     billing = _choice(rng, BILLING_SHARES, n)
     premium = rng.random(n) < PREMIUM_SHARE
-    has_local = np.array([places[w][2] for w in where])
+    local_zones = _local_zones(catalog, zones)
+    has_local = np.array([places[w][2] and places[w][1] in local_zones for w in where])
     local = has_local & ~premium & (billing != "MeteredData") & (rng.random(n) < LOCAL_SHARE)
     vnets = np.minimum(1 + rng.geometric(0.25, n), 30)
     routes = np.round(rng.lognormal(np.log(300), 0.9, n), -1).astype(int).clip(10, 3900)

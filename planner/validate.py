@@ -187,6 +187,10 @@ def parse_table(frame: pd.DataFrame, schema: FileSchema, file: str,
         values: list[object] = []
         for index, cell in enumerate(raw[col.name].tolist()):
             text = _cell_text(cell)
+            if col.kind == "str" and isinstance(cell, float) and cell.is_integer():
+                # pandas reads a text column of whole numbers with empty cells as floats
+                # (a catalog zone of 1 becomes 1.0); the CSV said "1".
+                text = str(int(cell))
             if text == "":
                 if col.required:
                     problems.append(Problem(file, index + 2, col.name, "value is required"))
@@ -215,7 +219,8 @@ def _check_unique_key(table: pd.DataFrame, schema: FileSchema, file: str,
         if key in seen:
             problems.append(Problem(
                 file, record["_row"], schema.key[-1],
-                f"duplicate {'/'.join(schema.key)} {'/'.join(map(str, key))} "
+                f"duplicate {'/'.join(schema.key)} "
+                f"{'/'.join(str(k) if k != '' else '(empty)' for k in key)} "
                 f"(first at row {seen[key]})"))
         else:
             seen[key] = record["_row"]
@@ -239,6 +244,18 @@ def _check_customers(customers: pd.DataFrame, zones: set[str], file: str, rates_
         if row["zone"] is not None and row["zone"] not in zones:
             problems.append(Problem(file, row["_row"], "zone",
                                     f"zone {row['zone']!r} is not in {rates_file}"))
+
+
+def _check_catalog_zones(catalog: pd.DataFrame, zones: set[str], file: str, rates_file: str,
+                         problems: list[Problem]) -> None:
+    """Report catalog zones that egress_rates.csv does not know.
+
+    Such a row is most likely a typo that would silently leave its zone on the zone-less
+    prices (SPEC section 6).
+    """
+    for zone, row in zip(catalog["zone"], catalog["_row"], strict=True):
+        if zone and zones and zone not in zones:
+            problems.append(Problem(file, row, "zone", f"zone {zone!r} is not in {rates_file}"))
 
 
 def _check_demand(demand: pd.DataFrame, customers: pd.DataFrame, file: str,
@@ -379,6 +396,7 @@ def validate_inputs(customers: pd.DataFrame, demand: pd.DataFrame, catalog: pd.D
         problems.append(Problem(names["catalog"], HEADER_ROW, "tier", "the catalog has no SKU"))
     zones = set(typed_rates["zone"].dropna())
     _check_customers(typed_customers, zones, names["customers"], names["egress_rates"], problems)
+    _check_catalog_zones(typed_catalog, zones, names["catalog"], names["egress_rates"], problems)
     _check_demand(typed_demand, typed_customers, names["demand"], names["customers"], problems)
     _check_inventory(typed_inventory, typed_customers, names["inventory"], names["customers"],
                      problems)

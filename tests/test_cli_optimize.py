@@ -155,8 +155,8 @@ def test_a_rerun_replaces_the_output_whole(tmp_path: Path) -> None:
 
 def test_no_manifests_writes_only_the_tables(tmp_path: Path) -> None:
     shutil.copytree(DATA, tmp_path / "data")
-    # With --no-manifests no manifest setting is read, so a broken one does not matter.
-    (tmp_path / "data" / "provisioning.toml").write_text("asn = [\n", encoding="utf-8")
+    # With --no-manifests no manifest setting is read, so a wrong one does not matter.
+    (tmp_path / "data" / "provisioning.toml").write_text("[bgp]\nasn = -5\n", encoding="utf-8")
     out = tmp_path / "plan"
     completed = subprocess.run([sys.executable, "-m", "planner", "optimize", "--data",
                                 str(tmp_path / "data"), "--out", str(out), "--no-manifests"],

@@ -1,8 +1,8 @@
 """Plans worked out by hand from the bundled catalog, asserted exactly, for every engine.
 
-Bundled prices used below [USD/month]: Standard MeteredData 500 Mb/s 290, 1 Gb/s 436,
-2 Gb/s 872; Standard UnlimitedData 1 Gb/s 5,700; Local UnlimitedData 1 Gb/s 1,425.
-Zone 1 egress 0.025 USD/GB.
+Bundled Zone 1 list prices used below [USD/month]: Standard MeteredData 100 Mb/s 110,
+200 Mb/s 145, 500 Mb/s 290, 1 Gb/s 436, 2 Gb/s 872; Standard UnlimitedData 1 Gb/s 5,700;
+Local UnlimitedData 1 Gb/s 1,200. Zone 1 egress 0.025 USD/GB.
 """
 
 from __future__ import annotations
@@ -58,9 +58,9 @@ def test_metered_gigabit_with_egress(engine: str) -> None:
 
 
 def test_local_beats_metered_when_egress_is_heavy(engine: str) -> None:
-    # 100,000 GB metered costs 2,500 on top of 436; Local 1 Gb/s is a flat 1,425.
+    # 100,000 GB metered costs 2,500 on top of 436; Local 1 Gb/s is a flat 1,200.
     result = solve(customer(local_eligible="true"), demand(700, egress_gb=100_000), engine)
-    assert result.total_usd == pytest.approx(1425 + 1000, abs=1e-6)
+    assert result.total_usd == pytest.approx(1200 + 1000, abs=1e-6)
     assert result.plans[0].tier_family == ("Local", "UnlimitedData")
 
 
@@ -74,9 +74,9 @@ def test_n_plus_one_two_gigabit_circuits(engine: str) -> None:
 
 def test_n_plus_one_without_setup_prefers_four_smaller_circuits(engine: str) -> None:
     # 100 + 200 + 500 + 500 Mb/s: 1,300 in all, 800 without the largest; fees
-    # 100 + 145 + 290 + 290 = 825 < 3 x 500 (870) < 2 x 1 Gb/s (872).
+    # 110 + 145 + 290 + 290 = 835 < 3 x 500 (870) < 2 x 1 Gb/s (872).
     result = solve(customer(resiliency="n+1", setup_usd=0), demand(800), engine)
-    assert result.total_usd == pytest.approx(825.00, abs=1e-6)
+    assert result.total_usd == pytest.approx(835.00, abs=1e-6)
     assert result.plans[0].at("primary") == (100, 200, 500, 500)
 
 

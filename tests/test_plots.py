@@ -168,3 +168,23 @@ def test_utilization_spread_of_many_months_is_drawn_from_quartiles():
         assert np.isclose(t.q1[0], percent.quantile(0.25))
         assert np.isclose(t.q3[0], percent.quantile(0.75))
         assert percent.min() <= t.lowerfence[0] <= t.q1[0] <= t.q3[0] <= t.upperfence[0]
+
+
+def test_margin_by_customer():
+    from planner import economics
+
+    result = sample_plan()
+    customers = sample_inputs().customers.assign(markup_pct=10.0)
+    priced = economics.period_margins(result.periods, customers, 15.0)
+    margins = economics.margin_by_customer(economics.summary_margins(result.summary, priced))
+    fig = plots.margin_by_customer(margins)
+    assert_readable(fig)
+    bars = trace(fig, "margin")
+    assert list(bars.x) == margins["customer_id"].tolist()
+    assert "polar-render" not in bars.x  # infeasible: no margin
+    assert list(bars.y) == sorted(bars.y, reverse=True)
+    # 10 % markup on the cost plus 15 % back on circuits and egress
+    periods = result.periods
+    expected = (0.10 * periods["total_usd"]
+                + 0.15 * (periods["circuit_usd"] + periods["egress_usd"])).sum()
+    assert sum(bars.y) == pytest.approx(expected)

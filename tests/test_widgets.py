@@ -17,7 +17,8 @@ def capacity_bars(app):
 def test_starts_on_the_base_plan(app):
     assert app.result.status is Status.OPTIMAL
     assert app.result.total_usd == pytest.approx(app.base.total_usd)
-    assert "contoso-eu" in app.status.value and "45,750" in app.status.value
+    # Local 1 Gb/s (1,200) for 18 months, 2 Gb/s (2,200) for 6, two setups of 1,500.
+    assert "contoso-eu" in app.status.value and "37,800" in app.status.value
     assert "<table" in app.table.value
     assert len(app.capacity_figure.data) >= 2
     assert [t.name for t in app.cost_figure.data] == ["circuits", "egress", "setup"]

@@ -30,6 +30,7 @@ from planner.cli.common import (
     provisioning_paths,
 )
 from planner.cli.progress import Progress
+from planner.economics import margins_wanted, read_partner_credit, with_margin_columns
 from planner.io import format_summary, read_inputs, write_atomically
 from planner.model import Status
 from planner.planning import DEFAULT_ENGINE, ENGINES
@@ -130,6 +131,13 @@ def report(outputs: list[ScenarioOutput], out: Path, scenario_mode: bool) -> Non
     print(f"written to {out}")
 
 
+def with_margins(output: ScenarioOutput, partner_credit_pct: float) -> ScenarioOutput:
+    """The output with price_usd and margin_usd in summary.csv and periods.csv."""
+    summary, periods_csv = with_margin_columns(output.summary, output.periods_csv,
+                                               output.inputs.customers, partner_credit_pct)
+    return replace(output, summary=summary, periods_csv=periods_csv)
+
+
 def exit_status(outputs: list[ScenarioOutput]) -> int:
     """0 all optimal; 4 some error or time limit; else 3 some infeasible."""
     statuses = set().union(*(set(o.summary["status"]) for o in outputs))
@@ -154,12 +162,15 @@ class CheckedRun:
         Manifest settings, checked against every customer; None with --no-manifests.
     record : InputRecord
         The files read, for ``OUT/inputs.json``.
+    partner_credit_pct : float
+        The CSP's partner earned credit [%] from the settings file (0 without one).
     """
 
     inputs: Inputs
     scenarios: list[Scenario] | None
     provisioning: ProvisioningInputs | None
     record: InputRecord
+    partner_credit_pct: float = 0.0
 
 
 def check_run(args: argparse.Namespace, *, manifests: bool) -> CheckedRun:
@@ -182,6 +193,11 @@ def check_run(args: argparse.Namespace, *, manifests: bool) -> CheckedRun:
         inputs = read_inputs(**paths)
     except InputError as error:
         raise InputError(problems + error.problems) from None
+    partner_credit_pct = 0.0
+    try:
+        partner_credit_pct = read_partner_credit(settings)
+    except InputError as error:
+        problems += error.problems
     provisioning = None
     if manifests:
         try:
@@ -196,7 +212,7 @@ def check_run(args: argparse.Namespace, *, manifests: bool) -> CheckedRun:
     except OSError as error:
         raise InputError([Problem(str(error.filename), 0, "", f"cannot read it: {error}")]
                          ) from None
-    return CheckedRun(inputs, scenarios, provisioning, record)
+    return CheckedRun(inputs, scenarios, provisioning, record, partner_credit_pct)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -235,6 +251,8 @@ def run(args: argparse.Namespace) -> int:
     outputs = run_batch(inputs, checkpoint, **({"scenarios": scenarios} if scenario_mode else {}),
                         engine=args.engine, time_limit_s=args.time_limit, jobs=args.jobs,
                         dask_address=args.dask, progress=solved, resumed=resumed)
+    if margins_wanted(inputs.customers, checked.partner_credit_pct):
+        outputs = [with_margins(o, checked.partner_credit_pct) for o in outputs]
     if counts["resumed"]:
         print(f"resumed {counts['resumed']} customers from the checkpoint {checkpoint}; "
               f"solved {counts['solved']}")

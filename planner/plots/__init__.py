@@ -11,6 +11,7 @@ from planner.plots.demand import (
     growth_by_customer,
     peaks_against_ladder,
 )
+from planner.plots.economics import margin_by_customer
 from planner.plots.plan import capacity_against_demand, cost_by_month, cost_change
 from planner.plots.portfolio import (
     cost_by_group,
@@ -27,6 +28,7 @@ __all__ = [
     "demand_over_time",
     "egress_against_break_even",
     "growth_by_customer",
+    "margin_by_customer",
     "peaks_against_ladder",
     "rules_of_thumb_costs",
     "sensitivity",
