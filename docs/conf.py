@@ -37,3 +37,6 @@ napoleon_use_rtype = False
 html_theme = "alabaster"
 html_static_path: list[str] = []
 html_theme_options = {"description": "ExpressRoute circuits at least total cost"}
+
+# Flags such as --no-manifests must stay two hyphens, not a dash.
+smartquotes = False
