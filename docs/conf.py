@@ -10,7 +10,7 @@ sys.path.insert(0, str(HERE / "_ext"))
 
 project = "planner"
 author = "planner"
-copyright = "planner"  # noqa: A001 - Sphinx's name
+copyright = "planner"
 
 extensions = [
     "sphinx.ext.autodoc",

@@ -104,7 +104,7 @@ class CustomerProblem:
     routes_ipv4 : int
         Prefixes advertised over private peering [count].
     premium_required, local_eligible : bool
-        Tier rules of SPEC section 3, rule 2.
+        Tier rules (see docs/model.rst, Tier and family).
     billing : str
         ``auto``, ``MeteredData`` or ``UnlimitedData``.
     max_circuits, max_circuits_per_location : int

@@ -1,4 +1,4 @@
-"""Declarative schemas of the input files (SPEC section 2).
+"""Declarative schemas of the input files (see docs/inputs.rst).
 
 The schemas only describe columns; :mod:`planner.validate` checks frames against them.
 """

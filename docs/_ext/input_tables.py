@@ -1,21 +1,25 @@
 """The ``input-columns`` directive: a file's columns as a table, read from its schema.
 
 ``.. input-columns:: customers`` renders every :class:`planner.schema.Column` of
-``planner.schema.SCHEMAS["customers"]`` (``provisioning`` names the optional provisioning
-columns of customers.csv, ``allocations`` the allocation record) with its default, allowed values, unit and meaning, so a column
-added to a schema appears in the manual without editing it.
+``planner.schema.SCHEMAS["customers"]`` with its default, allowed values, unit and
+meaning, so a column added to a schema appears in the manual without editing it.
+``provisioning`` names the optional provisioning columns of customers.csv and
+``allocations`` the allocation record.
 """
 
 from __future__ import annotations
 
 from docutils import nodes
 from docutils.statemachine import StringList
+from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from planner.provision.allocate import RECORD
 from planner.provision.settings import PROVISIONING_COLUMNS
 from planner.schema import SCHEMAS, Column, FileSchema
 
+#: An empty cell: a literal hyphen, escaped so reStructuredText does not read a list.
+EMPTY = "\\-"
 _KINDS = {"str": "text", "int": "integer", "float": "number", "bool": "true/false",
           "enum": "one of", "pattern": "text"}
 
@@ -71,8 +75,8 @@ def table_lines(schema: FileSchema) -> list[str]:
     for column in schema.columns:
         key = " (key)" if column.name in schema.key else ""
         lines += [f"   * - ``{column.name}``{key}", f"     - {default_text(column)}",
-                  f"     - {allowed_values(column)}", f"     - {column.unit or '\\-'}",
-                  f"     - {column.description or '\\-'}"]
+                  f"     - {allowed_values(column)}", f"     - {column.unit or EMPTY}",
+                  f"     - {column.description or EMPTY}"]
     return lines
 
 
@@ -93,7 +97,7 @@ class InputColumns(SphinxDirective):
         return container.children
 
 
-def setup(app):  # noqa: ANN001, ANN201 - Sphinx's signature
+def setup(app: Sphinx) -> dict[str, bool]:
     """Register the directive."""
     app.add_directive("input-columns", InputColumns)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
