@@ -24,8 +24,9 @@ ALL_SCHEMAS = [*SCHEMAS.values(), PROVISIONING_COLUMNS, RECORD]
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the docs strictly from a copy (autosummary writes its stubs into the source)."""
     root = tmp_path_factory.mktemp("docs")
-    source = root / "source"
+    source = root / "docs"
     shutil.copytree(DOCS, source, ignore=shutil.ignore_patterns("_build", "generated"))
+    (root / "data").symlink_to(DOCS.parent / "data")  # the pages include data/ files
     out = root / "html"
     run = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
