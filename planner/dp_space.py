@@ -15,8 +15,8 @@ Two reductions shrink the search before any solver runs; each keeps the optimum:
   ``k -> o`` is, (c) both pay egress alike, and (d) for every bandwidth ``d`` still offers,
   ``k`` offers it no dearer, with at least ``min(links of d, most vNets of any month)``
   vNet links (eligibility, routes included, is already decided). Proof: in any plan,
-  relabel every month of ``d`` as ``k``. By (d) each month keeps every rule of SPEC
-  section 3 (the capacity, count and resiliency rules only see bandwidths, and each
+  relabel every month of ``d`` as ``k``. By (d) each month keeps every rule of one
+  month (docs/model.rst) (the capacity, count and resiliency rules only see bandwidths, and each
   circuit links at least as many vNets) and its circuit fees do not rise; by (c) the
   egress is unchanged. By (a) and (b) every transition in place before stays in place
   (including ``d -> d``, ``d -> k`` and ``k -> d``, which become ``k -> k``), and the

@@ -14,7 +14,7 @@ Two inputs, both optional:
 
 The CSP's cost is then ``total_usd - PEC x (circuit_usd + egress_usd)`` and its margin is
 ``price_usd - cost``. The plan itself is unchanged: it minimises the total at list prices as
-SPEC sections 3 and 4 define it.
+docs/model.rst defines it.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ def break_even_table(catalog: pd.DataFrame, egress_rates: pd.DataFrame,
     """
     prices: dict[tuple[str, int], tuple[float, float]] = {}
     for zone in egress_rates["zone"]:
-        skus = catalog_skus(catalog, zone)  # the zone's prices (SPEC section 6)
+        skus = catalog_skus(catalog, zone)  # the zone's prices (docs/model.rst, Prices by zone)
         metered = {s.bandwidth_mbps: s.monthly_usd for s in skus
                    if s.tier_family == (tier, "MeteredData")}
         unlimited = {s.bandwidth_mbps: s.monthly_usd for s in skus

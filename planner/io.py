@@ -68,7 +68,7 @@ def _decode_problem(file: str, raw: bytes, error: UnicodeDecodeError) -> Problem
 
 def read_inputs(customers: str | Path, demand: str | Path, catalog: str | Path,
                 egress_rates: str | Path, inventory: str | Path | None = None) -> Inputs:
-    """Read and validate the input files (SPEC section 2).
+    """Read and validate the input files (see docs/inputs.rst).
 
     Parameters
     ----------

@@ -104,7 +104,7 @@ class CustomerProblem:
     routes_ipv4 : int
         Prefixes advertised over private peering [count].
     premium_required, local_eligible : bool
-        Tier rules of SPEC section 3, rule 2.
+        Tier rules (see docs/model.rst, Tier and family).
     billing : str
         ``auto``, ``MeteredData`` or ``UnlimitedData``.
     max_circuits, max_circuits_per_location : int
@@ -116,8 +116,8 @@ class CustomerProblem:
     usd_per_gb : float
         Metered egress price of the customer's zone [USD/GB].
     catalog : tuple of Sku
-        Every catalog SKU on offer in the customer's zone (SPEC section 6; eligibility is
-        decided by :mod:`planner.rules`).
+        Every catalog SKU on offer in the customer's zone (docs/model.rst, Prices by zone;
+        eligibility is decided by :mod:`planner.rules`).
     inventory : tuple of ExistingCircuit
         Circuits that exist before the first month.
     inventory_tier_family : tuple of str or None
@@ -200,7 +200,8 @@ def catalog_skus(catalog: pd.DataFrame, zone: str | None = None) -> tuple[Sku, .
     Parameters
     ----------
     catalog : pandas.DataFrame
-        Validated catalog; its optional ``zone`` column is read as SPEC section 6 says.
+        Validated catalog; its optional ``zone`` column is read as docs/model.rst, Prices by
+        zone, says.
     zone : str, optional
         The egress zone of the customer the SKUs are for. A row with a zone applies only to
         that zone and wins over the zone-less row of the same (tier, family, bandwidth); a

@@ -71,7 +71,7 @@ class CustomerResult:
 
 @dataclass
 class PlanResult:
-    """The plan of a portfolio: the three tables of SPEC section 5 and each customer.
+    """The plan of a portfolio: the three tables of docs/model.rst, Outputs, and each customer.
 
     Parameters
     ----------
@@ -217,7 +217,7 @@ def plan(customers: pd.DataFrame, demand: pd.DataFrame, catalog: pd.DataFrame,
     Parameters
     ----------
     customers, demand, catalog, egress_rates : pandas.DataFrame
-        Tables in the SPEC's CSV formats (as ``pandas.read_csv`` gives them).
+        Tables in the CSV formats of docs/inputs.rst (as ``pandas.read_csv`` gives them).
     inventory : pandas.DataFrame, optional
         Circuits that exist before the first month.
     engine : str

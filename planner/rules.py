@@ -1,4 +1,4 @@
-"""The planning rules of SPEC sections 3 and 4 as pure functions.
+"""The planning rules (see docs/model.rst) as pure functions.
 
 Engines formulate these rules their own way; the functions here are the plain statement
 used to check any engine's plan, to cost it, and to diagnose infeasible months.
@@ -44,12 +44,12 @@ def in_place(old: TierFamily, new: TierFamily) -> bool:
 
 
 def pays_egress(tf: TierFamily) -> bool:
-    """Whether circuits of ``tf`` pay metered egress: MeteredData, except Local (SPEC rule 6)."""
+    """Whether circuits of ``tf`` pay metered egress: MeteredData, except Local (docs/model.rst)."""
     return tf[1] == "MeteredData" and tf[0] != "Local"
 
 
 def sku_eligible(problem: CustomerProblem, sku: Sku) -> bool:
-    """Whether ``sku`` may be chosen for the customer (SPEC section 3, rule 2)."""
+    """Whether ``sku`` may be chosen for the customer (see docs/model.rst, Tier and family)."""
     if problem.premium_required and sku.tier != "Premium":
         return False
     if sku.tier == "Local" and not problem.local_eligible:
@@ -135,7 +135,7 @@ def match_circuits(previous: list[int], current: list[int]) -> list[tuple[int, i
 
 
 def created_count(previous: MonthPlan | None, current: MonthPlan) -> int:
-    """Circuits created in a month (SPEC section 4).
+    """Circuits created in a month (see docs/model.rst, Circuits created).
 
     Parameters
     ----------
@@ -174,7 +174,7 @@ def links(sku: Sku, vnets: int) -> int:
 
 
 def broken_rules(problem: CustomerProblem, t: int, plan: MonthPlan) -> list[str]:
-    """The rules of SPEC section 3 that ``plan`` breaks in month ``t`` (empty when none).
+    """The rules (docs/model.rst) that ``plan`` breaks in month ``t`` (empty when none).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""A realistic synthetic portfolio in the input formats of the SPEC, deterministic for a seed.
+"""A realistic synthetic portfolio in the formats of docs/inputs.rst, deterministic for a seed.
 
 :func:`synthesize` draws customers at real peering locations with real providers (the
 ExpressRoute locations list), every resiliency mode, both billings, Premium and Local
@@ -116,7 +116,7 @@ class Portfolio:
     Parameters
     ----------
     customers, demand, inventory, catalog, egress_rates : pandas.DataFrame
-        Tables in the SPEC's CSV formats.
+        Tables in the CSV formats of docs/inputs.rst.
     """
 
     customers: pd.DataFrame

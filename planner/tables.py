@@ -49,7 +49,7 @@ class _Namer:
 
 
 def period_rows(problem: CustomerProblem, plans: list[MonthPlan]) -> list[dict[str, object]]:
-    """Rows of periods.csv for one customer (SPEC section 5), costs in USD."""
+    """Rows of periods.csv for one customer (see docs/model.rst, Outputs), costs in USD."""
     rows = []
     previous = inventory_plan(problem)
     for t, plan in enumerate(plans):
@@ -75,7 +75,7 @@ def period_rows(problem: CustomerProblem, plans: list[MonthPlan]) -> list[dict[s
 
 
 def circuit_rows(problem: CustomerProblem, plans: list[MonthPlan]) -> list[dict[str, object]]:
-    """Rows of circuits.csv for one customer (SPEC section 5).
+    """Rows of circuits.csv for one customer (see docs/model.rst, Outputs).
 
     Each month lists its circuits as ``create``, ``keep`` or ``upgrade``; a circuit that
     goes away appears once more as ``retire`` with its last SKU, in the first month without

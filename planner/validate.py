@@ -1,4 +1,4 @@
-"""Validation of the input tables at the boundary (SPEC section 2).
+"""Validation of the input tables at the boundary (see docs/inputs.rst).
 
 Every problem of every file is gathered and raised at once as :class:`InputError`, each
 naming the file, the row (as a spreadsheet shows it: the header is row 1) and the column.
@@ -251,7 +251,7 @@ def _check_catalog_zones(catalog: pd.DataFrame, zones: set[str], file: str, rate
     """Report catalog zones that egress_rates.csv does not know.
 
     Such a row is most likely a typo that would silently leave its zone on the zone-less
-    prices (SPEC section 6).
+    prices (docs/model.rst, Prices by zone).
     """
     for zone, row in zip(catalog["zone"], catalog["_row"], strict=True):
         if zone and zones and zone not in zones:
@@ -352,24 +352,24 @@ def _finish_types(inputs: Inputs) -> None:
 
 
 def empty_inventory() -> pd.DataFrame:
-    """Return an inventory table with the SPEC's columns and no rows."""
+    """Return an inventory table with the columns of inventory.csv and no rows."""
     return pd.DataFrame({c.name: [] for c in INVENTORY.columns})
 
 
 def validate_inputs(customers: pd.DataFrame, demand: pd.DataFrame, catalog: pd.DataFrame,
                     egress_rates: pd.DataFrame, inventory: pd.DataFrame | None = None,
                     files: Mapping[str, str] | None = None) -> Inputs:
-    """Check every rule of SPEC section 2 and return typed tables.
+    """Check every rule of docs/inputs.rst and return typed tables.
 
     Parameters
     ----------
     customers, demand, catalog, egress_rates : pandas.DataFrame
-        Raw tables in the SPEC's CSV formats. They are not modified.
+        Raw tables in the CSV formats of docs/inputs.rst. They are not modified.
     inventory : pandas.DataFrame, optional
         Existing circuits; ``None`` means there are none.
     files : mapping of str to str, optional
         File names for messages, keyed by table name (``"customers"``, ``"demand"``, ...).
-        Defaults to the SPEC's file names.
+        Defaults to the file names of docs/inputs.rst.
 
     Returns
     -------

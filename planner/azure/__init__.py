@@ -1,1 +1,1 @@
-"""Reading Azure's own files (SPEC section 9): Retail Prices API pages and circuit inventories."""
+"""Reading Azure's own files (docs/azure.rst): Retail Prices API pages and circuit inventories."""

@@ -1,6 +1,6 @@
 """The CSP's existing circuits read from Azure -> inventory.csv and peering allocations.
 
-SPEC section 9 and ``reference/prices_and_formats.md`` section 3. Accepted: the JSON of
+docs/azure.rst, Inventory. Accepted: the JSON of
 ``az network express-route list`` (a list), ``az network express-route show`` or an ARM GET
 of ``Microsoft.Network/expressRouteCircuits`` (one object, with ``properties`` nested), and
 an ARM list (``{"value": [...]}``). Keys match case-insensitively (``azureASN``,
@@ -49,11 +49,11 @@ class AzureInventory:
     Parameters
     ----------
     inventory : pandas.DataFrame
-        inventory.csv (SPEC section 2), in the order the files list the circuits.
+        inventory.csv (docs/inputs.rst), in the order the files list the circuits.
     allocations : pandas.DataFrame
         peering_allocations.csv: each private peering's /29 and VLAN as Azure has them.
     direct : pandas.DataFrame
-        Circuits on ExpressRoute Direct ports (left out of inventory.csv; SPEC section 8
+        Circuits on ExpressRoute Direct ports (left out of inventory.csv; docs/azure.rst
         plans them with the port pairs).
     findings : pandas.DataFrame
         What was reported: file, JSON path, circuit, customer and the finding in words.

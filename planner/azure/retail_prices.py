@@ -1,6 +1,6 @@
 """Saved Azure Retail Prices API pages -> catalog.csv, egress_rates.csv and Direct prices.
 
-SPEC section 9 and ``reference/prices_and_formats.md`` section 2. Each page is the JSON the
+docs/azure.rst, Retail prices. Each page is the JSON the
 API returns (``{"Items": [...], "NextPageLink": ..., ...}``); any number of pages, in any
 order. The traps of the feed are handled here:
 
@@ -33,14 +33,14 @@ MONTHLY = "1/Month"
 PER_GB = "1 GB"
 EGRESS_METER = "Metered Data - Data Transfer Out"
 
-#: vNet links per circuit (SPEC's vnet_links) by bandwidth [Mb/s]: Local and Standard 10 at
+#: vNet links per circuit (catalog.csv's vnet_links) by bandwidth [Mb/s]: Local and Standard 10 at
 #: every size, Premium by size (facts file section 3.3). Not in the price feed.
 STANDARD_VNET_LINKS = 10
 PREMIUM_VNET_LINKS = {50: 20, 100: 25, 200: 25, 500: 40, 1000: 50, 2000: 60, 5000: 75,
                       10000: 100, 40000: 100, 100000: 100}
 #: Private-peering IPv4 routes per circuit: 4,000 Local/Standard, 10,000 Premium.
 ROUTES_IPV4 = {"Local": 4000, "Standard": 4000, "Premium": 10000}
-#: Circuit sizes carved from a Direct port pair [Gb/s] by port size (SPEC section 8).
+#: Circuit sizes carved from a Direct port pair [Gb/s] by port size (docs/azure.rst).
 DIRECT_SIZES_GBPS = {10: (1, 2, 5, 10), 100: (5, 10, 40, 100)}
 
 TIER_ORDER = {"Standard": 0, "Premium": 1, "Local": 2}
@@ -98,9 +98,9 @@ class RetailPrices:
         egress_rates.csv: ``zone``, ``usd_per_gb`` [USD/GB].
     direct_ports : pandas.DataFrame
         Direct port-pair fees: ``zone``, ``port_gbps`` [Gb/s], ``billing``,
-        ``monthly_usd`` [USD/month per pair], for ports.csv (SPEC section 8).
+        ``monthly_usd`` [USD/month per pair], for ports.csv (docs/azure.rst).
     direct_catalog : pandas.DataFrame
-        The Direct catalog rows of SPEC section 8 (``port_gbps`` filled; ``monthly_usd`` the
+        The Direct catalog rows (docs/azure.rst) (``port_gbps`` filled; ``monthly_usd`` the
         per-circuit charge).
     unused : pandas.DataFrame
         Every item not used, with the file, its JSON path and the reason.
@@ -223,7 +223,7 @@ def _classify(item: _Item) -> tuple[str, tuple[object, ...] | None, str]:
             if not any(bandwidth in (1000 * g for g in sizes)
                        for sizes in DIRECT_SIZES_GBPS.values()):
                 return "unused", None, (f"Direct {bandwidth // 1000} Gb/s circuit: no 10 or "
-                                        "100 Gb/s port carries it (SPEC section 8)")
+                                        "100 Gb/s port carries it (docs/azure.rst)")
             return "direct_circuit", (tier, family, bandwidth), ""
         if tier == "Premium" and bandwidth not in PREMIUM_VNET_LINKS:
             return "unused", None, f"{REASON_UNKNOWN}: no vNet-link limit for {meter!r}"
@@ -237,7 +237,7 @@ def _classify(item: _Item) -> tuple[str, tuple[object, ...] | None, str]:
             return "unused", None, f"{REASON_UNKNOWN}: port meter in {unit!r}, not {MONTHLY}"
         size = int(port.group(2))
         if size not in DIRECT_SIZES_GBPS:
-            return "unused", None, f"Direct {size} Gb/s port (SPEC section 8 plans 10 and 100)"
+            return "unused", None, f"Direct {size} Gb/s port (ports of 10 and 100 Gb/s are planned)"
         billing = "UnlimitedData" if port.group(1) else "MeteredData"
         return "port", (size, billing), ""
     if product == DIRECT_PRODUCT and _METRO_PORT.fullmatch(meter):

@@ -55,7 +55,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Plan every customer at least total cost. With no arguments, plans the "
                     "sample in ./data and writes ./out.")
     add_input_flags(parser, data_help="folder holding the five input files under their "
-                                      "SPEC names")
+                                      "names (see docs/inputs.rst)")
     parser.add_argument("--out", default=Path("out"), type=Path,
                         help="output folder, replaced as a whole when the run completes "
                              "(default: out)")

@@ -1,4 +1,4 @@
-"""``planner synth``: write a synthetic portfolio in the SPEC's input formats."""
+"""``planner synth``: write a synthetic portfolio in the input formats of docs/inputs.rst."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "provisioning settings and allocation record against every customer. "
                     "Exit 0 when all is valid, 2 otherwise; nothing is written.")
     add_input_flags(parser, data_help="folder holding the five input files under their "
-                                      "SPEC names")
+                                      "names (see docs/inputs.rst)")
     add_scenario_flags(parser)
     add_provisioning_flags(parser)
     parser.add_argument("--no-manifests", action="store_true",

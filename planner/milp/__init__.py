@@ -1,4 +1,4 @@
-"""The PuLP mixed-integer formulation of one customer's plan (SPEC sections 3 and 4)."""
+"""The PuLP mixed-integer formulation of one customer's plan (see docs/model.rst)."""
 
 from planner.milp.formulation import MilpModel, create_model
 from planner.milp.solve import solve_milp

@@ -106,7 +106,7 @@ def _label(*parts: object) -> str:
 
 
 def define_tier_family_choice(model: MilpModel) -> None:
-    """One tier and family per month (SPEC section 3, preamble and rule 2)."""
+    """One tier and family per month (see docs/model.rst, Rules in one month)."""
     for t in range(model.problem.months):
         for tf in model.skus:
             model.choose[t, tf] = model.prob.add_variable(_label("choose", t, *tf), cat="Binary")

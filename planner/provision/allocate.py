@@ -26,12 +26,21 @@ RECORD_COLUMNS = ["circuit_name", "customer_id", "peering_location", "address_bl
 RECORD = FileSchema(
     "peering_allocations.csv",
     (
-        Column("circuit_name", "str", required=True),
-        Column("customer_id", "str", required=True),
-        Column("peering_location", "str", required=True),
+        Column("circuit_name", "str", required=True,
+               description="Azure name of the circuit the addresses belong to; unique in the "
+                           "file."),
+        Column("customer_id", "str", required=True,
+               description="Owner of the circuit."),
+        Column("peering_location", "str", required=True,
+               description="Peering location of the circuit; its VLAN ID is unique there."),
         Column("address_block", "pattern", required=True,
-               pattern=r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/29", describe="an IPv4 /29"),
-        Column("vlan_id", "int", required=True, minimum=1, maximum=4094),
+               pattern=r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/29", describe="an IPv4 /29",
+               unit="IPv4 /29",
+               description="The circuit's private-peering block: first /30 primary link, second "
+                           "/30 secondary link."),
+        Column("vlan_id", "int", required=True, minimum=1, maximum=4094,
+               unit="VLAN ID",
+               description="The circuit's private-peering VLAN, 1 to 4094."),
     ),
     key=("circuit_name",),
 )

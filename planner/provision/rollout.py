@@ -74,7 +74,7 @@ def alive(circuits: list[CircuitLife], period: str) -> dict[str, SiteSku]:
 def link_vnets(circuits: list[tuple[str, str, int]], vnets: int, resiliency: str,
                previous: Mapping[str, tuple[str, ...]] | None = None
                ) -> dict[str, tuple[str, ...]]:
-    """Which circuits each vNet links to, following the SPEC's link rules.
+    """Which circuits each vNet links to, following docs/model.rst, Resiliency.
 
     ``standard`` links each vNet once, ``n+1`` twice (to two different circuits) and
     ``maximum`` once at each site. Links of the previous month are kept where they still
@@ -154,7 +154,7 @@ def connection_pairs(links: Mapping[str, tuple[str, ...]]) -> set[tuple[str, str
 
 
 def replacement_reason(old: SiteSku, new: SiteSku) -> str:
-    """Why ``old`` could not simply be changed into ``new`` (SPEC section 4)."""
+    """Why ``old`` could not simply be changed into ``new`` (see docs/model.rst)."""
     reasons = []
     if old[1] == "UnlimitedData" and new[1] == "MeteredData":
         reasons.append("UnlimitedData to MeteredData is not possible in place")

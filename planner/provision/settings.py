@@ -46,15 +46,27 @@ LOCAL_REGIONS = {
 PROVISIONING_COLUMNS = FileSchema(
     "customers.csv",
     (
-        Column("customer_id", "str", required=True),
+        Column("customer_id", "str", required=True,
+               description="The customer, as in the planning columns."),
         Column("resource_group", "pattern", default="", pattern=RESOURCE_GROUP_PATTERN,
                describe="an Azure resource-group name: 1 to 90 letters, digits, '_', '-', "
-                        "'.', '(' or ')', not ending with '.'"),
+                        "'.', '(' or ')', not ending with '.'",
+               description="Resource group of the customer's circuits; empty uses the settings' "
+                           "pattern."),
         Column("region", "pattern", default="", pattern=REGION_PATTERN,
-               describe="an Azure region in programmatic form such as westeurope"),
-        Column("customer_asn", "int", default=0, minimum=1, maximum=MAX_ASN),
-        Column("forced_tunneling", "bool", default=False),
-        Column("encryption", "enum", default="none", choices=ENCRYPTION_CHOICES),
+               describe="an Azure region in programmatic form such as westeurope",
+               description="Azure region of the circuit resources; empty uses the peering "
+                           "location's region from the settings."),
+        Column("customer_asn", "int", default=0, minimum=1, maximum=MAX_ASN,
+               unit="ASN",
+               description="Peer BGP ASN of the customer's own edge, used instead of the CSP's; 1"
+                           " to 4294967295, not 65515-65520; empty for the CSP's."),
+        Column("forced_tunneling", "bool", default=False,
+               description="Whether on-premises advertises the default route 0.0.0.0/0 over "
+                           "private peering."),
+        Column("encryption", "enum", default="none", choices=ENCRYPTION_CHOICES,
+               description="Encryption over the circuit: none, or ipsec (a VPN over private "
+                           "peering)."),
     ),
 )
 
