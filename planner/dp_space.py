@@ -7,7 +7,13 @@ one less, one raised a ladder step) and the processing orders of the relaxation.
 Two reductions shrink the search before any solver runs; each keeps the optimum:
 
 * :func:`prune_ladder`: a bandwidth above the smallest one that alone covers every
-  month's peak is dropped when that one is no dearer and links as many vNets.
+  month's peak (the cover) is dropped when the cover is no dearer and links as many vNets,
+  unless an existing circuit above the cover is no larger than it. Proof: follow one
+  circuit through a plan; its bandwidth never falls (lowering is not in place). If it was
+  created, or existed at most at the cover, cap every month's bandwidth at the cover: the
+  changes stay in place, a creation stays one creation, fees do not rise and the cover
+  alone carries every month. A circuit that existed above the cover never uses a
+  bandwidth below its own, and those are all kept.
 * :func:`drop_dominated_tier_families`: a tier-family ``d`` is dropped when another one
   ``k`` stands in for it. ``k`` stands in when (a) ``d -> k`` and ``k -> d`` are both in
   place, (b) for every tier-family ``o`` of the catalog (the inventory's included),
@@ -116,12 +122,18 @@ def prune_ladder(problem: CustomerProblem, skus: dict[TierFamily, tuple[Sku, ...
     """Eligible SKUs per tier-family without the bandwidths that can never help."""
     need = float(np.max(problem.peak_mbps)) / problem.target_utilization
     most_vnets = int(np.max(problem.vnets))
+    existing = [c.bandwidth_mbps for c in problem.inventory]
     kept = {}
     for tf, group in skus.items():
         cover = next((s for s in group if s.bandwidth_mbps >= need), None)
+        # An existing circuit above the cover can only stay or rise in place: every
+        # bandwidth from its own up is kept.
+        above = [b for b in existing if cover is not None and b > cover.bandwidth_mbps]
+        kept_from = min(above, default=np.inf)
         keep = []
         for sku in group:
             dominated = (cover is not None and sku.bandwidth_mbps > cover.bandwidth_mbps
+                         and sku.bandwidth_mbps < kept_from
                          and cover.monthly_usd <= sku.monthly_usd
                          and cover.vnet_links >= min(sku.vnet_links, most_vnets))
             if not dominated:

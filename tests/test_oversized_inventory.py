@@ -1,7 +1,4 @@
-"""Known gaps, each pinned by a strict xfail so that fixing it turns the test red.
-
-See docs/engines.rst (the note after Claim 8).
-"""
+"""An oversized existing circuit: the ``dp`` engine keeps the bandwidths it may stay at."""
 
 from __future__ import annotations
 
@@ -15,9 +12,6 @@ import planner
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="dp_space.prune_ladder drops bandwidths above the cover even when "
-                          "an inventory circuit is that large (docs/engines.rst)")
 def test_dp_keeps_an_oversized_inventory_circuit_when_that_is_cheapest() -> None:
     # One 10 Gb/s circuit exists; 100 Mb/s peaks need far less, but creating anything costs
     # more than keeping the big circuit for two months.
