@@ -10,10 +10,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from planner.cli import manifests, optimize, synth
+from planner.cli import demand, manifests, optimize, synth
 from planner.errors import PlannerError
 
-SUBCOMMANDS = [optimize, synth, manifests]
+SUBCOMMANDS = [optimize, synth, manifests, demand]
 
 EXIT_OK = 0
 EXIT_INVALID_INPUT = 2

@@ -1,0 +1,238 @@
+"""Forecast each customer's monthly peak and egress with prediction intervals.
+
+The model works on ``log(1 + x)`` of the monthly values, so growth is multiplicative, the
+intervals are skewed upwards like real traffic and never fall below zero. By the number ``n``
+of usable months (coverage >= 50 %, interior gaps interpolated):
+
+- ``n >= 24``: ETS with additive errors, a damped additive trend and additive yearly
+  seasonality (statsmodels ``ETSModel``; Holt-Winters damped in log space);
+- ``12 <= n < 24``: the same without seasonality (Holt's damped trend);
+- ``3 <= n < 12``: a straight-line trend by least squares with Student-t prediction
+  intervals (which widen with the uncertainty of the slope);
+- ``n < 3``: flat at the last usable month, all three quantiles equal (method ``flat``).
+
+The 10 % and 90 % quantiles are the bounds of the model's 80 % prediction interval; the
+median is the point forecast (the mean in log space).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from planner.demand.history import MIN_COVERAGE
+
+FORECAST_COLUMNS = ["customer_id", "period", "peak_p10", "peak_p50", "peak_p90", "egress_p50",
+                    "method"]
+SEASONAL_MONTHS = 24
+ETS_MONTHS = 12
+TREND_MONTHS = 3
+DEFAULT_HORIZON = 12
+Z80 = stats.norm.ppf(0.9)
+
+
+def usable_series(rows: pd.DataFrame) -> tuple[int, np.ndarray, np.ndarray] | None:
+    """A customer's usable months as consecutive series, or None without any.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        The customer's history rows (``period``, ``peak_mbps``, ``egress_gb``, ``coverage``).
+
+    Returns
+    -------
+    (int, numpy.ndarray, numpy.ndarray) or None
+        Index of the first usable month (months since 1970-01), the peaks [Mb/s] and the
+        egress [GB] from the first to the last usable month, months in between that are not
+        usable interpolated linearly in log space.
+    """
+    month = np.array([_month_index(p) for p in rows["period"]])
+    usable = (rows["coverage"].to_numpy(float) >= MIN_COVERAGE) & rows["peak_mbps"].notna(
+    ).to_numpy()
+    if not usable.any():
+        return None
+    first, last = month[usable].min(), month[usable].max()
+    grid = np.arange(first, last + 1)
+    series = []
+    for column in ("peak_mbps", "egress_gb"):
+        logs = np.log1p(rows[column].to_numpy(float)[usable])
+        series.append(np.expm1(np.interp(grid, month[usable], logs)))
+    return int(first), series[0], series[1]
+
+
+def _month_index(period: str) -> int:
+    return int(period[:4]) * 12 + int(period[5:7]) - 1 - 1970 * 12
+
+
+def _label(month: int) -> str:
+    return f"{1970 + month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def forecast_series(values: np.ndarray, horizon: int, alpha: float = 0.2
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """Forecast one monthly series ``horizon`` months ahead.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Consecutive monthly values (>= 0), oldest first.
+    horizon : int
+        Months to forecast (>= 1).
+    alpha : float
+        One minus the coverage of the interval (0.2: the 10 % and 90 % quantiles).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray, numpy.ndarray, str)
+        Lower quantile, median and upper quantile per month ahead, and the method's name
+        (``ets-damped-seasonal``, ``ets-damped``, ``trend`` or ``flat``).
+    """
+    logs = np.log1p(np.asarray(values, float))
+    n = len(logs)
+    if n >= ETS_MONTHS and np.ptp(logs) > 0:
+        result = _ets(logs, horizon, alpha, seasonal=n >= SEASONAL_MONTHS)
+        if result is not None:
+            return result
+    if n >= TREND_MONTHS:
+        return _trend(logs, horizon, alpha)
+    flat = np.full(horizon, float(np.expm1(logs[-1])))
+    return flat, flat.copy(), flat.copy(), "flat"
+
+
+def _ets(logs: np.ndarray, horizon: int, alpha: float, seasonal: bool
+         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str] | None:
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    model = ETSModel(logs, error="add", trend="add", damped_trend=True,
+                     seasonal="add" if seasonal else None,
+                     seasonal_periods=12 if seasonal else None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            fitted = model.fit(disp=False)
+            frame = fitted.get_prediction(start=len(logs), end=len(logs) + horizon - 1
+                                          ).summary_frame(alpha=alpha)
+        except (ValueError, np.linalg.LinAlgError):
+            return None
+    mean = frame["mean"].to_numpy(float)
+    low, high = frame["pi_lower"].to_numpy(float), frame["pi_upper"].to_numpy(float)
+    if not np.all(np.isfinite([mean, low, high])):
+        return None
+    name = "ets-damped-seasonal" if seasonal else "ets-damped"
+    return np.expm1(low).clip(0), np.expm1(mean).clip(0), np.expm1(high).clip(0), name
+
+
+def _trend(logs: np.ndarray, horizon: int, alpha: float
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    n = len(logs)
+    t = np.arange(n, dtype=float)
+    slope, intercept = np.polyfit(t, logs, 1)
+    residual = logs - (intercept + slope * t)
+    scale = np.sqrt(residual @ residual / (n - 2)) if n > 2 else 0.0
+    ahead = np.arange(n, n + horizon, dtype=float)
+    centre = intercept + slope * ahead
+    spread = scale * np.sqrt(1 + 1 / n + (ahead - t.mean()) ** 2 / ((t - t.mean()) ** 2).sum())
+    width = stats.t.ppf(1 - alpha / 2, n - 2) * spread
+    return (np.expm1(centre - width).clip(0), np.expm1(centre).clip(0),
+            np.expm1(centre + width).clip(0), "trend")
+
+
+def forecast_history(history: pd.DataFrame, horizon: int = DEFAULT_HORIZON) -> pd.DataFrame:
+    """Forecast every customer of a monthly history for ``horizon`` months.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        history.csv's table (:class:`planner.demand.history.History` ``.table``).
+    horizon : int
+        Months to forecast after each customer's last usable month (>= 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        forecast.csv's rows: customer_id, period, peak_p10, peak_p50, peak_p90 [Mb/s],
+        egress_p50 [GB], method. Customers without a usable month are left out.
+    """
+    rows = []
+    for customer, group in history.groupby("customer_id", sort=True):
+        series = usable_series(group)
+        if series is None:
+            continue
+        first, peaks, egress = series
+        low, median, high, method = forecast_series(peaks, horizon)
+        egress_median = forecast_series(egress, horizon)[1]
+        start = first + len(peaks)
+        rows.append(pd.DataFrame({
+            "customer_id": customer,
+            "period": [_label(m) for m in range(start, start + horizon)],
+            "peak_p10": low, "peak_p50": median, "peak_p90": high,
+            "egress_p50": egress_median, "method": method,
+        }))
+    if not rows:
+        return pd.DataFrame({c: [] for c in FORECAST_COLUMNS})
+    return pd.concat(rows, ignore_index=True)[FORECAST_COLUMNS]
+
+
+def quantile_peak(forecast: pd.DataFrame, quantile: float) -> np.ndarray:
+    """The peak [Mb/s] at ``quantile`` of each forecast row.
+
+    The forecast distribution is taken as normal in ``log(1 + x)`` with median ``peak_p50``
+    and 10 %/90 % quantiles ``peak_p10``/``peak_p90`` (the spread is the mean of the two
+    half-widths, the model's intervals being symmetric in log space).
+    """
+    centre, spread = log_distribution(forecast)
+    return np.expm1(centre + spread * stats.norm.ppf(quantile))
+
+
+def log_distribution(forecast: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of ``log(1 + peak)`` of each forecast row."""
+    low = np.log1p(forecast["peak_p10"].to_numpy(float))
+    centre = np.log1p(forecast["peak_p50"].to_numpy(float))
+    high = np.log1p(forecast["peak_p90"].to_numpy(float))
+    return centre, (high - low) / (2 * Z80)
+
+
+def demand_from_forecast(forecast: pd.DataFrame, customers: pd.DataFrame | None = None,
+                         quantile: float = 0.9) -> pd.DataFrame:
+    """demand.csv (SPEC section 2) from a forecast.
+
+    Parameters
+    ----------
+    forecast : pandas.DataFrame
+        forecast.csv's table.
+    customers : pandas.DataFrame, optional
+        customers.csv; each customer's ``vnets`` fill the column (empty without it, which
+        the planner reads as the customer's vnets).
+    quantile : float
+        The quantile of the peak to plan for, in (0, 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        customer_id, period, peak_mbps (rounded up to whole Mb/s), egress_gb (median,
+        whole GB), vnets.
+    """
+    peak = np.ceil(np.round(quantile_peak(forecast, quantile), 6))
+    vnets = pd.Series("", index=forecast.index, dtype=object)
+    if customers is not None and "vnets" in customers.columns:
+        table = dict(zip(customers["customer_id"].astype(str).str.strip(),
+                         customers["vnets"].astype(str).str.strip(), strict=True))
+        vnets = forecast["customer_id"].map(table).fillna("")
+    return pd.DataFrame({
+        "customer_id": forecast["customer_id"].to_numpy(object),
+        "period": forecast["period"].to_numpy(object),
+        "peak_mbps": peak.astype(np.int64),
+        "egress_gb": np.round(forecast["egress_p50"].to_numpy(float)).astype(np.int64),
+        "vnets": vnets.to_numpy(object),
+    })
+
+
+def format_forecast(forecast: pd.DataFrame) -> pd.DataFrame:
+    """forecast.csv as written: Mb/s and GB with 3 decimals."""
+    out = forecast.copy()
+    for column in ("peak_p10", "peak_p50", "peak_p90", "egress_p50"):
+        out[column] = [f"{v:.3f}" for v in out[column]]
+    return out
