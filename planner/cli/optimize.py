@@ -18,6 +18,7 @@ from planner.batch import (
 )
 from planner.cli.manifests import MANIFESTS_DIR, add_provisioning_flags, provisioning_paths
 from planner.cli.progress import Progress
+from planner.demand.risk import read_forecast, write_risk
 from planner.io import format_summary, read_inputs, write_atomically
 from planner.model import Status
 from planner.planning import DEFAULT_ENGINE, ENGINES
@@ -63,6 +64,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                              "several; outputs go to OUT/NAME/ with one OUT/summary.csv")
     parser.add_argument("--scenarios", type=Path, default=None, metavar="CSV",
                         help="scenarios file with columns scenario, growth, price_pct")
+    parser.add_argument("--forecast", type=Path, default=None, metavar="CSV",
+                        help="forecast.csv of `planner demand`: also write risk.csv and a "
+                             "months_at_risk column in summary.csv")
     add_provisioning_flags(parser)
     parser.add_argument("--no-manifests", action="store_true",
                         help="write only the CSV tables (`planner manifests --plan OUT` writes "
@@ -165,6 +169,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         inputs = read_inputs(**paths)
         provisioning = read_provisioning(paths["customers"], *provisioning_paths(args))
+        forecast = read_forecast(args.forecast) if args.forecast is not None else None
     except InputError as error:
         print(f"planner: invalid input, nothing written.\n{error}", file=sys.stderr)
         return EXIT_INVALID_INPUT
@@ -203,6 +208,8 @@ def run(args: argparse.Namespace) -> int:
             target = folder / output.scenario.name if scenario_mode else folder
             target.mkdir(exist_ok=True)
             output.write(target)
+            if forecast is not None:
+                write_risk(target, forecast, output.inputs.customers)
             if handoffs:
                 write_manifests(target / MANIFESTS_DIR, *handoffs[index])
         if scenario_mode:

@@ -7,8 +7,14 @@ of usable months (coverage >= 50 %, interior gaps interpolated):
 - ``n >= 24``: ETS with additive errors, a damped additive trend and additive yearly
   seasonality (statsmodels ``ETSModel``; Holt-Winters damped in log space);
 - ``12 <= n < 24``: the same without seasonality (Holt's damped trend);
-- ``3 <= n < 12``: a straight-line trend by least squares with Student-t prediction
-  intervals (which widen with the uncertainty of the slope);
+
+  statsmodels' ETS intervals treat the fitted parameters and initial states as known, which
+  makes them too narrow on a few years of months; they are widened by
+  ``sqrt(n / (n - k)) x t(n - k) / z`` for the ``k`` fitted parameters and states;
+- ``3 <= n < 12``: a straight-line trend by least squares with normal prediction
+  intervals that widen with the uncertainty of the slope; the slope bounded to
+  +-3 % a month and the scatter taken as at least 5 %, since a few months cannot tell
+  growth from season and three points on a line say little about the next year;
 - ``n < 3``: flat at the last usable month, all three quantiles equal (method ``flat``).
 
 The 10 % and 90 % quantiles are the bounds of the model's 80 % prediction interval; the
@@ -32,6 +38,11 @@ ETS_MONTHS = 12
 TREND_MONTHS = 3
 DEFAULT_HORIZON = 12
 Z80 = stats.norm.ppf(0.9)
+#: A short history's trend is bounded to this growth or decline per month (in log terms,
+#: about 43 % a year): a few months cannot tell growth from season.
+MAX_SHORT_GROWTH = 0.03
+#: ... and its month-to-month scatter taken as at least this (in log terms, about 5 %).
+MIN_SHORT_SCALE = 0.05
 
 
 def usable_series(rows: pd.DataFrame) -> tuple[int, np.ndarray, np.ndarray] | None:
@@ -106,7 +117,8 @@ def _ets(logs: np.ndarray, horizon: int, alpha: float, seasonal: bool
          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str] | None:
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-    model = ETSModel(logs, error="add", trend="add", damped_trend=True,
+    series = pd.Series(logs, index=pd.period_range("2000-01", periods=len(logs), freq="M"))
+    model = ETSModel(series, error="add", trend="add", damped_trend=True,
                      seasonal="add" if seasonal else None,
                      seasonal_periods=12 if seasonal else None)
     with warnings.catch_warnings():
@@ -117,8 +129,16 @@ def _ets(logs: np.ndarray, horizon: int, alpha: float, seasonal: bool
                                           ).summary_frame(alpha=alpha)
         except (ValueError, np.linalg.LinAlgError):
             return None
+    residual_df = fitted.nobs - fitted.df_model
+    if residual_df < 2:
+        return None
+    # statsmodels' intervals take the fitted parameters and states as known; widen them by
+    # the degrees of freedom the fit used and a Student-t quantile, as for a regression.
+    widening = (np.sqrt(fitted.nobs / residual_df) * stats.t.ppf(1 - alpha / 2, residual_df)
+                / stats.norm.ppf(1 - alpha / 2))
     mean = frame["mean"].to_numpy(float)
-    low, high = frame["pi_lower"].to_numpy(float), frame["pi_upper"].to_numpy(float)
+    half = (frame["pi_upper"].to_numpy(float) - frame["pi_lower"].to_numpy(float)) / 2
+    low, high = mean - widening * half, mean + widening * half
     if not np.all(np.isfinite([mean, low, high])):
         return None
     name = "ets-damped-seasonal" if seasonal else "ets-damped"
@@ -131,11 +151,14 @@ def _trend(logs: np.ndarray, horizon: int, alpha: float
     t = np.arange(n, dtype=float)
     slope, intercept = np.polyfit(t, logs, 1)
     residual = logs - (intercept + slope * t)
-    scale = np.sqrt(residual @ residual / (n - 2)) if n > 2 else 0.0
+    scale = max(np.sqrt(residual @ residual / (n - 2)), MIN_SHORT_SCALE)
+    bounded = float(np.clip(slope, -MAX_SHORT_GROWTH, MAX_SHORT_GROWTH))
+    intercept += (slope - bounded) * t.mean()
+    slope = bounded
     ahead = np.arange(n, n + horizon, dtype=float)
     centre = intercept + slope * ahead
     spread = scale * np.sqrt(1 + 1 / n + (ahead - t.mean()) ** 2 / ((t - t.mean()) ** 2).sum())
-    width = stats.t.ppf(1 - alpha / 2, n - 2) * spread
+    width = stats.norm.ppf(1 - alpha / 2) * spread
     return (np.expm1(centre - width).clip(0), np.expm1(centre).clip(0),
             np.expm1(centre + width).clip(0), "trend")
 

@@ -180,8 +180,8 @@ def write_az_json(samples: pd.DataFrame, folder: str | Path,
         body = az_metrics_body(str(circuit), rows, (subscriptions or {}).get(
             str(circuit), ZERO_SUBSCRIPTION), split_roles)
         path = folder / f"{circuit}.json.gz"
-        with gzip.open(path, "wb", compresslevel=9) as handle:
-            handle.write(orjson.dumps(body, option=orjson.OPT_INDENT_2))
+        with gzip.GzipFile(path, "wb", compresslevel=9, mtime=0) as handle:
+            handle.write(orjson.dumps(body))
         written.append(path)
     return written
 
