@@ -69,8 +69,10 @@ def usable_series(rows: pd.DataFrame) -> tuple[int, np.ndarray, np.ndarray] | No
     grid = np.arange(first, last + 1)
     series = []
     for column in ("peak_mbps", "egress_gb"):
-        logs = np.log1p(rows[column].to_numpy(float)[usable])
-        series.append(np.expm1(np.interp(grid, month[usable], logs)))
+        known = rows[column].to_numpy(float)[usable]
+        filled = np.expm1(np.interp(grid, month[usable], np.log1p(known)))
+        filled[month[usable] - first] = known
+        series.append(filled)
     return int(first), series[0], series[1]
 
 
@@ -109,7 +111,7 @@ def forecast_series(values: np.ndarray, horizon: int, alpha: float = 0.2
             return result
     if n >= TREND_MONTHS:
         return _trend(logs, horizon, alpha)
-    flat = np.full(horizon, float(np.expm1(logs[-1])))
+    flat = np.full(horizon, float(np.asarray(values, float)[-1]))
     return flat, flat.copy(), flat.copy(), "flat"
 
 

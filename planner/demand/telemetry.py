@@ -19,11 +19,15 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from planner.demand.readers import SAMPLE_COLUMNS
+from planner.io import write_atomically
+from planner.synth import Portfolio
 
 INTERVAL_S = 300
 NOISE_SIGMA = 0.08
 RESOURCE_GROUP = "rg-expressroute"
 ZERO_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+#: Fast gzip: telemetry files are large and written once.
+GZIP_LEVEL = 3
 
 
 def daily_shape(timestamps: np.ndarray) -> np.ndarray:
@@ -116,7 +120,7 @@ def write_plain_csv(samples: pd.DataFrame, path: str | Path) -> Path:
             np.int64)),
     })
     if path.suffix == ".gz":
-        with pa.CompressedOutputStream(str(path), "gzip") as stream:
+        with gzip.GzipFile(path, "wb", compresslevel=GZIP_LEVEL, mtime=0) as stream:
             pacsv.write_csv(table, stream, pacsv.WriteOptions(quoting_style="none"))
     else:
         pacsv.write_csv(table, str(path), pacsv.WriteOptions(quoting_style="none"))
@@ -180,7 +184,7 @@ def write_az_json(samples: pd.DataFrame, folder: str | Path,
         body = az_metrics_body(str(circuit), rows, (subscriptions or {}).get(
             str(circuit), ZERO_SUBSCRIPTION), split_roles)
         path = folder / f"{circuit}.json.gz"
-        with gzip.GzipFile(path, "wb", compresslevel=9, mtime=0) as handle:
+        with gzip.GzipFile(path, "wb", compresslevel=GZIP_LEVEL, mtime=0) as handle:
             handle.write(orjson.dumps(body))
         written.append(path)
     return written
@@ -219,5 +223,45 @@ def write_azure_metrics(samples: pd.DataFrame, path: str | Path, grain_s: int = 
     path = Path(path)
     azure_metrics_table(samples, grain_s, subscriptions).to_csv(
         path, index=False, lineterminator="\n",
-        compression={"method": "gzip", "mtime": 0} if path.suffix == ".gz" else None)
+        compression={"method": "gzip", "mtime": 0, "compresslevel": GZIP_LEVEL}
+        if path.suffix == ".gz" else None)
     return path
+
+
+def write_synthetic_telemetry(portfolio: Portfolio, folder: str | Path, start: str, days: int,
+                              seed: int = 0) -> Path:
+    """Write a synthetic portfolio's telemetry in the three formats, atomically.
+
+    Parameters
+    ----------
+    portfolio : planner.synth.Portfolio
+        The portfolio: its inventory's circuits carry its demand.csv's peaks.
+    folder : str or Path
+        The folder to (re)place: ``plain.csv.gz`` (5-minute), ``az/CIRCUIT.json.gz``
+        (5-minute) and ``azure_metrics.csv.gz`` (hourly).
+    start : str
+        First month, ``YYYY-MM`` (the portfolio's first month).
+    days : int
+        Days of samples.
+    seed : int
+        Seed of the random generator.
+
+    Returns
+    -------
+    Path
+        The folder.
+    """
+    levels = portfolio.demand[["customer_id", "period", "peak_mbps"]]
+    samples = synthesize_telemetry(levels, portfolio.inventory, f"{start}-01", days, seed)
+    subscriptions = dict(zip(portfolio.inventory["circuit_name"].astype(str),
+                             portfolio.inventory["customer_id"].map(dict(zip(
+                                 portfolio.customers["customer_id"],
+                                 portfolio.customers["subscription_id"], strict=True))),
+                             strict=True))
+
+    def write(target: Path) -> None:
+        write_plain_csv(samples, target / "plain.csv.gz")
+        write_az_json(samples, target / "az", subscriptions, split_roles=False)
+        write_azure_metrics(samples, target / "azure_metrics.csv.gz", 3600, subscriptions)
+
+    return write_atomically(folder, write)
