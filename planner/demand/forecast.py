@@ -243,8 +243,9 @@ def demand_from_forecast(forecast: pd.DataFrame, customers: pd.DataFrame | None 
     peak = np.ceil(np.round(quantile_peak(forecast, quantile), 6))
     vnets = pd.Series("", index=forecast.index, dtype=object)
     if customers is not None and "vnets" in customers.columns:
+        counts = pd.to_numeric(customers["vnets"], errors="coerce")
         table = dict(zip(customers["customer_id"].astype(str).str.strip(),
-                         customers["vnets"].astype(str).str.strip(), strict=True))
+                         [str(int(v)) if np.isfinite(v) else "" for v in counts], strict=True))
         vnets = forecast["customer_id"].map(table).fillna("")
     return pd.DataFrame({
         "customer_id": forecast["customer_id"].to_numpy(object),
