@@ -78,3 +78,13 @@ def test_full_month_of_five_minute_data_has_full_coverage() -> None:
     table = monthly_history(samples, {"er-c": "cust-b"}).table
     assert table["coverage"].tolist() == [1.0]
     assert table["egress_gb"].iat[0] == pytest.approx(1.0, rel=1e-12)
+
+
+def test_dense_and_hashed_sums_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    samples = read_telemetry([hand_made_csv(tmp_path / "t.csv")])
+    owners = circuit_owners(OWNERS)
+    dense = monthly_history(samples, owners).table
+    monkeypatch.setattr("planner.demand.history.DENSE_CELLS", 0)
+    pd.testing.assert_frame_equal(monthly_history(samples, owners).table, dense)
+    monkeypatch.setattr("planner.demand.history.CHUNK_ROWS", 3)
+    pd.testing.assert_frame_equal(monthly_history(samples, owners).table, dense)

@@ -20,6 +20,11 @@ MIN_COVERAGE = 0.5
 DEFAULT_PERCENTILE = 95.0
 BITS_PER_MBIT = 1e6
 BITS_PER_GB = 8e9
+#: Customer x 5-minute cells up to which the per-customer sums use a dense grid (8 bytes a
+#: cell per array) instead of hashing timestamps.
+DENSE_CELLS = 50_000_000
+#: Samples handled at once (a chunk holds whole customers, so it may hold more).
+CHUNK_ROWS = 2_000_000
 
 
 @dataclass
@@ -130,47 +135,123 @@ def monthly_history(samples: pd.DataFrame, owners: dict[str, str],
     """
     if not 0 < percentile <= 100:
         raise InputError([Problem("--percentile", 0, "", f"{percentile} is not in (0, 100]")])
-    names = samples["circuit"].astype(str).str.lower()
-    customer = names.map(owners)
-    matched = customer.notna().to_numpy()
+    circuits = pd.Categorical(samples["circuit"])
+    lowered = pd.Index(circuits.categories.astype(str)).str.lower()
+    circuit_of_category = pd.factorize(lowered)[0]
+    customer_names, customer_of_category = _codes(lowered.map(owners))
+    codes = circuits.codes
+    customer = customer_of_category[codes].astype(np.int32)
+    matched = customer >= 0
     unmatched = _unmatched(samples[~matched])
-    frame = samples[matched]
-    customer = customer[matched]
-    if frame.empty:
+    if not matched.any():
         empty = pd.DataFrame({c: [] for c in HISTORY_COLUMNS})
         return History(empty, unmatched, empty.copy())
-    interval = frame["interval_s"].to_numpy(np.int64)
-    stamp = frame["timestamp"].to_numpy(np.int64)
+    # Customers are independent: take them in chunks of rows, to bound the memory used.
+    order = np.argsort(np.where(matched, customer, -1), kind="stable")
+    order = order[np.count_nonzero(~matched):]
+    del matched
+    columns = {"stamp": samples["timestamp"].to_numpy(), "interval": samples[
+        "interval_s"].to_numpy(), "bits_in": samples["bits_in"].to_numpy(),
+        "bits_out": samples["bits_out"].to_numpy()}
+    sorted_customer = customer[order]
+    starts = np.searchsorted(sorted_customer, np.arange(len(customer_names) + 1))
+    tables = []
+    first = 0
+    while first < len(customer_names):
+        last = int(np.searchsorted(starts, starts[first] + CHUNK_ROWS, side="right")) - 1
+        last = max(last, first + 1)
+        rows = order[starts[first]:starts[last]]
+        part = {name: values[rows] for name, values in columns.items()}
+        tables.append(_chunk_history(
+            sorted_customer[starts[first]:starts[last]] - first,
+            circuit_of_category[codes[rows]].astype(np.int64), **part,
+            names=customer_names[first:last], percentile=percentile))
+        first = last
+    table = pd.concat(tables, ignore_index=True)
+    return History(table, unmatched,
+                   table[table["coverage"] < MIN_COVERAGE].reset_index(drop=True))
+
+
+def _chunk_history(customer: np.ndarray, circuit: np.ndarray, stamp: np.ndarray,
+                   interval: np.ndarray, bits_in: np.ndarray, bits_out: np.ndarray,
+                   names: np.ndarray, percentile: float) -> pd.DataFrame:
+    """history.csv's rows of some customers (``customer`` indexes ``names``)."""
+    interval = interval.astype(np.int64)
     fine = interval < BUCKET_S
-    stamp = np.where(fine, stamp - stamp % BUCKET_S, stamp)
-    interval = np.maximum(interval, BUCKET_S)
-    customers = pd.Categorical(customer.to_numpy(object))
-    circuit_codes = pd.Categorical(names[matched]).codes.astype(np.int64)
-    buckets = pd.DataFrame({
-        "customer": customers.codes.astype(np.int64), "circuit": circuit_codes,
-        "timestamp": stamp, "interval_s": interval,
-        "bits_in": frame["bits_in"].to_numpy(float), "bits_out": frame["bits_out"].to_numpy(float),
-    }).groupby(["customer", "circuit", "timestamp"], sort=False).agg(
-        interval_s=("interval_s", "max"), bits_in=("bits_in", "mean"),
-        bits_out=("bits_out", "mean"))
-    per_customer = buckets.groupby(level=["customer", "timestamp"], sort=False).agg(
-        interval_s=("interval_s", "max"),
-        bits_in=("bits_in", "sum"),
-        bits_out=("bits_out", "sum"), measured_in=("bits_in", "count"),
-        measured_out=("bits_out", "count"))
-    bits_in = np.where(per_customer["measured_in"].to_numpy() > 0,
-                       per_customer["bits_in"].to_numpy(float), np.nan)
-    bits_out = np.where(per_customer["measured_out"].to_numpy() > 0,
-                        per_customer["bits_out"].to_numpy(float), np.nan)
-    return _months(per_customer.index.get_level_values("customer").to_numpy(np.int64),
-                   per_customer.index.get_level_values("timestamp").to_numpy(np.int64),
-                   per_customer["interval_s"].to_numpy(np.int64), bits_in, bits_out,
-                   customers.categories.to_numpy(object), percentile, unmatched)
+    if fine.any():
+        stamp = np.where(fine, stamp - stamp % BUCKET_S, stamp)
+        interval = np.maximum(interval, BUCKET_S)
+    del fine
+    origin = stamp.min()
+    span = int(stamp.max() - origin + 1)
+    # Per circuit and 5-minute bucket (or coarser sample): the mean of each direction.
+    keys = circuit * span + (stamp - origin)
+    if not bool(np.all(keys[1:] > keys[:-1])):      # else each row is a bucket of its own
+        group, first = _factorize(keys)
+        bits_in, bits_out = _mean(group, bits_in), _mean(group, bits_out)
+        customer, stamp, interval = customer[first], stamp[first], interval[first]
+    # Per customer and timestamp: the sum over its circuits of each direction.
+    width = span // BUCKET_S + 1
+    offset = stamp - origin
+    if len(names) * width <= DENSE_CELLS and not bool(np.any(offset % BUCKET_S)):
+        cells = customer.astype(np.int64) * width + offset // BUCKET_S
+        counts = np.bincount(cells, minlength=len(names) * width)
+        present = np.flatnonzero(counts)
+        in_sum = _sum(cells, bits_in, counts)[present]
+        out_sum = _sum(cells, bits_out, counts)[present]
+        mean_interval = np.bincount(cells, weights=interval)[present] / counts[present]
+        return _months(present // width, origin + present % width * BUCKET_S,
+                       np.round(mean_interval).astype(np.int64), in_sum, out_sum,
+                       names, percentile)
+    group, first = _factorize(customer.astype(np.int64) * span + offset)
+    counts = np.bincount(group)
+    bits_in, bits_out = _sum(group, bits_in, counts), _sum(group, bits_out, counts)
+    return _months(customer[first].astype(np.int64), stamp[first], interval[first], bits_in,
+                   bits_out, names, percentile)
+
+
+def _codes(owners: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct customers (sorted) and each circuit's customer code (-1 for none)."""
+    values = owners.to_numpy(object)
+    known = pd.notna(values)
+    names = np.array(sorted(set(values[known])), dtype=object)
+    position = {name: i for i, name in enumerate(names)}
+    return names, np.array([position[v] if k else -1 for v, k in zip(values, known,
+                                                                     strict=True)], np.int64)
+
+
+def _factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group code of each key and the index of one row of each group."""
+    group, uniques = pd.factorize(keys, sort=False)
+    first = np.empty(len(uniques), np.int64)
+    first[group[::-1]] = np.arange(len(keys) - 1, -1, -1)
+    return group, first
+
+
+def _mean(group: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Mean of the measured (not NaN) values per group; NaN for a group without any."""
+    measured = ~np.isnan(values)
+    total = np.bincount(group, weights=np.where(measured, values, 0.0))
+    count = np.bincount(group, weights=measured.astype(float), minlength=len(total))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / count, np.nan)
+
+
+def _sum(group: np.ndarray, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Sum of the measured (not NaN) values per group; NaN for a group without any.
+
+    ``rows`` is the number of rows of each group (``np.bincount(group)``).
+    """
+    missing = np.isnan(values)
+    if not missing.any():
+        return np.bincount(group, weights=values, minlength=len(rows)).astype(float)
+    total = np.bincount(group, weights=np.where(missing, 0.0, values), minlength=len(rows))
+    measured = rows - np.bincount(group, weights=missing, minlength=len(rows))
+    return np.where(measured > 0, total, np.nan)
 
 
 def _months(customer: np.ndarray, stamp: np.ndarray, interval: np.ndarray, bits_in: np.ndarray,
-            bits_out: np.ndarray, names: np.ndarray, percentile: float,
-            unmatched: pd.DataFrame) -> History:
+            bits_out: np.ndarray, names: np.ndarray, percentile: float) -> pd.DataFrame:
     month = stamp.astype("datetime64[s]").astype("datetime64[M]").astype(np.int64)
     value = np.fmax(bits_in, bits_out) / BITS_PER_MBIT
     measured = ~np.isnan(value)
@@ -195,8 +276,7 @@ def _months(customer: np.ndarray, stamp: np.ndarray, interval: np.ndarray, bits_
     table.insert(0, "customer_id", names[table.pop("customer").to_numpy()])
     table.insert(1, "period", _period_labels(table.pop("month").to_numpy()))
     table = table.sort_values(["customer_id", "period"], kind="stable").reset_index(drop=True)
-    return History(table[HISTORY_COLUMNS], unmatched,
-                   table[table["coverage"] < MIN_COVERAGE].reset_index(drop=True))
+    return table[HISTORY_COLUMNS]
 
 
 def _fill_gaps(table: pd.DataFrame) -> pd.DataFrame:

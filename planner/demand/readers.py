@@ -304,6 +304,12 @@ def _read_csv_strings(path: Path, columns: list[str]) -> pd.DataFrame:
 
 
 def _read_csv_typed(path: Path, types: dict[str, pa.DataType]) -> pd.DataFrame | None:
+    """The named columns, typed (see :func:`_read_arrow`), as pandas; None when a cell fails."""
+    table = _read_arrow(path, types)
+    return None if table is None else table.to_pandas()
+
+
+def _read_arrow(path: Path, types: dict[str, pa.DataType]) -> pa.Table | None:
     """The named columns, typed by Arrow's multithreaded reader; None when a cell fails.
 
     Timestamps are tried with zone offsets first, then without (taken as UTC); a file that
@@ -321,7 +327,7 @@ def _read_csv_typed(path: Path, types: dict[str, pa.DataType]) -> pd.DataFrame |
                         timestamp_parsers=[pacsv.ISO8601], strings_can_be_null=False))
         except (pa.ArrowInvalid, pa.ArrowKeyError, OSError, EOFError, gzip.BadGzipFile):
             continue
-        return table.to_pandas()
+        return table
     return None
 
 
@@ -370,34 +376,51 @@ def read_plain_csv(path: Path) -> pd.DataFrame:
     Timestamps are ISO 8601, UTC when no offset is given. The interval is each circuit's
     median spacing of timestamps (5 minutes when a circuit has one sample).
     """
-    types = {"circuit_name": pa.string(), "timestamp": pa.timestamp("s", tz="UTC"),
+    types = {"circuit_name": pa.dictionary(pa.int32(), pa.string()),
+             "timestamp": pa.timestamp("s", tz="UTC"),
              "bits_in_per_s": pa.float64(), "bits_out_per_s": pa.float64()}
-    frame = _read_csv_typed(path, types)
-    if (frame is None or frame[["timestamp", "bits_in_per_s", "bits_out_per_s"]].isna().any(
-            axis=None) or (frame["circuit_name"].str.strip() == "").any()
-            or not _numbers_ok(frame["bits_in_per_s"].to_numpy())
-            or not _numbers_ok(frame["bits_out_per_s"].to_numpy())):
+    table = _read_arrow(path, types)
+    columns = None if table is None else _plain_columns(table)
+    del table
+    pa.default_memory_pool().release_unused()
+    if columns is None:
         text = _read_csv_strings(path, PLAIN_COLUMNS)
         _check_strings(path, text, ["timestamp"], ["bits_in_per_s", "bits_out_per_s"],
                        PLAIN_COLUMNS)
-        frame = text.assign(
-            timestamp=pd.to_datetime(text["timestamp"], utc=True, format="ISO8601"),
-            bits_in_per_s=pd.to_numeric(text["bits_in_per_s"]),
-            bits_out_per_s=pd.to_numeric(text["bits_out_per_s"]))
-    samples = pd.DataFrame({
-        "circuit": frame["circuit_name"].str.strip().astype("category"),
-        "timestamp": _epoch_seconds(frame["timestamp"]),
-        "bits_in": frame["bits_in_per_s"].to_numpy(float),
-        "bits_out": frame["bits_out_per_s"].to_numpy(float),
-    })
-    duplicated = samples.duplicated(["circuit", "timestamp"]).to_numpy()
-    if duplicated.any():
-        rows = np.flatnonzero(duplicated)
+        columns = (pd.Categorical(text["circuit_name"].str.strip()),
+                   _epoch_seconds(pd.to_datetime(text["timestamp"], utc=True,
+                                                 format="ISO8601")),
+                   pd.to_numeric(text["bits_in_per_s"]).to_numpy(float),
+                   pd.to_numeric(text["bits_out_per_s"]).to_numpy(float))
+    circuit, stamps, bits_in, bits_out = columns
+    interval, duplicated = inferred_intervals(circuit.codes, stamps)
+    if duplicated.size:
         raise InputError([Problem(str(path), int(r) + 2, "timestamp",
-                                  f"circuit {samples['circuit'].iat[r]!r} has this timestamp "
-                                  "twice") for r in rows[:MAX_PROBLEMS]])
-    samples["interval_s"] = inferred_intervals(samples["circuit"], samples["timestamp"])
-    return samples[SAMPLE_COLUMNS]
+                                  f"circuit {circuit[r]!r} has this timestamp twice")
+                          for r in np.sort(duplicated)[:MAX_PROBLEMS]])
+    return pd.DataFrame({"circuit": circuit, "timestamp": stamps, "interval_s": interval,
+                         "bits_in": bits_in, "bits_out": bits_out}, copy=False)
+
+
+def _plain_columns(table: pa.Table) -> tuple[pd.Categorical, np.ndarray, np.ndarray,
+                                             np.ndarray] | None:
+    """The typed columns as numpy, or None when a cell is empty or a number is negative."""
+    if any(table.column(c).null_count for c in table.column_names):
+        return None
+    circuit = pd.Categorical(table.column("circuit_name").to_pandas())
+    stripped = pd.Index(circuit.categories.astype(str)).str.strip()
+    if (stripped == "").any():
+        return None
+    if stripped.is_unique:
+        circuit = circuit.rename_categories(stripped)
+    else:
+        circuit = pd.Categorical(pd.Series(circuit).astype(str).str.strip())
+    stamps = table.column("timestamp").cast(pa.int64()).to_numpy()
+    bits_in = table.column("bits_in_per_s").to_numpy()
+    bits_out = table.column("bits_out_per_s").to_numpy()
+    if not (_numbers_ok(bits_in) and _numbers_ok(bits_out)):
+        return None
+    return circuit, stamps, bits_in, bits_out
 
 
 def read_azure_metrics(path: Path) -> pd.DataFrame:
@@ -458,7 +481,8 @@ def read_azure_metrics(path: Path) -> pd.DataFrame:
         long["interval_s"] = seconds.to_numpy(np.int64)
     samples = _wide(long)
     if not grain:
-        samples["interval_s"] = inferred_intervals(samples["circuit"], samples["timestamp"])
+        samples["interval_s"] = inferred_intervals(
+            pd.Categorical(samples["circuit"]).codes, samples["timestamp"].to_numpy())[0]
     return samples
 
 
@@ -468,20 +492,47 @@ def _read_header(path: Path) -> set[str]:
     return {c.strip().strip('"') for c in first.split(",")}
 
 
-def inferred_intervals(circuits: pd.Series, timestamps: pd.Series) -> np.ndarray:
-    """Each sample's interval [s]: its circuit's median spacing of distinct timestamps.
+def inferred_intervals(codes: np.ndarray, stamps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each sample's interval [s] and the rows that repeat a (circuit, timestamp).
 
-    Clipped to 1..60 minutes; 5 minutes for a circuit with a single timestamp.
+    The interval is the circuit's median spacing of its timestamps, clipped to 1..60
+    minutes; 5 minutes for a circuit with a single timestamp.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray of int
+        Circuit code of each row (>= 0).
+    stamps : numpy.ndarray of int
+        Timestamp of each row [s].
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        The interval of each row [s] and the indices of repeated rows (empty when none).
     """
-    codes = pd.Categorical(circuits).codes.astype(np.int64)
-    order = np.lexsort((timestamps.to_numpy(), codes))
-    sorted_codes = codes[order]
-    sorted_times = timestamps.to_numpy()[order]
-    steps = np.diff(sorted_times)
-    same = sorted_codes[1:] == sorted_codes[:-1]
-    spacing = pd.Series(steps[same & (steps > 0)]).groupby(sorted_codes[1:][same & (steps > 0)])
-    median = spacing.median()
-    per_code = np.full(codes.max() + 1 if codes.size else 0, DEFAULT_INTERVAL_S, dtype=np.int64)
-    per_code[median.index.to_numpy(np.int64)] = np.clip(
-        np.round(median.to_numpy(float)), MIN_INTERVAL_S, MAX_INTERVAL_S).astype(np.int64)
-    return per_code[codes]
+    codes = np.asarray(codes)
+    stamps = np.asarray(stamps, np.int64)
+    if codes.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    changes = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+    grouped = changes.size + 1 == np.unique(codes).size
+    if grouped and bool(np.all((np.diff(stamps) > 0) | (codes[1:] != codes[:-1]))):
+        order = None                                  # already by circuit, then time
+        sorted_codes, sorted_stamps = codes, stamps
+    else:
+        order = np.lexsort((stamps, codes))
+        sorted_codes, sorted_stamps = codes[order], stamps[order]
+        changes = np.flatnonzero(sorted_codes[1:] != sorted_codes[:-1]) + 1
+    steps = np.diff(sorted_stamps)
+    repeated = np.flatnonzero((steps == 0) & (sorted_codes[1:] == sorted_codes[:-1])) + 1
+    if order is not None:
+        repeated = order[repeated]
+    per_code = np.full(codes.max() + 1, DEFAULT_INTERVAL_S, dtype=np.int64)
+    bounds = np.concatenate([[0], changes, [codes.size]])
+    for begin, end in zip(bounds[:-1], bounds[1:], strict=True):
+        spacing = steps[begin:end - 1]
+        spacing = spacing[spacing > 0]
+        if spacing.size:
+            per_code[sorted_codes[begin]] = int(np.clip(np.round(np.median(spacing)),
+                                                        MIN_INTERVAL_S, MAX_INTERVAL_S))
+    return per_code.astype(np.int32)[codes], repeated
