@@ -103,3 +103,31 @@ def test_backtest_scores_are_what_they_say() -> None:
     assert score["mape_naive_pct"] == pytest.approx(
         100 * np.mean(np.abs(results["naive"] - truth) / truth))
     assert 0 <= score["coverage_80_pct"] <= 100
+
+
+def test_certainty_costs_more_and_risks_less() -> None:
+    from pathlib import Path
+
+    from planner.demand.certainty import plan_at_quantiles
+    from planner.plots.forecast import forecast_fan, risk_by_month
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    customers = pd.read_csv(data / "customers.csv")
+    periods = [str(p) for p in pd.period_range("2027-01", periods=6, freq="M")]
+    median = np.array([600, 650, 700, 760, 820, 900], float)
+    forecast = pd.DataFrame({"customer_id": "contoso-eu", "period": periods,
+                             "peak_p10": median * 0.7, "peak_p50": median,
+                             "peak_p90": median * 1.4, "egress_p50": 40000.0,
+                             "method": "trend"})
+    table = plan_at_quantiles(forecast, customers, pd.read_csv(data / "catalog.csv"),
+                              pd.read_csv(data / "egress_rates.csv"), None, (0.5, 0.9))
+    assert table["status"].tolist() == ["optimal", "optimal"]
+    low, high = table.iloc[0], table.iloc[1]
+    assert high["total_usd"] > low["total_usd"]
+    assert high["worst_p_over_target"] <= 0.1 + 1e-9 < low["worst_p_over_target"]
+    history = pd.DataFrame({"customer_id": "contoso-eu", "period": ["2026-12"],
+                            "peak_mbps": [580.0], "egress_gb": [1.0], "coverage": [0.4]})
+    assert len(forecast_fan(history, forecast, "contoso-eu").data) == 4
+    risk = pd.DataFrame({"customer_id": "contoso-eu", "period": periods,
+                         "p_over_target": 0.1, "p_over_capacity": 0.0})
+    assert list(risk_by_month(risk, "contoso-eu").data[0].y) == [10.0] * 6
