@@ -118,3 +118,37 @@ def test_bad_forecast_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     assert completed.returncode == 2
     assert f"{forecast}, row 2, column peak_p50" in completed.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_synth_telemetry_chain(tmp_path: Path) -> None:
+    portfolio = tmp_path / "portfolio"
+    completed = planner_cli("synth", "--customers", 12, "--months", 6, "--seed", 3,
+                            "--telemetry", "--telemetry-days", 62, "--data", DATA,
+                            "--out", portfolio)
+    assert completed.returncode == 0, completed.stderr
+    telemetry = portfolio / "telemetry"
+    inventory = pd.read_csv(portfolio / "inventory.csv")
+    assert {p.name for p in telemetry.iterdir()} == {"plain.csv.gz", "az",
+                                                      "azure_metrics.csv.gz"}
+    assert len(list((telemetry / "az").iterdir())) == len(inventory)
+    histories = {}
+    for name in ("plain.csv.gz", "az", "azure_metrics.csv.gz"):
+        out = tmp_path / f"demand-{name}"
+        completed = planner_cli("demand", telemetry / name, "--data", portfolio, "--out", out)
+        assert completed.returncode == 0, completed.stderr
+        histories[name] = pd.read_csv(out / "history.csv")
+    pd.testing.assert_frame_equal(histories["az"], histories["plain.csv.gz"])
+    # The months measured in full follow demand.csv's peaks (hourly data smooths a little).
+    demand = pd.read_csv(portfolio / "demand.csv")
+    merged = histories["plain.csv.gz"].merge(demand, on=["customer_id", "period"],
+                                             suffixes=("", "_planned"))
+    merged = merged[merged["coverage"] == 1]
+    assert len(merged) == 2 * inventory["customer_id"].nunique()
+    assert ((merged["peak_mbps"] / merged["peak_mbps_planned"] - 1).abs() < 0.05).all()
+    out = tmp_path / "demand-plain.csv.gz"
+    completed = planner_cli("optimize", "--data", portfolio, "--customers",
+                            out / "customers.csv", "--demand", out / "demand.csv",
+                            "--inventory", out / "inventory.csv", "--forecast",
+                            out / "forecast.csv", "--no-manifests", "--out", tmp_path / "plan")
+    assert completed.returncode in (0, 3), completed.stderr
+    assert (tmp_path / "plan" / "risk.csv").exists()
