@@ -17,6 +17,7 @@ from planner.demand.forecast import (
 from planner.demand.history import (
     DEFAULT_PERCENTILE,
     MIN_COVERAGE,
+    History,
     circuit_owners,
     format_history,
     monthly_history,
@@ -91,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
         inventory = read_table(inventory_path)
         owners = circuit_owners(inventory, str(inventory_path))
         samples = read_telemetry(args.telemetry)
+        if samples.empty:
+            raise InputError([Problem("telemetry", 0, "", "the files hold no samples")])
         history = monthly_history(samples, owners, args.percentile)
         if history.table.empty:
             raise InputError([Problem(str(inventory_path), 0, "", (
@@ -116,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def report(history, forecast: pd.DataFrame, customers: pd.DataFrame,
+def report(history: History, forecast: pd.DataFrame, customers: pd.DataFrame,
            samples: pd.DataFrame, out: Path) -> None:
     """Print what was read, what was left out and why, and where the files are."""
     table = history.table

@@ -78,7 +78,7 @@ def detect_format(path: Path) -> str:
         return "azure-metrics"
     if {c.lower() for c in PLAIN_COLUMNS} <= header:
         return "plain"
-    raise InputError([Problem(str(path), 1, "", (
+    raise InputError([Problem(str(path), 0, "", (
         "not a telemetry file: expected the JSON of `az monitor metrics list`, an AzureMetrics "
         f"CSV ({', '.join(AZURE_METRICS_COLUMNS)}) or a CSV with {', '.join(PLAIN_COLUMNS)}"))])
 
@@ -178,7 +178,7 @@ def read_az_json(path: Path) -> pd.DataFrame:
     problems: list[Problem] = []
     parts: list[pd.DataFrame] = []
     for b, body in enumerate(bodies):
-        where = f"[{b}]" if isinstance(document, list) else "$"
+        where = f"$[{b}]" if isinstance(document, list) else "$"
         parts += _az_body(body, where, file, problems)
         if len(problems) >= MAX_PROBLEMS:
             break
@@ -348,8 +348,8 @@ def _check_strings(path: Path, frame: pd.DataFrame, times: list[str], numbers: l
     problems: list[Problem] = []
     for column in required:
         texts = frame[column].str.strip().to_numpy(object)
-        _check_column(file, column, np.flatnonzero((texts == "") & checked), texts,
-                      "value is required", problems)
+        for index in np.flatnonzero((texts == "") & checked)[:MAX_PROBLEMS]:
+            problems.append(Problem(file, int(index) + 2, column, "value is required"))
     for column in times:
         texts = frame[column].str.strip().to_numpy(object)
         parsed = pd.to_datetime(frame[column], utc=True, format="ISO8601", errors="coerce")
@@ -363,6 +363,7 @@ def _check_strings(path: Path, frame: pd.DataFrame, times: list[str], numbers: l
         _check_column(file, column, np.flatnonzero(bad), texts, "is not a number >= 0 [bit/s]",
                       problems)
     if problems:
+        problems.sort(key=lambda p: p.row)
         raise InputError(problems[:MAX_PROBLEMS])
 
 
