@@ -130,3 +130,16 @@ def test_azure_metrics_errors_name_the_row(samples: pd.DataFrame, tmp_path: Path
     lines.append("2027-01-20T00:00:00Z,/X/Y,ArpAvailability,,,,,,PT5M,Percent")
     path.write_text("\n".join(lines) + "\n")
     assert f"{path}, row 4, column Average: 'n/a'" in problems_of(path)
+
+
+def test_log_analytics_portal_export(samples: pd.DataFrame, tmp_path: Path) -> None:
+    iso = write_azure_metrics(samples, tmp_path / "iso.csv", grain_s=3600)
+    table = pd.read_csv(iso)
+    stamps = pd.to_datetime(table["TimeGenerated"], utc=True)
+    table["TimeGenerated"] = [f"{t.month}/{t.day}/{t.year}, {t:%I:%M:%S}.000 {t:%p}"
+                              for t in stamps]
+    table = table.rename(columns={"TimeGenerated": "TimeGenerated [UTC]"})
+    portal = tmp_path / "portal.csv"
+    table.to_csv(portal, index=False)
+    assert "1/20/2027, 12:00:00.000 AM" in portal.read_text()
+    pd.testing.assert_frame_equal(read_telemetry([portal]), read_telemetry([iso]))

@@ -45,6 +45,27 @@ MAX_PROBLEMS = 20
 GZIP_MAGIC = b"\x1f\x8b"
 
 
+#: The timestamp format of Log Analytics' "Export to CSV" (e.g. ``11/29/2026, 4:00:00.000 PM``),
+#: accepted besides ISO 8601; its header reads ``TimeGenerated [UTC]``.
+PORTAL_TIME_FORMAT = "%m/%d/%Y, %I:%M:%S.%f %p"
+
+
+def column_name(header: str) -> str:
+    """A CSV header cell as the readers name it: trimmed, unquoted, without `` [UTC]``."""
+    name = str(header).strip().strip('"').strip()
+    return name[:-6].rstrip() if name.upper().endswith(" [UTC]") else name
+
+
+def parse_times(texts: pd.Series) -> pd.Series:
+    """ISO 8601 timestamps (UTC without an offset), else the portal's format; NaT if neither."""
+    times = pd.to_datetime(texts, utc=True, format="ISO8601", errors="coerce")
+    missing = times.isna() & (texts.astype(str).str.strip() != "")
+    if missing.any():
+        times[missing] = pd.to_datetime(texts[missing].str.strip(), utc=True,
+                                        format=PORTAL_TIME_FORMAT, errors="coerce")
+    return times
+
+
 def open_bytes(path: Path) -> io.BufferedIOBase:
     """Open a file for reading bytes, decompressing gzip (recognised by its magic bytes)."""
     with open(path, "rb") as handle:
@@ -72,7 +93,7 @@ def detect_format(path: Path) -> str:
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text[:1] in (b"{", b"["):
         return "az-json"
-    header = {c.strip().strip('"').lower() for c in
+    header = {column_name(c).lower() for c in
               text.split(b"\n", 1)[0].decode("utf-8", "replace").split(",")}
     if {c.lower() for c in AZURE_METRICS_COLUMNS} <= header:
         return "azure-metrics"
@@ -296,7 +317,7 @@ def _read_csv_strings(path: Path, columns: list[str]) -> pd.DataFrame:
             pd.errors.EmptyDataError, gzip.BadGzipFile) as error:
         raise InputError([Problem(file, 0, "", f"cannot read it as UTF-8 CSV: {error}")]
                          ) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.columns = [column_name(c) for c in frame.columns]
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise InputError([Problem(file, 1, c, "required column is missing") for c in missing])
@@ -352,7 +373,7 @@ def _check_strings(path: Path, frame: pd.DataFrame, times: list[str], numbers: l
             problems.append(Problem(file, int(index) + 2, column, "value is required"))
     for column in times:
         texts = frame[column].str.strip().to_numpy(object)
-        parsed = pd.to_datetime(frame[column], utc=True, format="ISO8601", errors="coerce")
+        parsed = parse_times(frame[column])
         bad = parsed.isna().to_numpy() & (texts != "") & checked
         _check_column(file, column, np.flatnonzero(bad), texts, "is not an ISO 8601 timestamp",
                       problems)
@@ -389,8 +410,7 @@ def read_plain_csv(path: Path) -> pd.DataFrame:
         _check_strings(path, text, ["timestamp"], ["bits_in_per_s", "bits_out_per_s"],
                        PLAIN_COLUMNS)
         columns = (pd.Categorical(text["circuit_name"].str.strip()),
-                   _epoch_seconds(pd.to_datetime(text["timestamp"], utc=True,
-                                                 format="ISO8601")),
+                   _epoch_seconds(parse_times(text["timestamp"])),
                    pd.to_numeric(text["bits_in_per_s"]).to_numpy(float),
                    pd.to_numeric(text["bits_out_per_s"]).to_numpy(float))
     circuit, stamps, bits_in, bits_out = columns
@@ -449,8 +469,7 @@ def read_azure_metrics(path: Path) -> pd.DataFrame:
         wanted = text["MetricName"].str.strip().str.lower().isin(METRICS).to_numpy()
         _check_strings(path, text, ["TimeGenerated"], ["Average"],
                        ["TimeGenerated", "ResourceId", "Average"], rows=wanted)
-        frame = text.assign(TimeGenerated=pd.to_datetime(text["TimeGenerated"], utc=True,
-                                                         format="ISO8601", errors="coerce"),
+        frame = text.assign(TimeGenerated=parse_times(text["TimeGenerated"]),
                             Average=pd.to_numeric(text["Average"], errors="coerce"))
         wanted = frame["MetricName"].str.strip().str.lower().isin(METRICS).to_numpy()
     rows = np.flatnonzero(wanted)
@@ -490,7 +509,7 @@ def read_azure_metrics(path: Path) -> pd.DataFrame:
 def _read_header(path: Path) -> set[str]:
     with open_bytes(path) as handle:
         first = handle.readline().decode("utf-8-sig", "replace")
-    return {c.strip().strip('"') for c in first.split(",")}
+    return {column_name(c) for c in first.split(",")}
 
 
 def inferred_intervals(codes: np.ndarray, stamps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
