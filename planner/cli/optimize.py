@@ -18,7 +18,6 @@ from planner.batch import (
 )
 from planner.cli.manifests import MANIFESTS_DIR, add_provisioning_flags, provisioning_paths
 from planner.cli.progress import Progress
-from planner.demand.risk import read_forecast, write_risk
 from planner.io import format_summary, read_inputs, write_atomically
 from planner.model import Status
 from planner.planning import DEFAULT_ENGINE, ENGINES
@@ -169,7 +168,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         inputs = read_inputs(**paths)
         provisioning = read_provisioning(paths["customers"], *provisioning_paths(args))
-        forecast = read_forecast(args.forecast) if args.forecast is not None else None
+        forecast = None
+        if args.forecast is not None:
+            from planner.demand.risk import read_forecast
+            forecast = read_forecast(args.forecast)
     except InputError as error:
         print(f"planner: invalid input, nothing written.\n{error}", file=sys.stderr)
         return EXIT_INVALID_INPUT
@@ -209,6 +211,7 @@ def run(args: argparse.Namespace) -> int:
             target.mkdir(exist_ok=True)
             output.write(target)
             if forecast is not None:
+                from planner.demand.risk import write_risk
                 write_risk(target, forecast, output.inputs.customers)
             if handoffs:
                 write_manifests(target / MANIFESTS_DIR, *handoffs[index])

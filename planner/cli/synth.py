@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from planner.demand.telemetry import write_synthetic_telemetry
 from planner.io import read_table
 from planner.synth import synthesize
 from planner.validate import InputError
@@ -57,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {len(portfolio.customers)} customers, {len(portfolio.demand)} demand rows "
           f"and {len(portfolio.inventory)} inventory circuits to {out}")
     if args.telemetry:
+        from planner.demand.telemetry import write_synthetic_telemetry
+
         folder = write_synthetic_telemetry(portfolio, out / "telemetry", args.start,
                                            args.telemetry_days, args.seed)
         print(f"wrote {args.telemetry_days} days of 5-minute telemetry of "

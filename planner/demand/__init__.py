@@ -8,47 +8,30 @@
 >>> demand.demand_from_forecast(forecast, customers, quantile=0.9)      # doctest: +SKIP
 """
 
-from planner.demand.forecast import (
-    FORECAST_COLUMNS,
-    demand_from_forecast,
-    forecast_history,
-    forecast_series,
-    quantile_peak,
-)
-from planner.demand.history import (
-    HISTORY_COLUMNS,
-    MIN_COVERAGE,
-    History,
-    circuit_owners,
-    monthly_history,
-)
-from planner.demand.readers import read_file, read_telemetry
-from planner.demand.risk import (
-    AT_RISK_PROBABILITY,
-    RISK_COLUMNS,
-    months_at_risk,
-    plan_risk,
-    read_forecast,
-    write_risk,
-)
+from __future__ import annotations
 
-__all__ = [
-    "AT_RISK_PROBABILITY",
-    "FORECAST_COLUMNS",
-    "HISTORY_COLUMNS",
-    "MIN_COVERAGE",
-    "RISK_COLUMNS",
-    "History",
-    "circuit_owners",
-    "demand_from_forecast",
-    "forecast_history",
-    "forecast_series",
-    "monthly_history",
-    "months_at_risk",
-    "plan_risk",
-    "quantile_peak",
-    "read_file",
-    "read_forecast",
-    "read_telemetry",
-    "write_risk",
-]
+import importlib
+
+#: Public name -> the module that defines it; modules load on first use (PEP 562), so that
+#: ``import planner.demand.history`` does not pull in statsmodels or Arrow.
+_EXPORTS = {
+    "FORECAST_COLUMNS": "forecast", "demand_from_forecast": "forecast",
+    "forecast_history": "forecast", "forecast_series": "forecast", "quantile_peak": "forecast",
+    "HISTORY_COLUMNS": "history", "MIN_COVERAGE": "history", "History": "history",
+    "circuit_owners": "history", "monthly_history": "history",
+    "read_file": "readers", "read_telemetry": "readers",
+    "AT_RISK_PROBABILITY": "risk", "RISK_COLUMNS": "risk", "months_at_risk": "risk",
+    "plan_risk": "risk", "read_forecast": "risk", "write_risk": "risk",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> object:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'planner.demand' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"planner.demand.{_EXPORTS[name]}"), name)
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -24,10 +24,10 @@ median is the point forecast (the mean in log space).
 from __future__ import annotations
 
 import warnings
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from planner.demand.history import MIN_COVERAGE
 
@@ -37,7 +37,7 @@ SEASONAL_MONTHS = 24
 ETS_MONTHS = 12
 TREND_MONTHS = 3
 DEFAULT_HORIZON = 12
-Z80 = stats.norm.ppf(0.9)
+Z80 = NormalDist().inv_cdf(0.9)
 #: A short history's trend is bounded to this growth or decline per month (in log terms,
 #: about 43 % a year): a few months cannot tell growth from season.
 MAX_SHORT_GROWTH = 0.03
@@ -117,6 +117,7 @@ def forecast_series(values: np.ndarray, horizon: int, alpha: float = 0.2
 
 def _ets(logs: np.ndarray, horizon: int, alpha: float, seasonal: bool
          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str] | None:
+    from scipy import stats
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     series = pd.Series(logs, index=pd.period_range("2000-01", periods=len(logs), freq="M"))
@@ -137,7 +138,7 @@ def _ets(logs: np.ndarray, horizon: int, alpha: float, seasonal: bool
     # statsmodels' intervals take the fitted parameters and states as known; widen them by
     # the degrees of freedom the fit used and a Student-t quantile, as for a regression.
     widening = (np.sqrt(fitted.nobs / residual_df) * stats.t.ppf(1 - alpha / 2, residual_df)
-                / stats.norm.ppf(1 - alpha / 2))
+                / NormalDist().inv_cdf(1 - alpha / 2))
     mean = frame["mean"].to_numpy(float)
     half = (frame["pi_upper"].to_numpy(float) - frame["pi_lower"].to_numpy(float)) / 2
     low, high = mean - widening * half, mean + widening * half
@@ -160,7 +161,7 @@ def _trend(logs: np.ndarray, horizon: int, alpha: float
     ahead = np.arange(n, n + horizon, dtype=float)
     centre = intercept + slope * ahead
     spread = scale * np.sqrt(1 + 1 / n + (ahead - t.mean()) ** 2 / ((t - t.mean()) ** 2).sum())
-    width = stats.norm.ppf(1 - alpha / 2) * spread
+    width = NormalDist().inv_cdf(1 - alpha / 2) * spread
     return (np.expm1(centre - width).clip(0), np.expm1(centre).clip(0),
             np.expm1(centre + width).clip(0), "trend")
 
@@ -209,7 +210,7 @@ def quantile_peak(forecast: pd.DataFrame, quantile: float) -> np.ndarray:
     half-widths, the model's intervals being symmetric in log space).
     """
     centre, spread = log_distribution(forecast)
-    return np.expm1(centre + spread * stats.norm.ppf(quantile))
+    return np.expm1(centre + spread * NormalDist().inv_cdf(quantile))
 
 
 def log_distribution(forecast: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

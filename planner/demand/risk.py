@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from planner.demand.forecast import FORECAST_COLUMNS, log_distribution
 from planner.validate import InputError, Problem
@@ -27,10 +26,12 @@ AT_RISK_PROBABILITY = 0.2
 
 def exceedance(forecast: pd.DataFrame, threshold_mbps: np.ndarray) -> np.ndarray:
     """Probability that each forecast row's peak exceeds ``threshold_mbps`` [Mb/s]."""
+    from scipy.special import ndtr
+
     centre, spread = log_distribution(forecast)
     limit = np.log1p(np.asarray(threshold_mbps, float))
     with np.errstate(divide="ignore", invalid="ignore"):
-        probability = stats.norm.sf((limit - centre) / spread)
+        probability = ndtr(-(limit - centre) / spread)
     return np.where(spread > 0, probability, (centre > limit).astype(float))
 
 
