@@ -39,8 +39,8 @@ MAX_PROBLEMS = 20
 GZIP_MAGIC = b"\x1f\x8b"
 
 
-#: The timestamp format of Log Analytics' "Export to CSV" (e.g. ``11/29/2026, 4:00:00.000 PM``),
-#: accepted besides ISO 8601; its header reads ``TimeGenerated [UTC]``.
+#: US-style times of some portal exports (``11/29/2026, 4:00:00.000 PM``, UTC, under a
+#: header ``TimeGenerated [UTC]``), accepted besides ISO 8601.
 PORTAL_TIME_FORMAT = "%m/%d/%Y, %I:%M:%S.%f %p"
 
 
