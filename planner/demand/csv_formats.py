@@ -16,6 +16,7 @@ import pyarrow.csv as pacsv
 
 from planner.demand.samples import (
     AZURE_METRICS_COLUMNS,
+    GZIP_MAGIC,
     MAX_INTERVAL_S,
     MAX_PROBLEMS,
     METRICS,
@@ -57,6 +58,14 @@ def _read_csv_typed(path: Path, types: dict[str, pa.DataType]) -> pd.DataFrame |
     return None if table is None else table.to_pandas()
 
 
+def _arrow_stream(path: Path) -> pa.NativeFile:
+    """The file as an Arrow stream, gzip decompressed by Arrow as it is read."""
+    with open(path, "rb") as handle:
+        compressed = handle.read(2) == GZIP_MAGIC
+    raw = pa.OSFile(str(path), "rb")
+    return pa.CompressedInputStream(raw, "gzip") if compressed else raw
+
+
 def _read_arrow(path: Path, types: dict[str, pa.DataType]) -> pa.Table | None:
     """The named columns, typed by Arrow's multithreaded reader; None when a cell fails.
 
@@ -67,7 +76,7 @@ def _read_arrow(path: Path, types: dict[str, pa.DataType]) -> pa.Table | None:
              for name, kind in types.items()}
     for column_types in (types, naive):
         try:
-            with open_bytes(path) as handle:
+            with _arrow_stream(path) as handle:
                 table = pacsv.read_csv(
                     handle,
                     convert_options=pacsv.ConvertOptions(
