@@ -13,11 +13,11 @@ import sys
 from collections.abc import Sequence
 
 from planner import __version__
-from planner.cli import inventory, manifests, optimize, prices, report, synth, validate
+from planner.cli import demand, inventory, manifests, optimize, prices, report, synth, validate
 from planner.cli.common import EXIT_ERROR, EXIT_INFEASIBLE, EXIT_INVALID_INPUT, EXIT_OK
 from planner.errors import PlannerError
 
-SUBCOMMANDS = [optimize, validate, synth, manifests, report, prices, inventory]
+SUBCOMMANDS = [optimize, validate, synth, manifests, report, demand, prices, inventory]
 
 __all__ = ["EXIT_ERROR", "EXIT_INFEASIBLE", "EXIT_INVALID_INPUT", "EXIT_OK", "SUBCOMMANDS",
            "build_parser", "main"]

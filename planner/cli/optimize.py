@@ -70,6 +70,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="plan on the Dask distributed cluster whose scheduler is at "
                              "ADDRESS, e.g. tcp://scheduler:8786 (needs the dask extra)")
     add_scenario_flags(parser)
+    parser.add_argument("--forecast", type=Path, default=None, metavar="CSV",
+                        help="forecast.csv of `planner demand`: also write risk.csv and a "
+                             "months_at_risk column in summary.csv")
     add_provisioning_flags(parser)
     parser.add_argument("--no-manifests", action="store_true",
                         help="write only the CSV tables (`planner manifests --plan OUT` writes "
@@ -228,6 +231,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INVALID_INPUT
     try:
         checked = check_run(args, manifests=not args.no_manifests)
+        forecast = None
+        if args.forecast is not None:
+            from planner.demand.risk import read_forecast
+            forecast = read_forecast(args.forecast)
     except ScenarioError as error:
         print(f"planner: invalid scenarios, nothing written.\n{error}", file=sys.stderr)
         return EXIT_INVALID_INPUT
@@ -274,6 +281,9 @@ def run(args: argparse.Namespace) -> int:
             output.write(target)
             scenario = asdict(output.scenario) if scenario_mode else None
             write_record(target, replace(checked.record, scenario=scenario))
+            if forecast is not None:
+                from planner.demand.risk import write_risk
+                write_risk(target, forecast, output.inputs.customers)
             if handoffs:
                 write_manifests(target / MANIFESTS_DIR, *handoffs[index])
         if scenario_mode:

@@ -26,6 +26,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--data", type=Path, default=Path("data"),
                         help="folder with catalog.csv and egress_rates.csv (default: data)")
     parser.add_argument("--out", type=Path, required=True, help="output folder (replaced)")
+    parser.add_argument("--telemetry", action="store_true",
+                        help="also write 5-minute traffic of the inventory's circuits, "
+                             "following demand.csv from its first month, into OUT/telemetry/ "
+                             "as a plain CSV, az monitor JSON and an hourly AzureMetrics CSV")
+    parser.add_argument("--telemetry-days", type=int, default=90, metavar="DAYS",
+                        help="days of telemetry (default: 90)")
     parser.set_defaults(func=run)
 
 
@@ -33,8 +39,9 @@ def run(args: argparse.Namespace) -> int:
     """Draw and write the portfolio; return the exit status."""
     from planner.cli import EXIT_INVALID_INPUT, EXIT_OK
 
-    if args.customers < 1 or args.months < 1:
-        print("planner synth: --customers and --months must be at least 1", file=sys.stderr)
+    if args.customers < 1 or args.months < 1 or args.telemetry_days < 1:
+        print("planner synth: --customers, --months and --telemetry-days must be at least 1",
+              file=sys.stderr)
         return EXIT_INVALID_INPUT
     try:
         catalog = read_table(args.data / "catalog.csv")
@@ -48,4 +55,11 @@ def run(args: argparse.Namespace) -> int:
     out = portfolio.write(args.out, copies=settings)
     print(f"wrote {len(portfolio.customers)} customers, {len(portfolio.demand)} demand rows "
           f"and {len(portfolio.inventory)} inventory circuits to {out}")
+    if args.telemetry:
+        from planner.demand.telemetry import write_synthetic_telemetry
+
+        folder = write_synthetic_telemetry(portfolio, out / "telemetry", args.start,
+                                           args.telemetry_days, args.seed)
+        print(f"wrote {args.telemetry_days} days of 5-minute telemetry of "
+              f"{len(portfolio.inventory)} circuits to {folder}")
     return EXIT_OK
