@@ -18,8 +18,11 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
     "sphinxarg.ext",
+    "myst_parser",
     "input_tables",
 ]
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+myst_heading_anchors = 3
 
 exclude_patterns = ["_build", "README.md"]
 templates_path = ["_templates"]
