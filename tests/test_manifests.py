@@ -23,6 +23,7 @@ from planner.provision import (
     build_portfolio,
     circuits_from_manifests,
     load_schema,
+    portfolio,
     read_provisioning,
     write_manifests,
 )
@@ -522,13 +523,16 @@ def test_the_real_azure_cli_accepts_every_command_shape_of_the_scripts(sample, t
         assert result["status"] == 1 and "az login" in result["errors"], result
 
 
-def test_two_runs_write_identical_bytes(sample, tmp_path):
+def test_two_runs_write_identical_bytes_whatever_the_jobs(sample, tmp_path, monkeypatch):
     result, optimal, _, _, folder = sample
     inputs = result.inputs
     provisioning = read_provisioning(SAMPLE["customers"], DATA / "provisioning.toml")
     manifests, allocations = build_portfolio(inputs, result.circuits, optimal, provisioning)
     again = tmp_path / "manifests"
-    write_manifests(again, manifests, allocations)
+    monkeypatch.setattr(portfolio, "CHUNK", 3)
+    written = []
+    write_manifests(again, manifests, allocations, jobs=2, progress=written.append)
+    assert sum(written) == len(manifests) and len(written) == -(-len(manifests) // 3)
     first = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     second = {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()}
     assert first == second

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.cli.progress import Progress
 from planner.io import read_inputs, write_atomically
 from planner.provision import FORMATS, build_portfolio, read_provisioning, write_manifests
 from planner.provision.portfolio import RECORD_FILE, SETTINGS_FILE
@@ -54,6 +55,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                             help=f"{file} to use instead of DATA/{file}")
     parser.add_argument("--no-inventory", action="store_true",
                         help="the plan was made without an inventory")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="processes writing customers' folders at once (default: 1); "
+                             "the files do not depend on it")
     add_provisioning_flags(parser)
     parser.set_defaults(func=run)
 
@@ -81,6 +85,9 @@ def run(args: argparse.Namespace) -> int:
     from planner.cli import EXIT_INVALID_INPUT, EXIT_OK
     from planner.cli.optimize import input_paths
 
+    if args.jobs < 1:
+        print("planner: --jobs must be at least 1", file=sys.stderr)
+        return EXIT_INVALID_INPUT
     settings, record = provisioning_paths(args)
     try:
         inputs = read_inputs(**input_paths(args))
@@ -91,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"planner: invalid input, nothing written.\n{error}", file=sys.stderr)
         return EXIT_INVALID_INPUT
     formats = tuple(args.formats)
+    progress = Progress(len(manifests), verb="wrote the manifests of")
     out = write_atomically(args.plan / MANIFESTS_DIR, lambda folder: write_manifests(
-        folder, manifests, allocations, formats))
+        folder, manifests, allocations, formats, jobs=args.jobs, progress=progress.advance))
     print(f"wrote {', '.join(formats)} manifests of {len(manifests)} customers to {out}")
     return EXIT_OK

@@ -204,7 +204,7 @@ def run(args: argparse.Namespace) -> int:
             target.mkdir(exist_ok=True)
             output.write(target)
             if handoffs:
-                write_manifests(target / MANIFESTS_DIR, *handoffs[index])
+                write_manifests(target / MANIFESTS_DIR, *handoffs[index], jobs=args.jobs)
         if scenario_mode:
             combined_summary(outputs).to_csv(folder / "summary.csv", index=False)
 

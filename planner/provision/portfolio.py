@@ -7,6 +7,8 @@ customer (allocating peering addresses across the portfolio first);
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,7 +76,7 @@ def read_provisioning(customers: str | Path, settings: str | Path | None = None,
     return result
 
 
-def _requests(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list[str]
+def _requests(inputs: Inputs, circuits: pd.DataFrame, customer_ids: set[str]
               ) -> list[Request]:
     customers = inputs.customers.set_index("customer_id")
     first = (circuits.sort_values(["customer_id", "period", "circuit_name"])
@@ -91,7 +93,7 @@ def _requests(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list[str]
 
 
 def _check_regions(inputs: Inputs, provisioning: ProvisioningInputs,
-                   customer_ids: list[str]) -> None:
+                   customer_ids: set[str]) -> None:
     problems = []
     options = provisioning.options
     for row in inputs.customers.itertuples(index=False):
@@ -137,21 +139,21 @@ def build_portfolio(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list[s
     InputError
         When a region is unknown or the address pools or VLANs run out.
     """
-    wanted = sorted(customer_ids)
+    wanted = set(customer_ids)
     _check_regions(inputs, provisioning, wanted)
     allocations = allocate(_requests(inputs, circuits, wanted), provisioning.settings,
                            provisioning.record)
     vnet_links = {(r.tier, r.family, int(r.bandwidth_mbps)): int(r.vnet_links)
                   for r in inputs.catalog.itertuples(index=False)}
     customers = inputs.customers.set_index("customer_id", drop=False)
-    demand = inputs.demand
     by_customer = {cid: rows for cid, rows in circuits.groupby("customer_id", sort=False)}
+    demand = {cid: rows for cid, rows in inputs.demand.groupby("customer_id", sort=False)}
     manifests = {}
     for customer_id in customer_ids:
         rows = by_customer.get(customer_id)
         if rows is None:
             continue
-        mine = demand[demand["customer_id"] == customer_id]
+        mine = demand.get(customer_id, inputs.demand.iloc[:0])
         vnets = dict(zip(mine["period"], (int(v) for v in mine["vnets"]), strict=True))
         options = (provisioning.options.loc[customer_id].to_dict()
                    if customer_id in provisioning.options.index else {})
@@ -170,17 +172,62 @@ def render(manifest: dict, formats: tuple[str, ...] = FORMATS) -> dict[str, str]
     return files
 
 
-def write_manifests(folder: Path, manifests: dict[str, dict],
-                    allocations: dict[str, Allocation],
-                    formats: tuple[str, ...] = FORMATS) -> None:
-    """Write ``<folder>/<customer_id>/...`` and ``<folder>/allocations.csv``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for customer_id, manifest in manifests.items():
+#: Customers a worker renders and writes per task: large enough that sending the work to a
+#: process costs little next to writing its files.
+CHUNK = 250
+
+
+def _write_customers(folder: Path, manifests: list[dict], formats: tuple[str, ...]) -> int:
+    """Render and write the folders of some customers; return how many."""
+    for manifest in manifests:
+        customer_folder = folder / manifest["customer"]["id"]
+        made: set[Path] = set()
         for name, text in render(manifest, formats).items():
-            path = folder / customer_id / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8", newline="\n")
+            path = customer_folder / name
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
+            path.write_bytes(text.encode("utf-8"))
             if name.endswith(".sh"):
                 path.chmod(0o755)
+    return len(manifests)
+
+
+def write_manifests(folder: Path, manifests: dict[str, dict],
+                    allocations: dict[str, Allocation],
+                    formats: tuple[str, ...] = FORMATS, jobs: int = 1,
+                    progress: Callable[[int], None] | None = None) -> None:
+    """Write ``<folder>/<customer_id>/...`` and ``<folder>/allocations.csv``.
+
+    Parameters
+    ----------
+    folder : Path
+        The ``manifests/`` folder to fill (made if missing).
+    manifests : dict of str to dict
+        Neutral manifests by customer_id, as :func:`build_portfolio` returns them.
+    allocations : dict of str to Allocation
+        The portfolio's peering allocations, written as the record.
+    formats : tuple of str
+        Formats to write, from :data:`FORMATS`.
+    jobs : int
+        Processes rendering and writing customers' folders at once. The files are the same
+        whatever the number.
+    progress : callable, optional
+        Called with the number of customers written after each batch.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    batches = [list(manifests.values())[i:i + CHUNK] for i in range(0, len(manifests), CHUNK)]
+    if jobs > 1 and len(batches) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            done = [pool.submit(_write_customers, folder, batch, formats) for batch in batches]
+            for future in as_completed(done):
+                count = future.result()
+                if progress:
+                    progress(count)
+    else:
+        for batch in batches:
+            count = _write_customers(folder, batch, formats)
+            if progress:
+                progress(count)
     record_frame(allocations.values()).to_csv(folder / ALLOCATIONS_OUT, index=False,
                                               lineterminator="\n")
