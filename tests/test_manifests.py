@@ -28,7 +28,7 @@ from planner.provision import (
     write_manifests,
 )
 from planner.provision.allocate import Request, allocate
-from planner.provision.formats import arm_circuit
+from planner.provision.formats import arm_circuit, terraform_plan
 from planner.provision.settings import ProvisioningSettings
 from planner.validate import InputError
 from tests.random_instances import generate
@@ -356,16 +356,18 @@ def test_gateway_connections_are_made_in_the_gateways_region(sample, tmp_path):
     for manifest in manifests.values():
         primary = next(c["region"] for c in manifest["circuits"] if c["site"] == "primary")
         regions = {c["name"]: c["region"] for c in manifest["circuits"]}
+        assert all(vnet["region"] == primary for vnet in manifest["vnets"].values())
         for month in manifest["months"]:
             for connection in month["connections"]:
-                assert connection["region"] == primary
+                assert connection["vnet"] in manifest["vnets"]
                 checked += regions[connection["circuit"]] != primary
     assert checked > 0, "no sample connection joins a circuit of another region"
     provisioning = read_provisioning(SAMPLE["customers"], DATA / "provisioning.toml")
     provisioning.settings = dataclasses.replace(provisioning.settings, vnet_region="northeurope")
     again, _ = build_portfolio(result.inputs, result.circuits, optimal, provisioning)
-    assert {c["region"] for m in again.values() for month in m["months"]
-            for c in month["connections"]} == {"northeurope"}
+    assert {v["region"] for m in again.values() for v in m["vnets"].values()} == {"northeurope"}
+    plan = terraform_plan(next(m for m in again.values() if m["vnets"]))
+    assert {c["region"] for c in plan["connections"].values()} == {"northeurope"}
 
 
 def test_arm_circuit_bodies_load_into_the_sdk_and_serialize_back(sample):
@@ -435,6 +437,30 @@ def test_arm_peerings_and_connections_load_into_the_sdk_and_keys_come_from_the_v
                 assert instance.as_dict() == body
                 loaded[resource["type"]] += 1
     assert all(loaded.values()), loaded
+
+
+def test_arm_templates_make_each_resource_once_and_depend_only_inside_themselves(sample):
+    _, _, manifests, _, folder = sample
+    for customer_id, manifest in manifests.items():
+        made: dict[str, int] = {}
+        for path in sorted((folder / customer_id / "arm").glob("*-*.json")):
+            resources = json.loads(path.read_text())["resources"]
+            ids = {f"{r['type']}:{r['name']}" for r in resources}
+            for resource in resources:
+                key = f"{resource['type']}:{resource['name']}"
+                made[key] = made.get(key, 0) + 1
+                for target in resource.get("dependsOn", []):
+                    kind, *names = re.findall(r"'([^']+)'", target)
+                    assert f"{kind}:{'/'.join(names)}" in ids, (path, target)
+        connections = {c["name"] for m in manifest["months"] for c in m["connections"]}
+        assert {k.split(":")[1] for k in made if k.startswith("Microsoft.Network/connections:")
+                } == connections
+        for circuit in manifest["circuits"]:
+            name = circuit["name"]
+            peering = f"Microsoft.Network/expressRouteCircuits/peerings:{name}/AzurePrivatePeering"
+            if not circuit["existing"]:
+                assert made[f"Microsoft.Network/expressRouteCircuits:{name}"] >= 1
+                assert made[peering] >= 1
 
 
 def test_arm_body_of_a_circuit_matches_the_manifest():

@@ -11,6 +11,8 @@ import re
 import shlex
 from collections.abc import Mapping
 
+import orjson
+
 from planner.provision.manifest import dumps, rollout_steps
 
 ARM_API_VERSION = "2024-05-01"
@@ -22,6 +24,14 @@ PEERING = "AzurePrivatePeering"
 
 def _json(data: object) -> str:
     return dumps(data)
+
+
+def _data_json(data: object) -> str:
+    """Files only tools read (Terraform's plan data, ARM templates): one line, sorted keys.
+
+    They are a large share of a portfolio's manifests; indenting them would add a third.
+    """
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE).decode()
 
 
 def _label(name: str) -> str:
@@ -145,8 +155,8 @@ def terraform_plan(manifest: Mapping) -> dict[str, object]:
     """The data ``terraform/main.tf.json`` reads: what exists at each step of the rollout."""
     customer = manifest["customer"]
     steps = rollout_steps(manifest)
-    connections = {c["name"]: {"circuit": c["circuit"], "region": c["region"],
-                               "gateway_id": c["gateway_id"]}
+    gateways = manifest["vnets"]
+    connections = {c["name"]: {"circuit": c["circuit"], **gateways[c["vnet"]]}
                    for month in manifest["months"] for c in month["connections"]}
     circuits = {}
     for circuit in manifest["circuits"]:
@@ -182,7 +192,7 @@ def terraform(manifest: Mapping) -> dict[str, str]:
     """
     existing = any(c["existing"] for c in manifest["circuits"])
     return {"terraform/main.tf.json": _TERRAFORM_IMPORTING_GROUP if existing else _TERRAFORM_TEXT,
-            "terraform/plan.json": _json(terraform_plan(manifest))}
+            "terraform/plan.json": _data_json(terraform_plan(manifest))}
 
 
 def arm_circuit(circuit: Mapping, sku: Mapping) -> dict[str, object]:
@@ -203,13 +213,34 @@ def _key_parameter(name: str) -> str:
     return f"sharedKey_{_label(name).replace('-', '_')}"
 
 
+def _arm_peering(circuit: Mapping, secret: bool, with_circuit: bool) -> dict[str, object]:
+    name, peering = circuit["name"], circuit["private_peering"]
+    properties: dict[str, object] = {
+        "peeringType": PEERING, "peerASN": peering["peer_asn"],
+        "primaryPeerAddressPrefix": peering["primary_peer_address_prefix"],
+        "secondaryPeerAddressPrefix": peering["secondary_peer_address_prefix"],
+        "vlanId": peering["vlan_id"]}
+    if secret:
+        properties["sharedKey"] = f"[parameters('{_key_parameter(name)}')]"
+    resource: dict[str, object] = {
+        "type": "Microsoft.Network/expressRouteCircuits/peerings",
+        "apiVersion": ARM_API_VERSION, "name": f"{name}/{PEERING}", "properties": properties}
+    if with_circuit:
+        resource["dependsOn"] = [
+            f"[resourceId('Microsoft.Network/expressRouteCircuits', '{name}')]"]
+    return resource
+
+
 def arm(manifest: Mapping) -> dict[str, str]:
     """One ARM template per ``circuits`` and ``build`` step, ``arm/<step>.json``.
 
-    Deploy them in incremental mode, which creates and updates but never deletes; the
-    retire steps of the az CLI script remove what goes away. With MD5, every template
-    takes each circuit's key as a secure parameter, and ``arm/parameters.json`` refers to
-    the secrets in the CSP's Key Vault, so no key is written anywhere.
+    Each template holds what its step creates or changes: the new circuits (``circuits``
+    steps); the new circuits' private peerings, the circuits upgraded in place with their
+    peering, and the new vNet connections (``build`` steps). Deploy them in incremental
+    mode, which leaves everything else as it is; the retire steps of the az CLI script
+    remove what goes away. With MD5, every template takes each circuit's key as a secure
+    parameter, and ``arm/parameters.json`` refers to the secrets in the CSP's Key Vault, so
+    no key is written anywhere.
     """
     circuits = {c["name"]: c for c in manifest["circuits"]}
     secrets = {name: c["private_peering"]["shared_key_secret"] for name, c in circuits.items()
@@ -218,42 +249,47 @@ def arm(manifest: Mapping) -> dict[str, str]:
         "description": f"MD5 key: Key Vault {secret['key_vault']}, secret {secret['secret']}"}}
         for name, secret in sorted(secrets.items())}
     files = {}
+    before: Mapping | None = None
     for step in rollout_steps(manifest):
         if step["stage"] == "retire":
+            before = step
             continue
         resources: list[dict[str, object]] = []
-        for name, sku in step["circuits"].items():
-            resources.append({**arm_circuit(circuits[name], sku), "tags": _tags(manifest)})
-        for name in step["peerings"]:
-            peering = circuits[name]["private_peering"]
-            properties: dict[str, object] = {
-                "peeringType": PEERING, "peerASN": peering["peer_asn"],
-                "primaryPeerAddressPrefix": peering["primary_peer_address_prefix"],
-                "secondaryPeerAddressPrefix": peering["secondary_peer_address_prefix"],
-                "vlanId": peering["vlan_id"]}
-            if name in secrets:
-                properties["sharedKey"] = f"[parameters('{_key_parameter(name)}')]"
-            resources.append({
-                "type": "Microsoft.Network/expressRouteCircuits/peerings",
-                "apiVersion": ARM_API_VERSION, "name": f"{name}/{PEERING}",
-                "dependsOn": [f"[resourceId('Microsoft.Network/expressRouteCircuits', '{name}')]"],
-                "properties": properties})
-        for connection in step["connections"]:
-            circuit = connection["circuit"]
-            resources.append({
-                "type": "Microsoft.Network/connections", "apiVersion": ARM_API_VERSION,
-                "name": connection["name"], "location": connection["region"],
-                "tags": _tags(manifest),
-                "dependsOn": [("[resourceId('Microsoft.Network/expressRouteCircuits/peerings', "
-                               f"'{circuit}', '{PEERING}')]")],
-                "properties": {
-                    "connectionType": "ExpressRoute", "routingWeight": 0,
-                    "virtualNetworkGateway1": {"id": connection["gateway_id"]},
-                    "peer": {"id": ("[resourceId('Microsoft.Network/expressRouteCircuits', "
-                                    f"'{circuit}')]")}}})
-        files[f"arm/{step['label']}.json"] = _json({
+        if step["stage"] == "circuits":
+            for name in step["new"]:
+                resources.append({**arm_circuit(circuits[name], step["circuits"][name]),
+                                  "tags": _tags(manifest)})
+        else:
+            for name in step["upgraded"]:
+                resources.append({**arm_circuit(circuits[name], step["circuits"][name]),
+                                  "tags": _tags(manifest)})
+            peered = sorted({*step["new"], *step["upgraded"]})
+            for name in peered:
+                resources.append(_arm_peering(circuits[name], name in secrets,
+                                              name in step["upgraded"]))
+            old = {c["name"] for c in before["connections"]} if before else set()
+            for connection in step["connections"]:
+                if connection["name"] in old:
+                    continue
+                circuit = connection["circuit"]
+                resource: dict[str, object] = {
+                    "type": "Microsoft.Network/connections", "apiVersion": ARM_API_VERSION,
+                    "name": connection["name"], "location": connection["region"],
+                    "tags": _tags(manifest),
+                    "properties": {
+                        "connectionType": "ExpressRoute", "routingWeight": 0,
+                        "virtualNetworkGateway1": {"id": connection["gateway_id"]},
+                        "peer": {"id": ("[resourceId('Microsoft.Network/expressRouteCircuits',"
+                                        f" '{circuit}')]")}}}
+                if circuit in peered:
+                    resource["dependsOn"] = [(
+                        "[resourceId('Microsoft.Network/expressRouteCircuits/peerings', "
+                        f"'{circuit}', '{PEERING}')]")]
+                resources.append(resource)
+        files[f"arm/{step['label']}.json"] = _data_json({
             "$schema": ARM_SCHEMA, "contentVersion": "1.0.0.0", "parameters": parameters,
             "resources": resources})
+        before = step
     if secrets:
         files["arm/parameters.json"] = _json({
             "$schema": ARM_PARAMETERS_SCHEMA, "contentVersion": "1.0.0.0",

@@ -133,9 +133,13 @@ def build_manifest(customer: Mapping[str, object], options: Mapping[str, object]
                                         int(customer.get("routes_ipv4") or 0), tier, settings,
                                         circuit.name),
         })
+    months = _months(circuits, vnets_by_period, vnet_links, str(customer["resiliency"]))
+    # A gateway connection is a resource of its gateway's region, whichever circuit it joins.
     gateway_region = region or settings.vnet_region or region_of("primary")
-    months = _months(circuits, vnets_by_period, vnet_links, str(customer["resiliency"]),
-                     subscription, customer_id, gateway_region, settings)
+    vnets = {vnet: {"region": gateway_region,
+                    "gateway_id": settings.gateway_id.format(subscription=subscription,
+                                                             customer=customer_id, vnet=vnet)}
+             for vnet in sorted({c["vnet"] for m in months for c in m["connections"]})}
     return {
         "manifest_version": MANIFEST_VERSION,
         "customer": {
@@ -161,14 +165,13 @@ def build_manifest(customer: Mapping[str, object], options: Mapping[str, object]
             "md5": bool(settings.md5_key_vault),
         },
         "circuits": manifest_circuits,
+        "vnets": vnets,
         "months": months,
     }
 
 
 def _months(circuits: list[CircuitLife], vnets_by_period: Mapping[str, int],
-            vnet_links: Mapping[tuple, int], resiliency: str, subscription: str,
-            customer_id: str, gateway_region: str, settings: ProvisioningSettings
-            ) -> list[dict[str, object]]:
+            vnet_links: Mapping[tuple, int], resiliency: str) -> list[dict[str, object]]:
     periods = sorted({str(r["period"]) for c in circuits for r in c.timeline})
     previous_links: dict[str, tuple[str, ...]] = {}
     previous_period: str | None = None
@@ -188,22 +191,12 @@ def _months(circuits: list[CircuitLife], vnets_by_period: Mapping[str, int],
                 "period": period,
                 "vnets": vnets,
                 "changes": changes,
-                "connections": [_connection(vnet, circuit, subscription, customer_id,
-                                            gateway_region, settings)
-                                for vnet, circuit in sorted(after)],
+                "connections": [{"name": resource_name("cn", circuit, vnet), "vnet": vnet,
+                                 "circuit": circuit} for vnet, circuit in sorted(after)],
                 "steps": month_steps(changes, after - before, before - after),
             })
         previous_links, previous_period = links, period
     return months
-
-
-def _connection(vnet: str, circuit: str, subscription: str, customer_id: str,
-                gateway_region: str, settings: ProvisioningSettings) -> dict[str, str]:
-    # A connection is a resource of its gateway's region, whichever circuit it joins.
-    return {"name": resource_name("cn", circuit, vnet), "vnet": vnet, "circuit": circuit,
-            "region": gateway_region,
-            "gateway_id": settings.gateway_id.format(subscription=subscription,
-                                                     customer=customer_id, vnet=vnet)}
 
 
 def dumps(manifest: Mapping[str, object]) -> str:
@@ -268,10 +261,11 @@ def rollout_steps(manifest: Mapping[str, object]) -> list[dict[str, object]]:
         ``label``, ``period``, ``stage`` (``circuits``, ``build`` or ``retire``),
         ``circuits`` (name to ``{tier, family, bandwidth_mbps}``), ``peerings`` (circuit
         names with a private peering, sorted), ``connections`` (connection dicts of the
-        manifest, by name), ``new`` (circuits created) and ``upgraded`` (circuits changed
-        in place).
+        manifest with their gateway's ``region`` and ``gateway_id``, by name), ``new``
+        (circuits created) and ``upgraded`` (circuits changed in place).
     """
     circuits = {c["name"]: c for c in manifest["circuits"]}
+    gateways = manifest["vnets"]
     steps: list[dict[str, object]] = []
     sku_before: dict[str, dict[str, object]] = {}
     peerings = {name for name, circuit in circuits.items() if circuit["existing"]}
@@ -296,7 +290,7 @@ def rollout_steps(manifest: Mapping[str, object]) -> list[dict[str, object]]:
             actions[name] = entry["action"]
         new = sorted(n for n, a in actions.items() if a == "create")
         upgraded = sorted(n for n, a in actions.items() if a == "upgrade")
-        current = month["connections"]
+        current = [{**c, **gateways[c["vnet"]]} for c in month["connections"]]
         kept_previous = [c for c in previous if c not in current]
         if new:
             ordered = {n: sku_before.get(n, s) for n, s in {**retiring, **live}.items()}

@@ -24,6 +24,7 @@ from planner.provision.settings import (
     read_customer_options,
     read_settings,
 )
+from planner.tables import CIRCUIT_COLUMNS
 from planner.validate import InputError, Inputs, Problem
 
 FORMATS = ("json", "terraform", "arm", "azcli")
@@ -76,19 +77,26 @@ def read_provisioning(customers: str | Path, settings: str | Path | None = None,
     return result
 
 
+def _records(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
+    """Rows as plain dicts of Python values, much faster than ``DataFrame.to_dict``."""
+    columns = list(frame.columns) if columns is None else columns
+    values = [frame[column].tolist() for column in columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
 def _requests(inputs: Inputs, circuits: pd.DataFrame, customer_ids: set[str]
               ) -> list[Request]:
-    customers = inputs.customers.set_index("customer_id")
-    first = (circuits.sort_values(["customer_id", "period", "circuit_name"])
+    locations = {row["customer_id"]: row for row in _records(
+        inputs.customers, ["customer_id", "peering_location", "secondary_peering_location"])}
+    mine = circuits[circuits["customer_id"].isin(customer_ids)]
+    first = (mine.sort_values(["customer_id", "period", "circuit_name"])
              .drop_duplicates("circuit_name"))
     requests = []
-    for row in first.itertuples(index=False):
-        if row.customer_id not in customer_ids:
-            continue
-        customer = customers.loc[row.customer_id]
-        location = (customer["secondary_peering_location"] if row.site == "secondary"
+    for row in _records(first, ["circuit_name", "customer_id", "site"]):
+        customer = locations[row["customer_id"]]
+        location = (customer["secondary_peering_location"] if row["site"] == "secondary"
                     else customer["peering_location"])
-        requests.append(Request(row.circuit_name, row.customer_id, str(location)))
+        requests.append(Request(row["circuit_name"], row["customer_id"], str(location)))
     return requests
 
 
@@ -145,21 +153,27 @@ def build_portfolio(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list[s
                            provisioning.record)
     vnet_links = {(r.tier, r.family, int(r.bandwidth_mbps)): int(r.vnet_links)
                   for r in inputs.catalog.itertuples(index=False)}
-    customers = inputs.customers.set_index("customer_id", drop=False)
-    by_customer = {cid: rows for cid, rows in circuits.groupby("customer_id", sort=False)}
-    demand = {cid: rows for cid, rows in inputs.demand.groupby("customer_id", sort=False)}
+    # Plain records grouped once: pandas look-ups per customer cost more than the manifests.
+    customers = {row["customer_id"]: row for row in _records(inputs.customers)}
+    options = provisioning.options.to_dict("index")
+    by_customer: dict[str, list[dict]] = {}
+    for row in _records(circuits[circuits["customer_id"].isin(wanted)], CIRCUIT_COLUMNS):
+        by_customer.setdefault(row["customer_id"], []).append(row)
+    vnets: dict[str, dict[str, int]] = {}
+    demand = inputs.demand
+    for customer_id, period, count in zip(demand["customer_id"].tolist(),
+                                          demand["period"].tolist(),
+                                          demand["vnets"].tolist(), strict=True):
+        if customer_id in by_customer:
+            vnets.setdefault(customer_id, {})[period] = int(count)
     manifests = {}
     for customer_id in customer_ids:
         rows = by_customer.get(customer_id)
         if rows is None:
             continue
-        mine = demand.get(customer_id, inputs.demand.iloc[:0])
-        vnets = dict(zip(mine["period"], (int(v) for v in mine["vnets"]), strict=True))
-        options = (provisioning.options.loc[customer_id].to_dict()
-                   if customer_id in provisioning.options.index else {})
         manifests[customer_id] = build_manifest(
-            customers.loc[customer_id].to_dict(), options, rows.to_dict("records"), vnets,
-            vnet_links, allocations, provisioning.settings)
+            customers[customer_id], options.get(customer_id, {}), rows,
+            vnets.get(customer_id, {}), vnet_links, allocations, provisioning.settings)
     return manifests, allocations
 
 
