@@ -86,7 +86,8 @@ def main() -> None:
         for run in (1, 2):
             out = folder / f"manifests-{run}"
             start = time.perf_counter()
-            manifests, allocations = build_portfolio(inputs, circuits, optimal, provisioning)
+            manifests, allocations = build_portfolio(inputs, circuits, optimal, provisioning,
+                                                     jobs=args.jobs)
             built = time.perf_counter() - start
             write_manifests(out, manifests, allocations, FORMATS, jobs=args.jobs)
             wall = time.perf_counter() - start

@@ -553,9 +553,10 @@ def test_two_runs_write_identical_bytes_whatever_the_jobs(sample, tmp_path, monk
     result, optimal, _, _, folder = sample
     inputs = result.inputs
     provisioning = read_provisioning(SAMPLE["customers"], DATA / "provisioning.toml")
-    manifests, allocations = build_portfolio(inputs, result.circuits, optimal, provisioning)
-    again = tmp_path / "manifests"
     monkeypatch.setattr(portfolio, "CHUNK", 3)
+    manifests, allocations = build_portfolio(inputs, result.circuits, optimal, provisioning,
+                                             jobs=2)
+    again = tmp_path / "manifests"
     written = []
     write_manifests(again, manifests, allocations, jobs=2, progress=written.append)
     assert sum(written) == len(manifests) and len(written) == -(-len(manifests) // 3)
@@ -647,7 +648,9 @@ def test_manifests_subcommand_rewrites_from_a_finished_plan(tmp_path):
     assert main(["optimize", "--out", str(out)]) == 3
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("manifests/**/*")
               if p.is_file()}
-    assert main(["manifests", "--plan", str(out), "--format", "json", "azcli"]) == 0
+    assert main(["manifests", "--plan", str(out), "--jobs", "0"]) == 2
+    assert main(["manifests", "--plan", str(out), "--format", "json", "azcli",
+                 "--jobs", "2"]) == 0
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("manifests/**/*")
              if p.is_file()}
     assert after and set(after) <= set(before)

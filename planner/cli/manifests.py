@@ -93,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
         inputs = read_inputs(**input_paths(args))
         provisioning = read_provisioning(input_paths(args)["customers"], settings, record)
         optimal, circuits = read_plan(args.plan)
-        manifests, allocations = build_portfolio(inputs, circuits, optimal, provisioning)
+        manifests, allocations = build_portfolio(inputs, circuits, optimal, provisioning,
+                                                 jobs=args.jobs)
     except InputError as error:
         print(f"planner: invalid input, nothing written.\n{error}", file=sys.stderr)
         return EXIT_INVALID_INPUT

@@ -193,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
             optimal = output.summary.loc[output.summary["status"] == Status.OPTIMAL,
                                          "customer_id"]
             handoffs.append(build_portfolio(output.inputs, output.circuits_frame(),
-                                            optimal.tolist(), provisioning))
+                                            optimal.tolist(), provisioning, jobs=args.jobs))
     except InputError as error:
         print(f"planner: invalid input, nothing written.\n{error}", file=sys.stderr)
         return EXIT_INVALID_INPUT

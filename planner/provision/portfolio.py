@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
 import pandas as pd
@@ -31,6 +32,9 @@ FORMATS = ("json", "terraform", "arm", "azcli")
 SETTINGS_FILE = "provisioning.toml"
 RECORD_FILE = "peering_allocations.csv"
 ALLOCATIONS_OUT = "allocations.csv"
+#: Customers a worker builds or writes per task: large enough that sending the work to a
+#: process costs little next to the work.
+CHUNK = 250
 
 
 @dataclass
@@ -120,7 +124,7 @@ def _check_regions(inputs: Inputs, provisioning: ProvisioningInputs,
 
 
 def build_portfolio(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list[str],
-                    provisioning: ProvisioningInputs
+                    provisioning: ProvisioningInputs, jobs: int = 1
                     ) -> tuple[dict[str, dict], dict[str, Allocation]]:
     """One neutral manifest per customer and the portfolio's peering allocations.
 
@@ -134,6 +138,9 @@ def build_portfolio(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list[s
         The customers to write (the optimal ones).
     provisioning : ProvisioningInputs
         Settings, per-customer options and the allocation record.
+    jobs : int
+        Processes building manifests at once (the allocation comes first, in this one);
+        the manifests are the same whatever the number.
 
     Returns
     -------
@@ -166,15 +173,27 @@ def build_portfolio(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list[s
                                           demand["vnets"].tolist(), strict=True):
         if customer_id in by_customer:
             vnets.setdefault(customer_id, {})[period] = int(count)
-    manifests = {}
-    for customer_id in customer_ids:
-        rows = by_customer.get(customer_id)
-        if rows is None:
-            continue
-        manifests[customer_id] = build_manifest(
-            customers[customer_id], options.get(customer_id, {}), rows,
-            vnets.get(customer_id, {}), vnet_links, allocations, provisioning.settings)
-    return manifests, allocations
+    work = [(customers[cid], options.get(cid, {}), by_customer[cid], vnets.get(cid, {}),
+             {row["circuit_name"]: allocations[row["circuit_name"]] for row in by_customer[cid]})
+            for cid in customer_ids if cid in by_customer]
+    batches = [work[i:i + CHUNK] for i in range(0, len(work), CHUNK)]
+    built: list[dict] = []
+    if jobs > 1 and len(batches) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for manifests in pool.map(_build_customers, batches, repeat(vnet_links),
+                                      repeat(provisioning.settings)):
+                built += manifests
+    else:
+        for batch in batches:
+            built += _build_customers(batch, vnet_links, provisioning.settings)
+    return {m["customer"]["id"]: m for m in built}, allocations
+
+
+def _build_customers(batch: list[tuple], vnet_links: dict[tuple, int],
+                     settings: ProvisioningSettings) -> list[dict]:
+    """The manifests of some customers (run in a worker process when ``jobs`` > 1)."""
+    return [build_manifest(customer, options, rows, vnets, vnet_links, allocations, settings)
+            for customer, options, rows, vnets, allocations in batch]
 
 
 def render(manifest: dict, formats: tuple[str, ...] = FORMATS) -> dict[str, str]:
@@ -184,11 +203,6 @@ def render(manifest: dict, formats: tuple[str, ...] = FORMATS) -> dict[str, str]
         if name in RENDERERS:
             files.update(RENDERERS[name](manifest))
     return files
-
-
-#: Customers a worker renders and writes per task: large enough that sending the work to a
-#: process costs little next to writing its files.
-CHUNK = 250
 
 
 def _write_customers(folder: Path, manifests: list[dict], formats: tuple[str, ...]) -> int:
