@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import hcl2
 import jsonschema
 import pandas as pd
 import pytest
@@ -198,6 +199,12 @@ def check_terraform_folder(folder: Path) -> dict:
 
     def check(node, where: str, each: bool) -> None:
         for path, text in _strings(node):
+            if "${" in text:
+                # HCL's own grammar (python-hcl2) parses the template and its expressions.
+                try:
+                    hcl2.loads(f"x = {json.dumps(text)}\n")
+                except Exception as error:  # any parse failure is the finding
+                    raise AssertionError(f"{where}: {text!r} is not valid HCL: {error}") from None
             if path and path[-1] == "for_each":
                 continue
             for expression in _expressions(text):
@@ -265,6 +272,8 @@ def test_the_terraform_check_catches_what_terraform_would_reject(sample, tmp_pat
             "azurerm_virtual_network_gateway_connection": {"vnet": {
                 **good["resource"]["azurerm_virtual_network_gateway_connection"]["vnet"],
                 "depends_on": ["azurerm_express_route_circuit_peering.other"]}}}}],
+        "an expression Terraform cannot parse": [{**good, "locals": {
+            **good["locals"], "peerings": "${ {for name in local.step.peerings : name =>} }"}}],
         "a missing data file": [{**good, "locals": {
             **good["locals"], "plan": '${jsondecode(file("${path.module}/steps.json"))}'}}],
     }
