@@ -17,6 +17,7 @@ from planner.cli.common import (
     input_paths,
     provisioning_paths,
 )
+from planner.cli.progress import Progress
 from planner.io import read_inputs, write_atomically
 from planner.provenance import RECORD_NAME, InputRecord, read_record, resolve_recorded
 from planner.provision import (
@@ -43,6 +44,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         dest="formats", help="formats to write (default: all)")
     add_input_flags(parser, data_help="folder of the inputs the plan was made from, for a "
                                       f"plan without {RECORD_NAME}")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="processes writing customers' folders at once (default: 1); "
+                             "the files do not depend on it")
     add_provisioning_flags(parser)
     parser.set_defaults(func=run)
 
@@ -128,6 +132,9 @@ def _paths(args: argparse.Namespace, record: InputRecord | None
 
 def run(args: argparse.Namespace) -> int:
     """Rebuild and write the manifests; return the exit status."""
+    if args.jobs < 1:
+        print("planner: --jobs must be at least 1", file=sys.stderr)
+        return EXIT_INVALID_INPUT
     try:
         record = read_record(args.plan)
         if record is not None and record.scenarios:
@@ -142,12 +149,14 @@ def run(args: argparse.Namespace) -> int:
         provisioning = read_provisioning(paths["customers"], settings, allocations)
         summary, circuits = read_plan(args.plan)
         optimal = optimal_customers(summary, inputs, args.plan)
-        manifests, allocated = build_portfolio(inputs, circuits, optimal, provisioning)
+        manifests, allocated = build_portfolio(inputs, circuits, optimal, provisioning,
+                                               jobs=args.jobs)
     except InputError as error:
         print(f"planner: invalid input, nothing written.\n{error}", file=sys.stderr)
         return EXIT_INVALID_INPUT
     formats = tuple(args.formats)
+    progress = Progress(len(manifests), verb="wrote the manifests of")
     out = write_atomically(args.plan / MANIFESTS_DIR, lambda folder: write_manifests(
-        folder, manifests, allocated, formats))
+        folder, manifests, allocated, formats, jobs=args.jobs, progress=progress.advance))
     print(f"wrote {', '.join(formats)} manifests of {len(manifests)} customers to {out}")
     return EXIT_OK

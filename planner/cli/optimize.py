@@ -269,7 +269,8 @@ def run(args: argparse.Namespace) -> int:
             optimal = output.summary.loc[output.summary["status"] == Status.OPTIMAL,
                                          "customer_id"]
             handoffs.append(build_portfolio(output.inputs, output.circuits_frame(),
-                                            optimal.tolist(), checked.provisioning))
+                                            optimal.tolist(), checked.provisioning,
+                                            jobs=args.jobs))
     except InputError as error:
         print(f"planner: invalid input, nothing written.\n{error}", file=sys.stderr)
         return EXIT_INVALID_INPUT
@@ -285,7 +286,7 @@ def run(args: argparse.Namespace) -> int:
                 from planner.demand.risk import write_risk
                 write_risk(target, forecast, output.inputs.customers)
             if handoffs:
-                write_manifests(target / MANIFESTS_DIR, *handoffs[index])
+                write_manifests(target / MANIFESTS_DIR, *handoffs[index], jobs=args.jobs)
         if scenario_mode:
             combined_summary(outputs).to_csv(folder / "summary.csv", index=False)
             write_record(folder, replace(checked.record,

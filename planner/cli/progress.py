@@ -16,13 +16,17 @@ class Progress:
         Items to do.
     label : str
         What is counted, e.g. ``"customers"``.
+    verb : str
+        What is done to them, e.g. ``"planned"``.
     stream : file, optional
         Where to write; stderr by default.
     """
 
-    def __init__(self, total: int, label: str = "customers", stream: TextIO | None = None):
+    def __init__(self, total: int, label: str = "customers", stream: TextIO | None = None,
+                 verb: str = "planned"):
         self.total = total
         self.label = label
+        self.verb = verb
         self.stream = stream or sys.stderr
         self.done = 0
         self.skipped = 0
@@ -49,7 +53,7 @@ class Progress:
         elapsed = max(now - self.start, 1e-9)
         rate = (self.done - self.skipped) / elapsed
         left = (self.total - self.done) / rate if rate > 0 else float("inf")
-        text = (f"planned {self.done}/{self.total} {self.label} "
+        text = (f"{self.verb} {self.done}/{self.total} {self.label} "
                 f"({rate:.1f}/s, {elapsed:.0f} s elapsed, ~{left:.0f} s left)")
         end = "" if self.interactive and self.done < self.total else "\n"
         prefix = "\r" if self.interactive else ""

@@ -206,11 +206,16 @@ def allocate(requests: list[Request], settings: ProvisioningSettings,
             f"peering.pools ({', '.join(settings.pools)}) hold {capacity} /29 blocks but "
             f"{len(missing) + len(taken)} circuits need one: add or widen a pool"))])
     blocks = _free_blocks(settings.pools, taken)
+    # Only ever more VLANs are taken, so a location's lowest free ID never goes down:
+    # searching on from the last one keeps the hand-out linear in the circuits.
+    lowest_free: dict[str, int] = {}
     for request in missing:
         used = vlans.setdefault(request.peering_location, set())
-        vlan = next((v for v in range(settings.vlan_min, settings.vlan_max + 1)
-                     if v not in used), None)
-        if vlan is None:
+        vlan = lowest_free.get(request.peering_location, settings.vlan_min)
+        while vlan <= settings.vlan_max and vlan in used:
+            vlan += 1
+        lowest_free[request.peering_location] = vlan
+        if vlan > settings.vlan_max:
             raise InputError([Problem(settings.source, 0, "peering.vlan_min", (
                 f"the VLAN range {settings.vlan_min}..{settings.vlan_max} is used up at "
                 f"{request.peering_location} ({len(used)} circuits): widen it"))])

@@ -29,7 +29,7 @@ from planner.provision.rollout import (
 from planner.provision.settings import ZERO_SUBSCRIPTION, ProvisioningSettings
 from planner.tables import CIRCUIT_COLUMNS
 
-MANIFEST_VERSION = "1.0"
+MANIFEST_VERSION = "1.1"
 SCHEMA_FILE = Path(__file__).with_name("manifest.schema.json")
 MANIFEST_FILE = "manifest.json"
 AZURE_ASN = 12076
@@ -50,7 +50,7 @@ def resource_name(*parts: str) -> str:
 def _peering(allocation: Allocation, peer_asn: int, forced_tunneling: bool, routes: int,
              tier: str, settings: ProvisioningSettings, circuit: str) -> dict[str, object]:
     primary, secondary = allocation.primary_prefix, allocation.secondary_prefix
-    secret = ({"key_vault": settings.md5_key_vault,
+    secret = ({"key_vault": settings.md5_key_vault, "key_vault_id": settings.md5_key_vault_id,
                "secret": settings.md5_secret.format(circuit=circuit)}
               if settings.md5_key_vault else None)
     return {
@@ -133,8 +133,13 @@ def build_manifest(customer: Mapping[str, object], options: Mapping[str, object]
                                         int(customer.get("routes_ipv4") or 0), tier, settings,
                                         circuit.name),
         })
-    months = _months(circuits, vnets_by_period, vnet_links, str(customer["resiliency"]),
-                     subscription, customer_id, settings)
+    months = _months(circuits, vnets_by_period, vnet_links, str(customer["resiliency"]))
+    # A gateway connection is a resource of its gateway's region, whichever circuit it joins.
+    gateway_region = region or settings.vnet_region or region_of("primary")
+    vnets = {vnet: {"region": gateway_region,
+                    "gateway_id": settings.gateway_id.format(subscription=subscription,
+                                                             customer=customer_id, vnet=vnet)}
+             for vnet in sorted({c["vnet"] for m in months for c in m["connections"]})}
     return {
         "manifest_version": MANIFEST_VERSION,
         "customer": {
@@ -160,13 +165,13 @@ def build_manifest(customer: Mapping[str, object], options: Mapping[str, object]
             "md5": bool(settings.md5_key_vault),
         },
         "circuits": manifest_circuits,
+        "vnets": vnets,
         "months": months,
     }
 
 
 def _months(circuits: list[CircuitLife], vnets_by_period: Mapping[str, int],
-            vnet_links: Mapping[tuple, int], resiliency: str, subscription: str,
-            customer_id: str, settings: ProvisioningSettings) -> list[dict[str, object]]:
+            vnet_links: Mapping[tuple, int], resiliency: str) -> list[dict[str, object]]:
     periods = sorted({str(r["period"]) for c in circuits for r in c.timeline})
     previous_links: dict[str, tuple[str, ...]] = {}
     previous_period: str | None = None
@@ -186,19 +191,12 @@ def _months(circuits: list[CircuitLife], vnets_by_period: Mapping[str, int],
                 "period": period,
                 "vnets": vnets,
                 "changes": changes,
-                "connections": [_connection(vnet, circuit, subscription, customer_id, settings)
-                                for vnet, circuit in sorted(after)],
+                "connections": [{"name": resource_name("cn", circuit, vnet), "vnet": vnet,
+                                 "circuit": circuit} for vnet, circuit in sorted(after)],
                 "steps": month_steps(changes, after - before, before - after),
             })
         previous_links, previous_period = links, period
     return months
-
-
-def _connection(vnet: str, circuit: str, subscription: str, customer_id: str,
-                settings: ProvisioningSettings) -> dict[str, str]:
-    return {"name": resource_name("cn", circuit, vnet), "vnet": vnet, "circuit": circuit,
-            "gateway_id": settings.gateway_id.format(subscription=subscription,
-                                                     customer=customer_id, vnet=vnet)}
 
 
 def dumps(manifest: Mapping[str, object]) -> str:
@@ -243,39 +241,67 @@ def circuits_from_manifests(folder: str | Path) -> pd.DataFrame:
     return frame.sort_values(["customer_id", "period", "circuit_name"], ignore_index=True)
 
 
-def rollout_states(manifest: Mapping[str, object]) -> list[dict[str, object]]:
-    """The desired state after each step of the rollout, for declarative tools.
+def rollout_steps(manifest: Mapping[str, object]) -> list[dict[str, object]]:
+    """The desired state after each step of the rollout, for every provisioning tool.
 
-    Each month that changes anything gives a ``build`` state (new and upgraded circuits
-    up, new connections made, everything old still in place) and, when something goes
-    away, a ``retire`` state (only what the month keeps).
+    A month that changes anything gives up to three steps, in this order:
+
+    - ``<period>-1-circuits`` when the month creates circuits: the new circuits are
+      ordered (nothing else changes), so that the provider can provision them;
+    - ``<period>-2-build``: the new circuits' private peerings (once the provider has
+      provisioned them), in-place upgrades and the month's new vNet connections, with
+      everything old still in place;
+    - ``<period>-3-retire`` when something goes away: only what the month keeps.
+
+    Inventory circuits and their private peerings are in place from the first step on.
 
     Returns
     -------
     list of dict
-        ``label`` (``<period>-1-build`` or ``<period>-2-retire``), ``period``, ``stage``,
-        ``circuits`` (name to ``{tier, family, bandwidth_mbps}``) and ``connections``.
+        ``label``, ``period``, ``stage`` (``circuits``, ``build`` or ``retire``),
+        ``circuits`` (name to ``{tier, family, bandwidth_mbps}``), ``peerings`` (circuit
+        names with a private peering, sorted), ``connections`` (connection dicts of the
+        manifest with their gateway's ``region`` and ``gateway_id``, by name), ``new``
+        (circuits created) and ``upgraded`` (circuits changed in place).
     """
     circuits = {c["name"]: c for c in manifest["circuits"]}
-    states = []
+    gateways = manifest["vnets"]
+    steps: list[dict[str, object]] = []
+    sku_before: dict[str, dict[str, object]] = {}
+    peerings = {name for name, circuit in circuits.items() if circuit["existing"]}
     previous: list[dict[str, str]] = []
+
+    def add(stage: str, number: int, period: str, state: dict[str, dict[str, object]],
+            with_peering: set[str], connections: list[dict[str, str]], **more: object) -> None:
+        steps.append({"label": f"{period}-{number}-{stage}", "period": period, "stage": stage,
+                      "circuits": dict(sorted(state.items())),
+                      "peerings": sorted(with_peering & set(state)),
+                      "connections": sorted(connections, key=lambda c: c["name"]), **more})
+
     for month in manifest["months"]:
         period = month["period"]
-        live, retiring = {}, {}
+        live, retiring, actions = {}, {}, {}
         for name, circuit in circuits.items():
             entry = next((e for e in circuit["timeline"] if e["period"] == period), None)
             if entry is None:
                 continue
             sku = {k: entry[k] for k in ("tier", "family", "bandwidth_mbps")}
             (retiring if entry["action"] == "retire" else live)[name] = sku
-        current = month["connections"]
+            actions[name] = entry["action"]
+        new = sorted(n for n, a in actions.items() if a == "create")
+        upgraded = sorted(n for n, a in actions.items() if a == "upgrade")
+        current = [{**c, **gateways[c["vnet"]]} for c in month["connections"]]
         kept_previous = [c for c in previous if c not in current]
+        if new:
+            ordered = {n: sku_before.get(n, s) for n, s in {**retiring, **live}.items()}
+            add("circuits", 1, period, ordered, peerings, previous, new=new, upgraded=[])
         if live:
-            states.append({"label": f"{period}-1-build", "period": period, "stage": "build",
-                           "circuits": {**retiring, **live},
-                           "connections": current + kept_previous})
+            peerings |= set(live)
+            add("build", 2, period, {**retiring, **live}, peerings, current + kept_previous,
+                new=new, upgraded=upgraded)
         if retiring or kept_previous or not live:
-            states.append({"label": f"{period}-2-retire", "period": period, "stage": "retire",
-                           "circuits": live, "connections": current})
+            add("retire", 3, period, live, peerings, current, new=[], upgraded=[])
+        peerings &= set(live)
+        sku_before = dict(live)
         previous = current
-    return states
+    return steps

@@ -35,22 +35,30 @@ class CircuitLife:
     name: str
     site: str
     timeline: list[dict[str, object]] = field(default_factory=list)
+    _by_period: dict[str, dict[str, object]] = field(default_factory=dict, repr=False,
+                                                      compare=False)
 
     @property
     def existing(self) -> bool:
         """Whether the circuit exists before the plan starts (an inventory circuit)."""
         return self.timeline[0]["action"] != "create"
 
+    def _row(self, period: str) -> dict[str, object] | None:
+        if len(self._by_period) != len(self.timeline):
+            self._by_period = {str(row["period"]): row for row in self.timeline}
+        return self._by_period.get(period)
+
     def sku_at(self, period: str) -> SiteSku | None:
         """Tier, family and bandwidth in ``period``, or None when not alive then."""
-        for row in self.timeline:
-            if row["period"] == period:
-                return (str(row["tier"]), str(row["family"]), int(row["bandwidth_mbps"]))
-        return None
+        row = self._row(period)
+        if row is None:
+            return None
+        return (str(row["tier"]), str(row["family"]), int(row["bandwidth_mbps"]))
 
     def action_at(self, period: str) -> str | None:
         """The circuits.csv action in ``period``, or None."""
-        return next((str(r["action"]) for r in self.timeline if r["period"] == period), None)
+        row = self._row(period)
+        return None if row is None else str(row["action"])
 
 
 def lives(rows: Iterable[Mapping[str, object]]) -> list[CircuitLife]:

@@ -26,6 +26,7 @@ ENCRYPTION_CHOICES = ("none", "ipsec")
 REGION_PATTERN = r"[a-z][a-z0-9]{2,39}"
 RESOURCE_GROUP_PATTERN = r"[A-Za-z0-9_.()\-]{0,89}[A-Za-z0-9_()\-]"
 ZERO_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+SUBSCRIPTION_PATTERN = r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
 
 #: The Azure region of each peering location of the facts file (section 9), in the
 #: programmatic form ARM, Terraform and the CLI accept: the location's local region, and for
@@ -88,8 +89,13 @@ class ProvisioningSettings:
     gateway_id : str
         Pattern of the resource ID of a vNet's ExpressRoute gateway; ``{subscription}``,
         ``{customer}`` and ``{vnet}`` (``vnet-01``, ...) are replaced.
+    vnet_region : str
+        Azure region of the customers' vNets and so of their ExpressRoute gateways, where
+        each gateway connection lives; empty for the region of the primary site.
     md5_key_vault : str
         Key Vault holding the BGP MD5 keys; empty for no MD5.
+    md5_key_vault_subscription, md5_key_vault_resource_group : str
+        The CSP's subscription and resource group holding that vault (required with it).
     md5_secret : str
         Pattern of a circuit's secret name in that vault; ``{circuit}`` is replaced.
     regions : dict of str to str
@@ -105,7 +111,10 @@ class ProvisioningSettings:
     resource_group: str = "rg-{customer}-expressroute"
     gateway_id: str = ("/subscriptions/{subscription}/resourceGroups/rg-{customer}-network"
                        "/providers/Microsoft.Network/virtualNetworkGateways/vgw-{customer}-{vnet}")
+    vnet_region: str = ""
     md5_key_vault: str = ""
+    md5_key_vault_subscription: str = ""
+    md5_key_vault_resource_group: str = ""
     md5_secret: str = "bgp-md5-{circuit}"
     regions: dict[str, str] = field(default_factory=dict)
     source: str = "built-in defaults"
@@ -113,6 +122,15 @@ class ProvisioningSettings:
     def region_of(self, peering_location: str) -> str | None:
         """The Azure region for a peering location, or None when unknown."""
         return self.regions.get(peering_location, LOCAL_REGIONS.get(peering_location))
+
+    @property
+    def md5_key_vault_id(self) -> str:
+        """The Azure resource ID of the MD5 Key Vault, or empty without MD5."""
+        if not self.md5_key_vault:
+            return ""
+        return (f"/subscriptions/{self.md5_key_vault_subscription}/resourceGroups/"
+                f"{self.md5_key_vault_resource_group}/providers/Microsoft.KeyVault/vaults/"
+                f"{self.md5_key_vault}")
 
 
 def asn_problem(asn: int) -> str | None:
@@ -164,7 +182,7 @@ def read_settings(path: str | Path | None) -> ProvisioningSettings:
     problems: list[Problem] = []
     bgp, peering = data.get("bgp", {}), data.get("peering", {})
     names, secrets = data.get("names", {}), data.get("secrets", {})
-    regions = data.get("regions", {})
+    regions, vnets = data.get("regions", {}), data.get("vnets", {})
     asn = _get(bgp, "asn", int, defaults.asn, "bgp", problems, file)
     if (why := asn_problem(int(asn))) is not None:
         problems.append(Problem(file, 0, "bgp.asn", f"bgp.asn: {why}"))
@@ -191,11 +209,17 @@ def read_settings(path: str | Path | None) -> ProvisioningSettings:
         problems.append(Problem(file, 0, "peering.vlan_min", (
             f"peering: VLAN range {vlan_min}..{vlan_max} must lie within 1..4094")))
     text_values = {}
-    for table, key, where in ((names, "resource_group", "names"), (names, "gateway_id", "names"),
-                              (secrets, "md5_key_vault", "secrets"),
-                              (secrets, "md5_secret", "secrets")):
-        text_values[key] = str(_get(table, key, str, getattr(defaults, key), where, problems,
-                                    file))
+    # (table, its name, key in the file, field of ProvisioningSettings)
+    for table, where, key, name in (
+            (names, "names", "resource_group", "resource_group"),
+            (names, "names", "gateway_id", "gateway_id"),
+            (vnets, "vnets", "region", "vnet_region"),
+            (secrets, "secrets", "md5_key_vault", "md5_key_vault"),
+            (secrets, "secrets", "md5_key_vault_subscription", "md5_key_vault_subscription"),
+            (secrets, "secrets", "md5_key_vault_resource_group", "md5_key_vault_resource_group"),
+            (secrets, "secrets", "md5_secret", "md5_secret")):
+        text_values[name] = str(_get(table, key, str, getattr(defaults, name), where, problems,
+                                     file))
     for key, needed in (("resource_group", "{customer}"), ("gateway_id", "{vnet}")):
         if needed not in text_values[key]:
             problems.append(Problem(file, 0, f"names.{key}",
@@ -203,6 +227,21 @@ def read_settings(path: str | Path | None) -> ProvisioningSettings:
     if text_values["md5_key_vault"] and "{circuit}" not in text_values["md5_secret"]:
         problems.append(Problem(file, 0, "secrets.md5_secret",
                                 "secrets.md5_secret must contain {circuit}"))
+    subscription = text_values["md5_key_vault_subscription"]
+    if text_values["md5_key_vault"] and not re.fullmatch(SUBSCRIPTION_PATTERN, subscription):
+        problems.append(Problem(file, 0, "secrets.md5_key_vault_subscription", (
+            "secrets.md5_key_vault_subscription: the CSP's subscription ID holding "
+            f"md5_key_vault (a GUID) is needed with it, not {subscription!r}")))
+    group = text_values["md5_key_vault_resource_group"]
+    if text_values["md5_key_vault"] and not re.fullmatch(RESOURCE_GROUP_PATTERN, group):
+        problems.append(Problem(file, 0, "secrets.md5_key_vault_resource_group", (
+            "secrets.md5_key_vault_resource_group: the resource group of md5_key_vault is "
+            f"needed with it, not {group!r}")))
+    if text_values["vnet_region"] and not re.fullmatch(REGION_PATTERN,
+                                                       text_values["vnet_region"]):
+        problems.append(Problem(file, 0, "vnets.region", (
+            f"vnets.region: {text_values['vnet_region']!r} is not an Azure region in "
+            "programmatic form such as westeurope")))
     for location, region in regions.items():
         if not isinstance(region, str) or not re.fullmatch(REGION_PATTERN, region):
             problems.append(Problem(file, 0, f"regions.{location}", (
@@ -213,7 +252,10 @@ def read_settings(path: str | Path | None) -> ProvisioningSettings:
     return ProvisioningSettings(
         asn=int(asn), pools=tuple(str(n) for n in networks), vlan_min=vlan_min,
         vlan_max=vlan_max, resource_group=text_values["resource_group"],
-        gateway_id=text_values["gateway_id"], md5_key_vault=text_values["md5_key_vault"],
+        gateway_id=text_values["gateway_id"], vnet_region=text_values["vnet_region"],
+        md5_key_vault=text_values["md5_key_vault"],
+        md5_key_vault_subscription=text_values["md5_key_vault_subscription"],
+        md5_key_vault_resource_group=text_values["md5_key_vault_resource_group"],
         md5_secret=text_values["md5_secret"], regions=dict(regions), source=file)
 
 
