@@ -39,9 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=40, help="re-plans per customer")
     args = parser.parse_args()
-    inputs = planner.read_inputs(DATA / "customers.csv", DATA / "demand.csv",
-                                 DATA / "catalog.csv", DATA / "egress_rates.csv",
-                                 DATA / "inventory.csv")
+    inputs = planner.read_folder(DATA)
     problems = {p.customer_id: p for p in planner.build_problems(inputs)}
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, {args.repeats} re-plans per customer")

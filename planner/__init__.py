@@ -3,9 +3,7 @@
 The everyday entry points:
 
 >>> import planner
->>> inputs = planner.read_inputs("data/customers.csv", "data/demand.csv",
-...                              "data/catalog.csv", "data/egress_rates.csv",
-...                              "data/inventory.csv")          # doctest: +SKIP
+>>> inputs = planner.read_folder("data")                          # doctest: +SKIP
 >>> result = planner.plan_inputs(inputs)                          # doctest: +SKIP
 >>> result.summary, result.periods, result.circuits               # doctest: +SKIP
 """
@@ -13,7 +11,7 @@ The everyday entry points:
 from importlib.metadata import PackageNotFoundError, version
 
 from planner.errors import PlannerError
-from planner.io import read_inputs
+from planner.io import read_folder, read_inputs
 from planner.model import CustomerProblem, MonthPlan, Status, build_problems
 from planner.planning import (
     DEFAULT_ENGINE,
@@ -47,6 +45,7 @@ __all__ = [
     "plan",
     "plan_customer",
     "plan_inputs",
+    "read_folder",
     "read_inputs",
     "validate_inputs",
 ]

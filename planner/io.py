@@ -105,6 +105,34 @@ def read_inputs(customers: str | Path, demand: str | Path, catalog: str | Path,
                            files={name: str(path) for name, path in paths.items() if path})
 
 
+def read_folder(folder: str | Path, *, inventory: bool = True) -> Inputs:
+    """Read and validate the input files of one folder, under their usual names.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Holds ``customers.csv``, ``demand.csv``, ``catalog.csv``, ``egress_rates.csv`` and,
+        optionally, ``inventory.csv``.
+    inventory : bool
+        Whether to read the folder's ``inventory.csv`` when it exists (False: plan as if no
+        circuit existed yet).
+
+    Returns
+    -------
+    Inputs
+
+    Raises
+    ------
+    InputError
+        With every problem of every file (missing files included).
+    """
+    folder = Path(folder)
+    paths: dict[str, Path | None] = {name: folder / file for name, file in INPUT_FILES.items()}
+    if not inventory or not folder.joinpath(INPUT_FILES["inventory"]).exists():
+        paths["inventory"] = None
+    return read_inputs(**paths)
+
+
 def format_summary(summary: pd.DataFrame) -> pd.DataFrame:
     """summary.csv as written: total_usd with two decimals, empty unless optimal."""
     out = summary.copy()

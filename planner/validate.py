@@ -68,6 +68,11 @@ class InputError(PlannerError):
         lines += [f"  {p}" for p in self.problems]
         super().__init__("\n".join(lines))
 
+    def to_frame(self) -> pd.DataFrame:
+        """The problems as a table (``file``, ``row``, ``column``, ``message``), for notebooks."""
+        return pd.DataFrame([vars(p) for p in self.problems],
+                            columns=["file", "row", "column", "message"])
+
 
 @dataclass
 class Inputs:

@@ -6,6 +6,7 @@ from functools import cache
 from pathlib import Path
 
 import planner
+import planner.examples
 from planner.planning import assemble, plan_customer
 from planner.validate import Inputs
 
@@ -16,9 +17,7 @@ SAMPLE_IDS = ("contoso-eu", "adatum-health", "kestrel-energy", "polar-render")
 
 @cache
 def sample_inputs() -> Inputs:
-    return planner.read_inputs(DATA / "customers.csv", DATA / "demand.csv",
-                               DATA / "catalog.csv", DATA / "egress_rates.csv",
-                               DATA / "inventory.csv")
+    return planner.examples.sample()
 
 
 @cache

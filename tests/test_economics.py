@@ -108,6 +108,5 @@ def test_a_bad_credit_is_refused_naming_the_key(tmp_path: Path, value: str) -> N
 def test_the_bundled_settings_credit_nothing() -> None:
     assert read_partner_credit(DATA / "provisioning.toml") == 0.0
     assert "markup_pct" not in pd.read_csv(DATA / "customers.csv").columns
-    inputs = planner.read_inputs(DATA / "customers.csv", DATA / "demand.csv",
-                                 DATA / "catalog.csv", DATA / "egress_rates.csv")
+    inputs = planner.read_folder(DATA, inventory=False)
     assert inputs.customers["markup_pct"].isna().all()

@@ -21,8 +21,7 @@ def inputs(tmp_path_factory) -> planner.Inputs:
     synthetic = synthesize(CUSTOMERS, 6, 3, read_table(DATA / "catalog.csv"),
                            read_table(DATA / "egress_rates.csv"))
     data = synthetic.write(folder / "data")
-    return planner.read_inputs(*(data / f"{name}.csv" for name in
-                                 ("customers", "demand", "catalog", "egress_rates")))
+    return planner.read_folder(data, inventory=False)
 
 
 def test_python_callers_see_a_bar_that_reaches_the_total(inputs, tmp_path, capsys):

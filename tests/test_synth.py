@@ -42,9 +42,7 @@ def test_cli_output_is_valid_and_byte_identical_for_a_seed(tmp_path: Path) -> No
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     assert (first / "demand.csv").read_bytes() != (other / "demand.csv").read_bytes()
     assert (first / "catalog.csv").read_bytes() == (DATA / "catalog.csv").read_bytes()
-    inputs = planner.read_inputs(*(first / n for n in ("customers.csv", "demand.csv",
-                                                       "catalog.csv", "egress_rates.csv",
-                                                       "inventory.csv")))
+    inputs = planner.read_folder(first)
     assert len(inputs.customers) == 40
     assert not list(tmp_path.glob(".*partial*"))
 
