@@ -191,7 +191,7 @@ def test_scenarios_share_one_summary(portfolio: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     done = optimize("--data", str(portfolio), "--out", str(out), "--jobs", "2",
                     "--scenario", "base", "--scenario", "growth:growth=1.2",
-                    "--scenarios", str(scenarios))
+                    "--scenario-file", str(scenarios))
     assert done.returncode in (0, 3), done.stderr
     summary = pd.read_csv(out / "summary.csv", keep_default_na=False)
     assert list(summary.columns) == ["scenario", "customer_id", "status", "total_usd",

@@ -48,3 +48,17 @@ def test_problems_as_a_table(tmp_path: Path) -> None:
     assert table.to_dict("records") == [{
         "file": str(tmp_path / "data" / "customers.csv"), "row": 4, "column": "vnets",
         "message": "'many' is not a number"}]
+
+
+def test_scenarios_is_a_deprecated_name_of_scenario_file(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture) -> None:
+    from planner.cli import main
+
+    scenarios = tmp_path / "scenarios.csv"
+    scenarios.write_text("scenario,growth,price_pct\ncheaper,,-10\nbigger,1.5,\n")
+    for flag in ("--scenario-file", "--scenarios"):
+        assert main(["validate", "--data", str(DATA), "--no-manifests", flag,
+                     str(scenarios)]) == 0
+        out, err = capsys.readouterr()
+        assert "2 scenarios" in out
+        assert ("deprecated" in err) == (flag == "--scenarios")

@@ -80,13 +80,27 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+class _DeprecatedScenarios(argparse.Action):
+    """``--scenarios``: the old name of ``--scenario-file``, kept for one release."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        print("planner: --scenarios is deprecated and will be removed; use --scenario-file",
+              file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
 def add_scenario_flags(parser: argparse.ArgumentParser) -> None:
-    """``--scenario`` and ``--scenarios``."""
+    """``--scenario`` and ``--scenario-file`` (``--scenarios``, deprecated)."""
     parser.add_argument("--scenario", action="append", default=[], metavar="SPEC",
                         help="a scenario NAME[:growth=FACTOR,price=PERCENT]; repeat for "
                              "several; outputs go to OUT/NAME/ with one OUT/summary.csv")
-    parser.add_argument("--scenarios", type=Path, default=None, metavar="CSV",
+    parser.add_argument("--scenario-file", dest="scenarios", type=Path, default=None,
+                        metavar="CSV",
                         help="scenarios file with columns scenario, growth, price_pct")
+    parser.add_argument("--scenarios", dest="scenarios", type=Path,
+                        action=_DeprecatedScenarios, metavar="CSV",
+                        help="deprecated name of --scenario-file")
 
 
 def scenarios_of(args: argparse.Namespace) -> list | None:
