@@ -91,7 +91,7 @@ def customer_options(customer: RefCustomer, catalog: list[RefSku], ports: RefPor
                      usd_per_gb: float) -> dict[tuple[float, ...], float]:
     """Cheapest total per vector of monthly Direct loads [Mb/s]."""
     per_month = []
-    for t, peak in enumerate(customer.peaks):
+    for peak in customer.peaks:
         month = [c for c in configs(customer, catalog, ports)
                  if sum(c[1]) * customer.utilization >= peak - 1e-9]
         per_month.append(month)
@@ -118,10 +118,18 @@ def portfolio_optimum(customers: list[RefCustomer], catalog: list[RefSku],
                       ports: RefPorts | None, usd_per_gb: float) -> float:
     """Least total [USD] of the customers that have a plan at all (inf when they do not fit).
 
-    A customer with no plan even on unlimited pairs is infeasible and left out.
+    A customer with no plan that fits ``max_pairs`` pairs on its own is infeasible and left
+    out.
     """
-    options = [o for o in (customer_options(c, catalog, ports, usd_per_gb) for c in customers)
-               if o]
+    most = 0.0 if ports is None else (
+        ports.oversubscription * ports.port_gbps * 1000 * ports.max_pairs)
+    options = []
+    for customer in customers:
+        fitting = {v: cost for v, cost in customer_options(customer, catalog, ports,
+                                                           usd_per_gb).items()
+                   if all(load <= most + 1e-9 for load in v)}
+        if fitting:
+            options.append(fitting)
     months = len(customers[0].peaks)
     if ports is None:
         return sum(min(o.values()) for o in options)

@@ -34,8 +34,9 @@ import numpy as np
 from planner.direct.master import Master, MasterSolution
 from planner.direct.pricing import Column, LoadBound, Pricer
 from planner.direct.problem import PortfolioProblem
-from planner.dp import solve_dp
 from planner.model import Status
+from planner.planning import CustomerResult, plan_customer
+from planner.rules import eligible_skus
 from planner.solution import EngineResult
 
 #: Gap under which the portfolio is proven optimal [USD] (SPEC section 8).
@@ -74,6 +75,8 @@ class PortfolioResult:
         Proven lower bound on that total [USD].
     results : list of EngineResult
         Each customer's plan, in customers.csv order.
+    independent : list of CustomerResult
+        Each customer's independent plan (provider SKUs only), checked and costed.
     pairs : numpy.ndarray
         Pairs held per pool and portfolio month, ``(keys, months)`` [pairs].
     loads_mbps : numpy.ndarray
@@ -89,6 +92,7 @@ class PortfolioResult:
     total_usd: float
     lower_bound_usd: float
     results: list[EngineResult]
+    independent: list[CustomerResult]
     pairs: np.ndarray
     loads_mbps: np.ndarray
     independent_usd: float
@@ -316,8 +320,9 @@ def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
     say = progress or (lambda line: None)
     stats = PhaseStats()
     began = time.monotonic()
-    independent = [solve_dp(p) for p in portfolio.problems]
-    results = list(independent)
+    independent = [plan_customer(p, tables=False) for p in portfolio.problems]
+    results = [EngineResult(r.status, r.plans or None, r.message, r.total_usd)
+               for r in independent]
     pricers: dict[int, Pricer] = {}
     pool: dict[int, list[Column]] = {}
     constant = 0.0
@@ -325,10 +330,11 @@ def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
     zero = np.zeros((len(portfolio.offers), portfolio.months))
     for position, result in enumerate(independent):
         customer = portfolio.coupled.get(position)
-        pricer = Pricer(position, customer) if customer is not None else None
+        pricer = (Pricer(position, customer)
+                  if customer is not None and eligible_skus(customer.problem) else None)
         if pricer is None or not pricer.has_direct:
             if result.status is Status.OPTIMAL:
-                constant += float(result.objective_usd)
+                constant += float(result.total_usd)
             continue
         value, free = pricer.price(zero, [])
         if free is None:
@@ -403,12 +409,12 @@ def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
                                               if col is None)
     both = [c for c in range(len(independent)) if independent[c].status is Status.OPTIMAL
             and results[c].status is Status.OPTIMAL]
-    independent_usd = sum(float(independent[c].objective_usd) for c in both)
+    independent_usd = sum(float(independent[c].total_usd) for c in both)
     status = "optimal" if total - lower <= OPTIMALITY_GAP_USD else "feasible"
     say(f"search: {stats.nodes} nodes, {stats.iterations} iterations, {stats.columns} "
         f"columns; total {total:,.2f} USD, bound {lower:,.2f} USD ({status})")
     direct_only = [d for d in direct_only
                    if results[[p.customer_id for p in portfolio.problems].index(d)].status
                    is Status.OPTIMAL]
-    return PortfolioResult(status, total, lower, results, pairs, loads, independent_usd,
-                           direct_only, stats)
+    return PortfolioResult(status, total, lower, results, independent, pairs, loads,
+                           independent_usd, direct_only, stats)
