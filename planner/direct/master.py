@@ -89,11 +89,14 @@ class Master:
         Whether weights and pairs must be whole (the integer restricted master).
     time_limit_s : float, optional
         HiGHS time limit [s].
+    opened : numpy.ndarray, optional
+        Pools that must hold a pair in some month (a branching decision): one row each,
+        ``sum over months of y[k, m] >= 1``.
     """
 
     def __init__(self, portfolio: PortfolioProblem, customers: list[int], big_m: np.ndarray,
                  pairs_low: np.ndarray, pairs_high: np.ndarray, *, integer: bool = False,
-                 time_limit_s: float | None = None):
+                 time_limit_s: float | None = None, opened: np.ndarray | None = None):
         self.row_of = {c: i for i, c in enumerate(customers)}
         self.n_customers = len(customers)
         keys, months = pairs_low.shape
@@ -140,6 +143,10 @@ class Master:
                 entries.append(row)
                 upper.append(0.0 if m else float(existing[k]))
         self._rows(np.full(n_km, -INF), np.array(upper), entries)
+        must = [] if opened is None else [k for k in range(keys) if opened[k]]
+        if must:
+            self._rows(np.ones(len(must)), np.full(len(must), INF),
+                       [[(k * months + m, 1.0) for m in range(months)] for k in must])
         if integer:
             whole = np.concatenate([np.arange(n_km), artificial]).astype(np.int32)
             h.changeColsIntegrality(len(whole), whole,

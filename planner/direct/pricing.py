@@ -106,7 +106,8 @@ class Pricer:
         """Whether any Direct tier-family survived the DP's reductions."""
         return any(k is not None for k in self.pool_of)
 
-    def month_costs(self, usd_per_mbps: np.ndarray, bounds: list[LoadBound]) -> np.ndarray:
+    def month_costs(self, usd_per_mbps: np.ndarray, bounds: list[LoadBound],
+                    forbidden: np.ndarray | None = None) -> np.ndarray:
         """Month costs ``(T, F, n)`` with the Direct price added and the bounds applied."""
         cost = self.base.copy()
         offset, months = self.customer.offset, self.customer.problem.months
@@ -114,6 +115,8 @@ class Pricer:
             if key is not None:
                 price = usd_per_mbps[key, offset:offset + months]
                 cost[:, f, :] += price[:, None] * self.bandwidth[None, :]
+                if forbidden is not None:
+                    cost[forbidden[key, offset:offset + months], f, :] = INF
         for bound in bounds:
             t = bound.month - offset
             if not 0 <= t < months:
@@ -127,8 +130,8 @@ class Pricer:
                     cost[t, f, :] = INF
         return cost
 
-    def price(self, usd_per_mbps: np.ndarray, bounds: list[LoadBound]
-              ) -> tuple[float, Column | None]:
+    def price(self, usd_per_mbps: np.ndarray, bounds: list[LoadBound],
+              forbidden: np.ndarray | None = None) -> tuple[float, Column | None]:
         """The cheapest plan at the given Direct prices.
 
         Parameters
@@ -137,6 +140,8 @@ class Pricer:
             Price of Direct bandwidth per pool and portfolio month [USD per Mb/s], >= 0.
         bounds : list of LoadBound
             The customer's branching bounds.
+        forbidden : numpy.ndarray of bool, optional
+            Pools and months ``(keys, months)`` where no pair may be held: no Direct there.
 
         Returns
         -------
@@ -146,7 +151,7 @@ class Pricer:
             That plan.
         """
         s = self.tables.space
-        cost = self.month_costs(usd_per_mbps, bounds)
+        cost = self.month_costs(usd_per_mbps, bounds, forbidden)
         setup = self.customer.problem.setup_usd
         values = forward_one_site(self.first, cost, self.tables.in_place, self.fresh, s.add,
                                   s.lower, s.remove, s.by_size_down, s.by_rank_up,

@@ -27,7 +27,7 @@ import itertools
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -106,11 +106,13 @@ class PortfolioResult:
 
 
 def pair_schedule(portfolio: PortfolioProblem, usd_per_mbps: np.ndarray, low: np.ndarray,
-                  high: np.ndarray) -> tuple[float, np.ndarray]:
+                  high: np.ndarray, opened: np.ndarray | None = None
+                  ) -> tuple[float, np.ndarray]:
     """Least cost of whole pair counts within bounds, Direct bandwidth priced per Mb/s.
 
     Per pool, a DP over months and pair counts of ``(monthly_usd - price x capacity) x y``
-    plus ``setup_usd`` per pair added (above ``existing_pairs`` in month 0).
+    plus ``setup_usd`` per pair added (above ``existing_pairs`` in month 0). A pool marked in
+    ``opened`` must hold a pair in some month: the state is then (held a pair yet, count).
 
     Returns
     -------
@@ -124,23 +126,42 @@ def pair_schedule(portfolio: PortfolioProblem, usd_per_mbps: np.ndarray, low: np
     total = 0.0
     for k, offer in enumerate(portfolio.offers):
         counts = np.arange(offer.max_pairs + 1)
-        rise = np.maximum(0, counts[None, :] - counts[:, None]) * offer.setup_usd  # prev->new
-        value = rise[offer.existing_pairs].astype(float)
+        size = len(counts)
+        rise = np.maximum(0, counts[None, :] - counts[:, None]) * float(offer.setup_usd)
+        positive = counts > 0
         parents = []
+        # never[y]: no pair held so far (so y == 0); since[y]: some pair held so far.
+        never = np.where(positive, np.inf, rise[offer.existing_pairs])
+        since = np.where(positive, rise[offer.existing_pairs], np.inf)
         for m in range(months):
             if m:
-                step = value[:, None] + rise
-                parents.append(np.argmin(step, axis=0))
-                value = step.min(axis=0)
+                from_never = never[:, None] + rise
+                from_since = since[:, None] + rise
+                parent = np.empty(2 * size, dtype=np.int64)
+                parent[:size] = np.argmin(from_never, axis=0)
+                next_never = np.where(positive, np.inf, from_never.min(axis=0))
+                best_since = from_since.min(axis=0)
+                best_never = np.where(positive, from_never.min(axis=0), np.inf)
+                take_since = best_since <= best_never
+                parent[size:] = np.where(take_since, size + np.argmin(from_since, axis=0),
+                                         np.argmin(from_never, axis=0))
+                never, since = next_never, np.minimum(best_since, best_never)
+                parents.append(parent)
             month = (offer.monthly_usd - usd_per_mbps[k, m] * offer.pair_capacity_mbps) * counts
             allowed = (counts >= low[k, m]) & (counts <= high[k, m])
-            value = np.where(allowed, value + month, np.inf)
-        best = int(np.argmin(value))
-        total += float(value[best])
-        pairs[k, -1] = best
-        for m in range(months - 1, 0, -1):
-            best = int(parents[m - 1][best])
-            pairs[k, m - 1] = best
+            never = np.where(allowed, never + month, np.inf)
+            since = np.where(allowed, since + month, np.inf)
+        must = opened is not None and bool(opened[k])
+        finals = np.concatenate([np.full(size, np.inf) if must else never, since])
+        state = int(np.argmin(finals))
+        if not np.isfinite(finals[state]):
+            return np.inf, pairs
+        total += float(finals[state])
+        path = [state]
+        for parent in reversed(parents):
+            state = int(parent[state])
+            path.append(state)
+        pairs[k] = [p % size for p in reversed(path)]
     return total, pairs
 
 
@@ -151,6 +172,7 @@ class _Node:
     low: np.ndarray = field(compare=False)
     high: np.ndarray = field(compare=False)
     loads: dict[int, list[LoadBound]] = field(compare=False)
+    opened: np.ndarray = field(compare=False, default=None)
 
 
 class _Search:
@@ -217,11 +239,14 @@ class _Search:
     def process(self, node: _Node) -> tuple[float, MasterSolution | None, Master | None]:
         """Column generation at a node: its lower bound and final LP solution."""
         master = Master(self.portfolio, self.customers,
-                        np.array([self.big_m[c] for c in self.customers]), node.low, node.high)
+                        np.array([self.big_m[c] for c in self.customers]), node.low, node.high,
+                        opened=node.opened)
         master.add([col for c in self.customers for col in self.pool[c]
-                    if col.obeys(node.loads.get(c, []))])
+                    if col.obeys(node.loads.get(c, []))
+                    and all(node.high[k, m] > 0 for k, m, _ in col.loads)])
         bound = node.bound_usd
         solution = None
+        forbidden = node.high <= 0
         while True:
             began = time.monotonic()
             solution = master.solve()
@@ -234,14 +259,14 @@ class _Search:
             entering = []
             for i, c in enumerate(self.customers):
                 value, column = self.pricers[c].price(solution.usd_per_mbps,
-                                                      node.loads.get(c, []))
+                                                      node.loads.get(c, []), forbidden)
                 self.stats.pricing_calls += 1
                 lagrangian += min(value, self.big_m[c])
                 if column is not None and value - solution.customer_price[i] < ENTERING * max(
                         1.0, abs(value)) and column.signature not in self.seen:
                     entering.append(column)
             pair_value, _ = pair_schedule(self.portfolio, solution.usd_per_mbps, node.low,
-                                          node.high)
+                                          node.high, node.opened)
             lagrangian += pair_value
             self.stats.pricing_s += time.monotonic() - began
             bound = max(bound, lagrangian)
@@ -262,14 +287,27 @@ class _Search:
                order: itertools.count) -> list[_Node]:
         """Children of a node whose LP solution is not whole; [] when it is (or rounds)."""
         fraction = np.abs(solution.pairs - np.round(solution.pairs))
+        closed = (node.high == 0).all(axis=1)
+        undecided = (fraction.max(axis=1) > INTEGRALITY) & ~closed & ~node.opened
+        if undecided.any():
+            # First whether a pool is used at all: its fee and setup are what the LP shares
+            # out in fractions, and closing a pool removes its SKUs from every plan.
+            k = int(np.argmax(np.where(undecided, solution.pairs.sum(axis=1), -1.0)))
+            shut, must = node.high.copy(), node.opened.copy()
+            shut[k] = 0
+            must[k] = True
+            return [_Node(node.bound_usd, next(order), node.low, shut, node.loads, node.opened),
+                    _Node(node.bound_usd, next(order), node.low, node.high, node.loads, must)]
         if fraction.max() > INTEGRALITY:
             k, m = np.unravel_index(int(np.argmax(fraction)), fraction.shape)
             value = solution.pairs[k, m]
             down_high, up_low = node.high.copy(), node.low.copy()
             down_high[k, m] = math.floor(value)
             up_low[k, m] = math.ceil(value)
-            return [_Node(node.bound_usd, next(order), node.low, down_high, node.loads),
-                    _Node(node.bound_usd, next(order), up_low, node.high, node.loads)]
+            return [_Node(node.bound_usd, next(order), node.low, down_high, node.loads,
+                          node.opened),
+                    _Node(node.bound_usd, next(order), up_low, node.high, node.loads,
+                          node.opened)]
         support: dict[int, list[Column]] = {}
         for column, weight in zip(master.columns, solution.weights, strict=True):
             if weight > INTEGRALITY:
@@ -285,8 +323,10 @@ class _Search:
                     down = {**node.loads, c: [*node.loads.get(c, []), LoadBound(k, m, 0.0, v)]}
                     up = {**node.loads,
                           c: [*node.loads.get(c, []), LoadBound(k, m, v + 0.5, math.inf)]}
-                    return [_Node(node.bound_usd, next(order), node.low, node.high, down),
-                            _Node(node.bound_usd, next(order), node.low, node.high, up)]
+                    return [_Node(node.bound_usd, next(order), node.low, node.high, down,
+                                  node.opened),
+                            _Node(node.bound_usd, next(order), node.low, node.high, up,
+                                  node.opened)]
         # Whole pair counts and, per customer, plans with equal loads: the cheapest of each
         # customer's plans is a whole solution no dearer than the LP.
         chosen: dict[int, Column | None] = dict.fromkeys(self.customers)
@@ -297,19 +337,92 @@ class _Search:
         return []
 
 
+@dataclass
+class _LocationOutcome:
+    chosen: dict[int, Column | None]
+    pairs: np.ndarray
+    upper_usd: float
+    lower_usd: float
+
+
+def _search_location(view: PortfolioProblem, pricers: dict[int, Pricer],
+                     pool: dict[int, list[Column]], big_m: dict[int, float], deadline: float,
+                     stats: PhaseStats, node_limit: int, tolerance_usd: float,
+                     relative_gap: float) -> _LocationOutcome:
+    """Branch-and-price for the customers and pools of one peering location."""
+    search = _Search(view, pricers, pool, 0.0, big_m, deadline, stats)
+    keys, months = search.shape
+    low = np.zeros((keys, months))
+    high = np.array([[o.max_pairs] * months for o in view.offers], dtype=float)
+    search.consider({c: next((col for col in pool[c] if not col.loads), None) for c in pricers})
+    order = itertools.count()
+    queue = [_Node(-math.inf, next(order), low, high, {}, np.zeros(keys, dtype=bool))]
+    closed_bound = math.inf
+    root = True
+    nodes = 0
+
+    def done(bound: float) -> bool:
+        return bound >= search.best_usd - max(tolerance_usd, relative_gap * search.best_usd)
+
+    while queue and nodes < node_limit and time.monotonic() <= deadline:
+        if done(min(queue[0].bound_usd, closed_bound)):
+            break
+        node = heapq.heappop(queue)
+        if node.bound_usd >= search.best_usd - tolerance_usd:
+            closed_bound = min(closed_bound, node.bound_usd)
+            continue
+        nodes += 1
+        stats.nodes += 1
+        bound, solution, master = search.process(node)
+        node.bound_usd = bound
+        if root:
+            search.integer_master(max(1.0, deadline - time.monotonic()))
+            root = False
+        elif nodes % 50 == 0:
+            search.integer_master(max(1.0, min(10.0, deadline - time.monotonic())))
+        if solution is None or master is None or bound >= search.best_usd - tolerance_usd:
+            closed_bound = min(closed_bound, bound)
+            continue
+        children = search.branch(node, master, solution, order)
+        if not children:
+            closed_bound = min(closed_bound, bound)
+        for child in children:
+            child.bound_usd = bound
+            heapq.heappush(queue, child)
+    open_bound = min((n.bound_usd for n in queue), default=math.inf)
+    assert search.best is not None
+    chosen, pairs = search.best
+    lower = min(search.best_usd, open_bound, closed_bound)
+    return _LocationOutcome(chosen, pairs, search.best_usd, lower)
+
+
+def _location_view(portfolio: PortfolioProblem, location: str) -> PortfolioProblem:
+    """The portfolio with the pools of other locations unavailable (no pair may be held)."""
+    offers = tuple(o if o.key.peering_location == location
+                   else replace(o, max_pairs=0, existing_pairs=0) for o in portfolio.offers)
+    return replace(portfolio, offers=offers)
+
+
 def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
-                    node_limit: int = 10_000,
+                    node_limit: int = 10_000, relative_gap: float = 0.0,
                     progress: Callable[[str], None] | None = None) -> PortfolioResult:
     """Plan every customer and the pairs at least portfolio total (SPEC section 8).
+
+    Customers share pairs only at their own peering location, so each location is searched
+    on its own (its bound and plan add up to the portfolio's).
 
     Parameters
     ----------
     portfolio : PortfolioProblem
         The coupled problem.
     time_limit_s : float, default 60
-        Wall-time limit of the search after the independent plans [s].
+        Wall-time limit of the search after the independent plans [s], shared out among
+        the locations by their number of customers.
     node_limit : int, default 10000
-        Branch-and-bound nodes at most.
+        Branch-and-bound nodes at most per location.
+    relative_gap : float, default 0
+        Stop a location's search once its gap is within this share of its total (the result
+        is then ``feasible`` unless the gap is within 0.01 USD anyway).
     progress : callable, optional
         Receives one line per phase.
 
@@ -350,49 +463,37 @@ def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
     stats.independent_s = time.monotonic() - began
     say(f"independent plans: {len(independent)} customers, {len(pricers)} may use Direct "
         f"({stats.independent_s:.1f} s)")
-    pair_bound = sum(o.max_pairs * (o.monthly_usd * portfolio.months + o.setup_usd)
-                     for o in portfolio.offers)
-    big_m = {c: 2.0 * (max(col.cost_usd for col in pool[c]) + pair_bound) + 1e4
-             for c in pricers}
-    deadline = time.monotonic() + time_limit_s
-    search = _Search(portfolio, pricers, pool, constant, big_m, deadline, stats)
-    keys, months = search.shape
-    low = np.zeros((keys, months))
-    high = np.array([[o.max_pairs] * months for o in portfolio.offers], dtype=float)
-    search.consider({c: next((col for col in pool[c] if not col.loads), None)
-                     for c in pricers})
-    order = itertools.count()
-    queue = [_Node(-math.inf, next(order), low, high, {})]
-    closed_bound = math.inf
-    root = True
-    while queue and stats.nodes < node_limit and time.monotonic() <= deadline:
-        node = heapq.heappop(queue)
-        if node.bound_usd >= search.best_usd - OPTIMALITY_GAP_USD:
-            closed_bound = min(closed_bound, node.bound_usd)
-            continue
-        stats.nodes += 1
-        bound, solution, master = search.process(node)
-        node.bound_usd = bound
-        if root:
-            say(f"root: bound {bound:,.2f} USD after {stats.iterations} iterations, "
-                f"{stats.columns} columns")
-            search.integer_master(max(1.0, deadline - time.monotonic()))
-            root = False
-        elif stats.nodes % 50 == 0:
-            search.integer_master(max(1.0, min(10.0, deadline - time.monotonic())))
-        if solution is None or master is None or bound >= search.best_usd - OPTIMALITY_GAP_USD:
-            closed_bound = min(closed_bound, bound)
-            continue
-        children = search.branch(node, master, solution, order)
-        if not children:
-            closed_bound = min(closed_bound, bound)
-        for child in children:
-            child.bound_usd = bound
-            heapq.heappush(queue, child)
-    open_bound = min((n.bound_usd for n in queue), default=math.inf)
-    assert search.best is not None
-    chosen, pairs = search.best
-    lower = min(search.best_usd, open_bound, closed_bound)
+    where = {c: portfolio.problems[c] and next(iter(
+        {portfolio.offers[k].key.peering_location for k in portfolio.coupled[c].keys.values()}))
+        for c in pricers}
+    locations = sorted(set(where.values()), key=lambda loc: -sum(
+        1 for c in where if where[c] == loc))
+    keys, months = len(portfolio.offers), portfolio.months
+    pairs = np.zeros((keys, months), dtype=np.int64)
+    chosen: dict[int, Column | None] = {}
+    upper = lower = constant
+    big_m: dict[int, float] = {}
+    stop = time.monotonic() + time_limit_s
+    tolerance = OPTIMALITY_GAP_USD / max(1, len(locations))
+    for n, location in enumerate(locations):
+        members = [c for c in pricers if where[c] == location]
+        view = _location_view(portfolio, location)
+        pair_bound = sum(o.max_pairs * (o.monthly_usd * months + o.setup_usd)
+                         for o in view.offers)
+        for c in members:
+            big_m[c] = 2.0 * (max(col.cost_usd for col in pool[c]) + pair_bound) + 1e4
+        left = sum(1 for c in pricers if where[c] in locations[n:])
+        deadline = time.monotonic() + max(0.0, stop - time.monotonic()) * len(members) / left
+        outcome = _search_location(view, {c: pricers[c] for c in members},
+                                   {c: pool[c] for c in members}, big_m, deadline, stats,
+                                   node_limit, tolerance, relative_gap)
+        at = [k for k, o in enumerate(portfolio.offers) if o.key.peering_location == location]
+        pairs[at] = outcome.pairs[at]
+        chosen.update(outcome.chosen)
+        upper += outcome.upper_usd
+        lower += outcome.lower_usd
+        say(f"{location}: {len(members)} customers, total {outcome.upper_usd:,.2f} USD, "
+            f"bound {outcome.lower_usd:,.2f} USD")
     loads = np.zeros((keys, months))
     for c, column in chosen.items():
         if column is None:
@@ -404,17 +505,16 @@ def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
             loads[key, month] += mbps
         results[c] = EngineResult(Status.OPTIMAL, list(column.plans),
                                   objective_usd=column.cost_usd)
-    total = search.best_usd - sum(big_m[c] for c, col in chosen.items() if col is None)
-    lower = min(lower, search.best_usd) - sum(big_m[c] for c, col in chosen.items()
-                                              if col is None)
+    artificial = sum(big_m[c] for c, col in chosen.items() if col is None)
+    total, lower = upper - artificial, min(lower, upper) - artificial
     both = [c for c in range(len(independent)) if independent[c].status is Status.OPTIMAL
             and results[c].status is Status.OPTIMAL]
     independent_usd = sum(float(independent[c].total_usd) for c in both)
     status = "optimal" if total - lower <= OPTIMALITY_GAP_USD else "feasible"
     say(f"search: {stats.nodes} nodes, {stats.iterations} iterations, {stats.columns} "
         f"columns; total {total:,.2f} USD, bound {lower:,.2f} USD ({status})")
-    direct_only = [d for d in direct_only
-                   if results[[p.customer_id for p in portfolio.problems].index(d)].status
-                   is Status.OPTIMAL]
+    planned = {p.customer_id: r.status for p, r in zip(portfolio.problems, results,
+                                                       strict=True)}
+    direct_only = [d for d in direct_only if planned[d] is Status.OPTIMAL]
     return PortfolioResult(status, total, lower, results, independent, pairs, loads,
                            independent_usd, direct_only, stats)
