@@ -109,10 +109,11 @@ def test_pair_schedule_worked_by_hand(setup: float, expected_pairs: list[int],
     assert cost == pytest.approx(expected_usd)
 
 
-def test_pair_schedule_prices_capacity_per_mbps() -> None:
+def test_pair_schedule_credits_each_pair() -> None:
     offer = PortOffer(PortKey("Amsterdam", 10, "MeteredData"), 1000.0, 0.0, 2, 0, 2.0)
-    # 0.06 USD per Mb/s x 20,000 Mb/s per pair = 1,200 USD > the 1,000 USD fee: hold both.
-    cost, pairs = pair_schedule(SimpleNamespace(offers=[offer]), np.full((1, 2), 0.06),
+    # A credit of 1,200 USD per pair (say 0.06 USD per Mb/s x 20,000 Mb/s) > the 1,000 USD
+    # fee: hold both pairs in both months.
+    cost, pairs = pair_schedule(SimpleNamespace(offers=[offer]), np.full((1, 2), 1200.0),
                                 np.zeros((1, 2)), np.full((1, 2), 2))
     assert pairs.tolist() == [[2, 2]]
     assert cost == pytest.approx(2 * 2 * (1000.0 - 1200.0))
@@ -249,3 +250,14 @@ def test_sample_with_ports_is_proven_optimal_and_explained(sample_runs) -> None:
     both = merged[(merged["status"] == "optimal") & (merged["status_alone"] == "optimal")]
     assert (both["total_usd"] == both["total_usd_alone"]).all()
     assert merged.set_index("customer_id").loc["polar-render", "status"] == "optimal"
+
+
+@pytest.mark.parametrize("seed", [s for s in range(12) if generate(s).ports is not None])
+def test_the_linking_rows_keep_the_optimum(seed: int) -> None:
+    instance = generate(seed)
+    expected = portfolio_optimum(instance.ref_customers, instance.ref_catalog,
+                                 instance.ref_ports, 0.025)
+    _, _, result = solve(instance, link_rows=True)
+    assert result.status == "optimal"
+    if not math.isinf(expected):
+        assert result.total_usd == pytest.approx(expected, abs=0.005)

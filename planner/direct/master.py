@@ -7,7 +7,11 @@ of cost ``big_m`` that keeps every node feasible; for each pool ``k`` and portfo
 * one per customer: the weights sum to 1 (dual: the customer's price ``pi``);
 * capacity: ``sum of Direct loads - oversubscription x port x 1000 x y[k, m] <= 0``
   (dual <= 0; minus it is the price of one Mb/s of Direct bandwidth);
-* setup: ``y[k, m] - y[k, m - 1] - z[k, m] <= 0``, with ``existing_pairs`` before month 0.
+* setup: ``y[k, m] - y[k, m - 1] - z[k, m] <= 0``, with ``existing_pairs`` before month 0;
+* linking, per customer, pool and month: the weight of the customer's plans on that pool in
+  that month ``<= y[k, m]``. Redundant for whole pair counts (a plan needs a pair), these
+  rows make the LP pay a whole pair before any customer rides it fully: without them the
+  LP shares a pair's fee out per Mb/s and its bound is weak (dual: a fee per month of use).
 
 The objective is the plans' totals plus ``monthly_usd x y`` plus ``setup_usd x z``. HiGHS is
 driven through highspy directly so that columns are appended to a warm-started LP.
@@ -62,6 +66,9 @@ class MasterSolution:
         Dual of each customer's convexity row [USD] (LP only).
     usd_per_mbps : numpy.ndarray
         Price of Direct bandwidth ``(keys, months)`` [USD per Mb/s], >= 0 (LP only).
+    usd_per_use : dict of int to numpy.ndarray
+        Per customer, the price of riding each pool in each month ``(keys, months)`` [USD],
+        >= 0 (the linking rows' duals; LP only).
     """
 
     objective_usd: float
@@ -70,6 +77,14 @@ class MasterSolution:
     pairs: np.ndarray
     customer_price: np.ndarray
     usd_per_mbps: np.ndarray
+    usd_per_use: dict[int, np.ndarray]
+
+    def credit_per_pair(self, capacity_mbps: np.ndarray) -> np.ndarray:
+        """What one more pair is worth to the LP per pool and month [USD]."""
+        credit = self.usd_per_mbps * capacity_mbps[:, None]
+        for price in self.usd_per_use.values():
+            credit = credit + price
+        return credit
 
 
 class Master:
@@ -92,11 +107,14 @@ class Master:
     opened : numpy.ndarray, optional
         Pools that must hold a pair in some month (a branching decision): one row each,
         ``sum over months of y[k, m] >= 1``.
+    linked : dict of int to list of (int, int), optional
+        Per customer, the (pool, month) pairs it may ride: one linking row each.
     """
 
     def __init__(self, portfolio: PortfolioProblem, customers: list[int], big_m: np.ndarray,
                  pairs_low: np.ndarray, pairs_high: np.ndarray, *, integer: bool = False,
-                 time_limit_s: float | None = None, opened: np.ndarray | None = None):
+                 time_limit_s: float | None = None, opened: np.ndarray | None = None,
+                 linked: dict[int, list[tuple[int, int]]] | None = None):
         self.row_of = {c: i for i, c in enumerate(customers)}
         self.n_customers = len(customers)
         keys, months = pairs_low.shape
@@ -147,6 +165,16 @@ class Master:
         if must:
             self._rows(np.ones(len(must)), np.full(len(must), INF),
                        [[(k * months + m, 1.0) for m in range(months)] for k in must])
+        self.link_row: dict[tuple[int, int, int], int] = {}
+        first_link = self.n_customers + 2 * n_km + len(must)
+        entries = []
+        for c, places in (linked or {}).items():
+            for k, m in places:
+                self.link_row[(c, k, m)] = first_link + len(entries)
+                entries.append([(k * months + m, -1.0)])
+        if entries:
+            self._rows(np.full(len(entries), -INF), np.zeros(len(entries)), entries)
+        self.first_link = first_link
         if integer:
             whole = np.concatenate([np.arange(n_km), artificial]).astype(np.int32)
             h.changeColsIntegrality(len(whole), whole,
@@ -173,6 +201,10 @@ class Master:
             for key, month, mbps in column.loads:
                 index.append(self.capacity_row + key * self.months + month)
                 value.append(mbps)
+                row = self.link_row.get((column.customer, key, month))
+                if row is not None:
+                    index.append(row)
+                    value.append(1.0)
         n = len(columns)
         self.h.addCols(n, np.array([c.cost_usd for c in columns]), np.zeros(n), np.ones(n),
                        len(index), np.array(starts, dtype=np.int32),
@@ -194,6 +226,7 @@ class Master:
         x = np.asarray(solution.col_value)
         n_km = self.keys * self.months
         shape = (self.keys, self.months)
+        per_use: dict[int, np.ndarray] = {}
         if self.integer:
             price = np.zeros(self.n_customers)
             per_mbps = np.zeros(shape)
@@ -202,9 +235,12 @@ class Master:
             price = dual[:self.n_customers]
             per_mbps = np.maximum(0.0, -dual[self.capacity_row:self.capacity_row + n_km]
                                   ).reshape(shape)
+            for (c, k, m), row in self.link_row.items():
+                if dual[row] < 0:
+                    per_use.setdefault(c, np.zeros(shape))[k, m] = -dual[row]
         return MasterSolution(
             objective_usd=float(self.h.getInfo().objective_function_value),
             weights=x[self.first_column:],
             artificial=x[2 * n_km:2 * n_km + self.n_customers],
             pairs=x[:n_km].reshape(shape),
-            customer_price=price, usd_per_mbps=per_mbps)
+            customer_price=price, usd_per_mbps=per_mbps, usd_per_use=per_use)

@@ -107,14 +107,18 @@ class Pricer:
         return any(k is not None for k in self.pool_of)
 
     def month_costs(self, usd_per_mbps: np.ndarray, bounds: list[LoadBound],
-                    forbidden: np.ndarray | None = None) -> np.ndarray:
-        """Month costs ``(T, F, n)`` with the Direct price added and the bounds applied."""
+                    forbidden: np.ndarray | None = None, usd_per_use: np.ndarray | None = None
+                    ) -> np.ndarray:
+        """Month costs ``(T, F, n)`` with the Direct prices added and the bounds applied."""
         cost = self.base.copy()
         offset, months = self.customer.offset, self.customer.problem.months
+        used = self.bandwidth > 0
         for f, key in enumerate(self.pool_of):
             if key is not None:
                 price = usd_per_mbps[key, offset:offset + months]
                 cost[:, f, :] += price[:, None] * self.bandwidth[None, :]
+                if usd_per_use is not None:
+                    cost[:, f, :] += usd_per_use[key, offset:offset + months, None] * used
                 if forbidden is not None:
                     cost[forbidden[key, offset:offset + months], f, :] = INF
         for bound in bounds:
@@ -131,7 +135,8 @@ class Pricer:
         return cost
 
     def price(self, usd_per_mbps: np.ndarray, bounds: list[LoadBound],
-              forbidden: np.ndarray | None = None) -> tuple[float, Column | None]:
+              forbidden: np.ndarray | None = None, usd_per_use: np.ndarray | None = None
+              ) -> tuple[float, Column | None]:
         """The cheapest plan at the given Direct prices.
 
         Parameters
@@ -142,6 +147,8 @@ class Pricer:
             The customer's branching bounds.
         forbidden : numpy.ndarray of bool, optional
             Pools and months ``(keys, months)`` where no pair may be held: no Direct there.
+        usd_per_use : numpy.ndarray, optional
+            Price of riding each pool in each month at all ``(keys, months)`` [USD], >= 0.
 
         Returns
         -------
@@ -151,7 +158,7 @@ class Pricer:
             That plan.
         """
         s = self.tables.space
-        cost = self.month_costs(usd_per_mbps, bounds, forbidden)
+        cost = self.month_costs(usd_per_mbps, bounds, forbidden, usd_per_use)
         setup = self.customer.problem.setup_usd
         values = forward_one_site(self.first, cost, self.tables.in_place, self.fresh, s.add,
                                   s.lower, s.remove, s.by_size_down, s.by_rank_up,

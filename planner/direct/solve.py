@@ -105,12 +105,12 @@ class PortfolioResult:
         return max(0.0, self.total_usd - self.lower_bound_usd)
 
 
-def pair_schedule(portfolio: PortfolioProblem, usd_per_mbps: np.ndarray, low: np.ndarray,
+def pair_schedule(portfolio: PortfolioProblem, credit_usd: np.ndarray, low: np.ndarray,
                   high: np.ndarray, opened: np.ndarray | None = None
                   ) -> tuple[float, np.ndarray]:
-    """Least cost of whole pair counts within bounds, Direct bandwidth priced per Mb/s.
+    """Least cost of whole pair counts within bounds, each pair credited ``credit_usd``.
 
-    Per pool, a DP over months and pair counts of ``(monthly_usd - price x capacity) x y``
+    Per pool, a DP over months and pair counts of ``(monthly_usd - credit) x y``
     plus ``setup_usd`` per pair added (above ``existing_pairs`` in month 0). A pool marked in
     ``opened`` must hold a pair in some month: the state is then (held a pair yet, count).
 
@@ -147,7 +147,7 @@ def pair_schedule(portfolio: PortfolioProblem, usd_per_mbps: np.ndarray, low: np
                                          np.argmin(from_never, axis=0))
                 never, since = next_never, np.minimum(best_since, best_never)
                 parents.append(parent)
-            month = (offer.monthly_usd - usd_per_mbps[k, m] * offer.pair_capacity_mbps) * counts
+            month = (offer.monthly_usd - credit_usd[k, m]) * counts
             allowed = (counts >= low[k, m]) & (counts <= high[k, m])
             never = np.where(allowed, never + month, np.inf)
             since = np.where(allowed, since + month, np.inf)
@@ -180,7 +180,7 @@ class _Search:
 
     def __init__(self, portfolio: PortfolioProblem, pricers: dict[int, Pricer],
                  pool: dict[int, list[Column]], constant_usd: float, big_m: dict[int, float],
-                 deadline: float, stats: PhaseStats):
+                 deadline: float, stats: PhaseStats, link_rows: bool = False):
         self.portfolio = portfolio
         self.pricers = pricers
         self.customers = sorted(pricers)
@@ -195,6 +195,12 @@ class _Search:
         keys, months = len(portfolio.offers), portfolio.months
         self.capacity = portfolio.capacity_mbps()
         self.shape = (keys, months)
+        self.linked: dict[int, list[tuple[int, int]]] = {}
+        for c, pricer in pricers.items() if link_rows else ():
+            customer = pricer.customer
+            span = range(customer.offset, customer.offset + customer.problem.months)
+            self.linked[c] = [(k, m) for k in sorted(set(customer.keys.values()))
+                              if portfolio.offers[k].max_pairs > 0 for m in span]
 
     # ---- upper bounds -------------------------------------------------------------------
     def consider(self, chosen: dict[int, Column | None]) -> None:
@@ -240,7 +246,7 @@ class _Search:
         """Column generation at a node: its lower bound and final LP solution."""
         master = Master(self.portfolio, self.customers,
                         np.array([self.big_m[c] for c in self.customers]), node.low, node.high,
-                        opened=node.opened)
+                        opened=node.opened, linked=self.linked)
         master.add([col for c in self.customers for col in self.pool[c]
                     if col.obeys(node.loads.get(c, []))
                     and all(node.high[k, m] > 0 for k, m, _ in col.loads)])
@@ -259,13 +265,15 @@ class _Search:
             entering = []
             for i, c in enumerate(self.customers):
                 value, column = self.pricers[c].price(solution.usd_per_mbps,
-                                                      node.loads.get(c, []), forbidden)
+                                                      node.loads.get(c, []), forbidden,
+                                                      solution.usd_per_use.get(c))
                 self.stats.pricing_calls += 1
                 lagrangian += min(value, self.big_m[c])
                 if column is not None and value - solution.customer_price[i] < ENTERING * max(
                         1.0, abs(value)) and column.signature not in self.seen:
                     entering.append(column)
-            pair_value, _ = pair_schedule(self.portfolio, solution.usd_per_mbps, node.low,
+            pair_value, _ = pair_schedule(self.portfolio,
+                                          solution.credit_per_pair(self.capacity), node.low,
                                           node.high, node.opened)
             lagrangian += pair_value
             self.stats.pricing_s += time.monotonic() - began
@@ -348,9 +356,9 @@ class _LocationOutcome:
 def _search_location(view: PortfolioProblem, pricers: dict[int, Pricer],
                      pool: dict[int, list[Column]], big_m: dict[int, float], deadline: float,
                      stats: PhaseStats, node_limit: int, tolerance_usd: float,
-                     relative_gap: float) -> _LocationOutcome:
+                     relative_gap: float, link_rows: bool) -> _LocationOutcome:
     """Branch-and-price for the customers and pools of one peering location."""
-    search = _Search(view, pricers, pool, 0.0, big_m, deadline, stats)
+    search = _Search(view, pricers, pool, 0.0, big_m, deadline, stats, link_rows)
     keys, months = search.shape
     low = np.zeros((keys, months))
     high = np.array([[o.max_pairs] * months for o in view.offers], dtype=float)
@@ -405,6 +413,7 @@ def _location_view(portfolio: PortfolioProblem, location: str) -> PortfolioProbl
 
 def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
                     node_limit: int = 10_000, relative_gap: float = 0.0,
+                    link_rows: bool = False,
                     progress: Callable[[str], None] | None = None) -> PortfolioResult:
     """Plan every customer and the pairs at least portfolio total (SPEC section 8).
 
@@ -423,6 +432,9 @@ def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
     relative_gap : float, default 0
         Stop a location's search once its gap is within this share of its total (the result
         is then ``feasible`` unless the gap is within 0.01 USD anyway).
+    link_rows : bool, default False
+        Add the linking rows of :mod:`planner.direct.master` (a stronger LP bound that
+        column generation reaches far more slowly; see docs/direct.md).
     progress : callable, optional
         Receives one line per phase.
 
@@ -486,7 +498,7 @@ def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
         deadline = time.monotonic() + max(0.0, stop - time.monotonic()) * len(members) / left
         outcome = _search_location(view, {c: pricers[c] for c in members},
                                    {c: pool[c] for c in members}, big_m, deadline, stats,
-                                   node_limit, tolerance, relative_gap)
+                                   node_limit, tolerance, relative_gap, link_rows)
         at = [k for k, o in enumerate(portfolio.offers) if o.key.peering_location == location]
         pairs[at] = outcome.pairs[at]
         chosen.update(outcome.chosen)
