@@ -261,3 +261,22 @@ def test_the_linking_rows_keep_the_optimum(seed: int) -> None:
     assert result.status == "optimal"
     if not math.isinf(expected):
         assert result.total_usd == pytest.approx(expected, abs=0.005)
+
+
+def test_insights_of_the_sample_plan() -> None:
+    from planner.direct.insights import break_even, plan_with_ports, side_by_side, utilization
+
+    plan = plan_with_ports(DATA, DATA / "direct" / "catalog.csv", DATA / "direct" / "ports.csv")
+    amsterdam = next(o for o in plan.offers if o.key.peering_location == "Amsterdam")
+    table = break_even(amsterdam, plan.inputs.catalog)
+    one_gbps = table[table["bandwidth_mbps"] == 1000].iloc[0]
+    assert one_gbps["customers_to_pay"] == 14       # 13 x 436 < 6,000 < 14 x 436
+    assert one_gbps["customers_per_pair"] == 20     # 20 Gb/s of 1 Gb/s circuits
+    used = utilization(plan.tables.ports)
+    assert used["utilization"].between(0, 1).all()
+    assert used.loc[used["pairs"] > 0, "utilization"].gt(0).all()
+    both = side_by_side(plan)
+    row = both.set_index("customer_id").loc["polar-render"]
+    assert row["medium"] == "direct+provider" and math.isnan(row["alone_usd"])
+    same = both[both["medium"] == "provider"]
+    assert (same["change_usd"].abs() < 0.005).all()
