@@ -1,7 +1,8 @@
 """Branch-and-price over the CSP's Direct pairs: an exact portfolio optimum, or a bound.
 
 1. Every customer is first planned alone with provider SKUs (its independent plan); the
-   customers that cannot use Direct keep that plan.
+   customers that cannot use Direct keep that plan. Customers share pairs only at their own
+   peering location, so each location is searched on its own and the totals and bounds add.
 2. Column generation at each node: the master LP (:mod:`planner.direct.master`) prices
    Direct bandwidth per pool and month; each coupled customer's DP
    (:mod:`planner.direct.pricing`) returns its cheapest plan at those prices; plans whose
@@ -12,9 +13,11 @@
 4. Upper bounds: the integer restricted master (HiGHS MILP over the columns found), and any
    node whose LP solution is whole; every candidate is re-costed from its plans, with the
    cheapest whole pair counts for its loads.
-5. Branching, best bound first: on a fractional pair count (``y <= floor`` / ``y >= ceil``),
-   else on one customer's Direct load in one pool and month (``<= v`` / ``> v``). Both
-   rules leave the pricing DP a DP, and there are finitely many loads, so the search ends.
+5. Branching, best bound first: a pool used fractionally is closed (no pair in any month;
+   its SKUs leave the pricing DPs) or opened (a pair in some month); then a fractional pair
+   count (``y <= floor`` / ``y >= ceil``); then one customer's Direct load in one pool and
+   month (``<= v`` / ``> v``). Every rule leaves the pricing DP a DP, and there are finitely
+   many loads, so the search ends.
 
 The result is ``optimal`` only when the best open bound is within 0.01 USD of the incumbent;
 a time or node limit yields ``feasible`` with the bound and the gap.
@@ -475,9 +478,8 @@ def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
     stats.independent_s = time.monotonic() - began
     say(f"independent plans: {len(independent)} customers, {len(pricers)} may use Direct "
         f"({stats.independent_s:.1f} s)")
-    where = {c: portfolio.problems[c] and next(iter(
-        {portfolio.offers[k].key.peering_location for k in portfolio.coupled[c].keys.values()}))
-        for c in pricers}
+    where = {c: portfolio.offers[next(iter(portfolio.coupled[c].keys.values()))
+                                 ].key.peering_location for c in pricers}
     locations = sorted(set(where.values()), key=lambda loc: -sum(
         1 for c in where if where[c] == loc))
     keys, months = len(portfolio.offers), portfolio.months
