@@ -144,7 +144,7 @@ def _solve_one_site(problem: CustomerProblem, deadline: float | None) -> EngineR
     tfs, states, mismatch = backtrack_one_site(values, cost, tables.in_place, s.cumulative,
                                                s.size, problem.setup_usd, family, state)
     assert mismatch <= BACKTRACK_TOLERANCE, mismatch
-    plans = [MonthPlan(*tables.tfs[f], {PRIMARY: tables.circuits(i)})
+    plans = [MonthPlan.of(tables.tfs[f], {PRIMARY: tables.circuits(i)})
              for f, i in zip(tfs, states, strict=True)]
     return EngineResult(Status.OPTIMAL, plans, objective_usd=float(last[family, state]))
 
@@ -198,8 +198,8 @@ def _solve_two_sites(problem: CustomerProblem, deadline: float | None) -> Engine
         assert abs(value - target) <= BACKTRACK_TOLERANCE * max(1.0, abs(target)), (value,
                                                                                       target)
         picked.append((int(family_of[r]), s1, s2))
-    plans = [MonthPlan(*tables.tfs[f], {PRIMARY: tables.circuits(a),
-                                        SECONDARY: tables.circuits(b)})
+    plans = [MonthPlan.of(tables.tfs[f], {PRIMARY: tables.circuits(a),
+                                           SECONDARY: tables.circuits(b)})
              for f, a, b in reversed(picked)]
     return EngineResult(Status.OPTIMAL, plans, objective_usd=total)
 

@@ -150,7 +150,7 @@ class PairCustomer:
         circuits = {PRIMARY: tuple(int(ladder[x]) for x in self.space.states[index[0]])}
         if self.two_sites:
             circuits[SECONDARY] = tuple(int(ladder[x]) for x in self.space.states[index[1]])
-        return MonthPlan(tf[0], tf[1], circuits)
+        return MonthPlan.of(tf, circuits)
 
     def backtrack(self, values: list[dict[TierFamily, np.ndarray]]
                   ) -> tuple[float, list[MonthPlan]]:

@@ -17,7 +17,18 @@ from planner.validate import Inputs
 PRIMARY = "primary"
 SECONDARY = "secondary"
 
-TierFamily = tuple[str, str]
+#: (tier, family), or (tier, family, port_gbps) for circuits on ExpressRoute Direct pairs.
+TierFamily = tuple
+
+
+def with_port(tier: str, family: str, port_gbps: int) -> TierFamily:
+    """The tier-family key: a provider one is ``(tier, family)``, a Direct one adds the port."""
+    return (tier, family) if not port_gbps else (tier, family, int(port_gbps))
+
+
+def port_of(tier_family: TierFamily) -> int:
+    """Port size [Gb/s] of a tier-family key; 0 for provider circuits."""
+    return int(tier_family[2]) if len(tier_family) > 2 else 0
 
 
 class Status(StrEnum):
@@ -49,6 +60,9 @@ class Sku:
         vNet links one circuit allows [count].
     routes_ipv4 : int
         Private-peering IPv4 routes one circuit accepts [count].
+    port_gbps : int, default 0
+        Size of the ExpressRoute Direct port pairs the circuit is carved from [Gb/s];
+        0 for a provider circuit.
     """
 
     tier: str
@@ -57,11 +71,12 @@ class Sku:
     monthly_usd: float
     vnet_links: int
     routes_ipv4: int
+    port_gbps: int = 0
 
     @property
     def tier_family(self) -> TierFamily:
-        """The (tier, family) pair."""
-        return (self.tier, self.family)
+        """The (tier, family) pair; a Direct SKU appends its port size (docs/direct.md)."""
+        return with_port(self.tier, self.family, self.port_gbps)
 
 
 @dataclass(frozen=True)
@@ -168,16 +183,24 @@ class MonthPlan:
         Shared by all the month's circuits.
     circuits : dict of str to tuple of int
         Bandwidths [Mb/s] at each site, ascending.
+    port_gbps : int, default 0
+        Port size [Gb/s] of the Direct pairs the circuits ride; 0 for provider circuits.
     """
 
     tier: str
     family: str
     circuits: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    port_gbps: int = 0
 
     @property
     def tier_family(self) -> TierFamily:
-        """The (tier, family) pair."""
-        return (self.tier, self.family)
+        """The (tier, family) pair, with the port size for Direct circuits."""
+        return with_port(self.tier, self.family, self.port_gbps)
+
+    @classmethod
+    def of(cls, tier_family: TierFamily, circuits: dict[str, tuple[int, ...]]) -> MonthPlan:
+        """The plan of ``circuits`` with the tier, family (and port) of ``tier_family``."""
+        return cls(tier_family[0], tier_family[1], circuits, port_of(tier_family))
 
     def at(self, site: str) -> tuple[int, ...]:
         """Bandwidths [Mb/s] at ``site``."""

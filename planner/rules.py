@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from planner.model import PRIMARY, SECONDARY, CustomerProblem, MonthPlan, Sku, TierFamily
+from planner.model import (
+    PRIMARY,
+    SECONDARY,
+    CustomerProblem,
+    MonthPlan,
+    Sku,
+    TierFamily,
+    port_of,
+)
 
 STANDARD_PREMIUM = {"Standard", "Premium"}
 
@@ -39,8 +47,12 @@ def family_in_place(old: TierFamily, new: TierFamily) -> bool:
 
 
 def in_place(old: TierFamily, new: TierFamily) -> bool:
-    """Whether circuits of ``old`` tier and family can be carried into ``new`` in place."""
-    return tier_in_place(old, new) and family_in_place(old, new)
+    """Whether circuits of ``old`` tier and family can be carried into ``new`` in place.
+
+    A change between provider and Direct circuits, or between Direct pairs of another size,
+    is never in place (docs/direct.md).
+    """
+    return port_of(old) == port_of(new) and tier_in_place(old, new) and family_in_place(old, new)
 
 
 def pays_egress(tf: TierFamily) -> bool:

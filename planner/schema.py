@@ -126,6 +126,16 @@ CATALOG = FileSchema(
     key=("zone", "tier", "family", "bandwidth_mbps"),
 )
 
+#: Circuit sizes [Mb/s] ExpressRoute Direct carves from a pair of each port size [Gb/s].
+DIRECT_BANDWIDTHS_MBPS = {10: (1000, 2000, 5000, 10000), 100: (5000, 10000, 40000, 100000)}
+
+#: catalog.csv with the ``port_gbps`` column of docs/direct.md (empty for provider circuits).
+CATALOG_WITH_PORTS = FileSchema(
+    "catalog.csv",
+    (*CATALOG.columns, Column("port_gbps", "int", default=0, minimum=0)),
+    key=("zone", "tier", "family", "bandwidth_mbps", "port_gbps"),
+)
+
 EGRESS_RATES = FileSchema(
     "egress_rates.csv",
     (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.model import PRIMARY, SECONDARY, CustomerProblem, MonthPlan
+from planner.model import PRIMARY, SECONDARY, CustomerProblem, MonthPlan, port_of
 from planner.rules import created_count, in_place, inventory_plan, match_circuits, month_costs
 
 SITE_TAGS = {PRIMARY: "pri", SECONDARY: "sec"}
@@ -18,6 +18,8 @@ PERIOD_COLUMNS = ["customer_id", "period", "tier", "family", "circuits", "capaci
                   "total_usd"]
 CIRCUIT_COLUMNS = ["customer_id", "circuit_name", "site", "period", "tier", "family",
                    "bandwidth_mbps", "action"]
+#: circuits.csv of a plan with Direct pairs (docs/direct.md): ``medium`` is provider or direct.
+CIRCUIT_COLUMNS_WITH_MEDIUM = [*CIRCUIT_COLUMNS, "medium"]
 
 
 @dataclass
@@ -74,12 +76,14 @@ def period_rows(problem: CustomerProblem, plans: list[MonthPlan]) -> list[dict[s
     return rows
 
 
-def circuit_rows(problem: CustomerProblem, plans: list[MonthPlan]) -> list[dict[str, object]]:
+def circuit_rows(problem: CustomerProblem, plans: list[MonthPlan], medium: bool = False
+                 ) -> list[dict[str, object]]:
     """Rows of circuits.csv for one customer (see docs/model.rst, Outputs).
 
     Each month lists its circuits as ``create``, ``keep`` or ``upgrade``; a circuit that
     goes away appears once more as ``retire`` with its last SKU, in the first month without
-    it, or in the month after the customer's last month.
+    it, or in the month after the customer's last month. With ``medium`` each row also says
+    whether the circuit is a ``provider`` or a ``direct`` one (docs/direct.md).
     """
     live: dict[str, list[_Live]] = {PRIMARY: [], SECONDARY: []}
     for circuit in sorted(problem.inventory, key=lambda c: (c.bandwidth_mbps, c.name)):
@@ -88,11 +92,13 @@ def circuit_rows(problem: CustomerProblem, plans: list[MonthPlan]) -> list[dict[
     previous = inventory_plan(problem)
     rows: list[dict[str, object]] = []
 
-    def row(name: str, site: str, period: str, tf: tuple[str, str], bandwidth: int,
+    def row(name: str, site: str, period: str, tf: tuple, bandwidth: int,
             action: str) -> None:
         rows.append({"customer_id": problem.customer_id, "circuit_name": name, "site": site,
                      "period": period, "tier": tf[0], "family": tf[1],
                      "bandwidth_mbps": bandwidth, "action": action})
+        if medium:
+            rows[-1]["medium"] = "direct" if port_of(tf) else "provider"
 
     for t, plan in enumerate(plans):
         period = problem.periods[t]

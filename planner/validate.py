@@ -16,8 +16,10 @@ import pandas as pd
 from planner.errors import PlannerError
 from planner.schema import (
     CATALOG,
+    CATALOG_WITH_PORTS,
     CUSTOMERS,
     DEMAND,
+    DIRECT_BANDWIDTHS_MBPS,
     EGRESS_RATES,
     INVENTORY,
     Column,
@@ -86,6 +88,10 @@ class Inputs:
         ``customer_id``.
     files : dict of str to str
         The file name each table came from, for messages.
+    direct_catalog : pandas.DataFrame or None
+        The catalog rows with a ``port_gbps`` (ExpressRoute Direct SKUs, docs/direct.md),
+        with their spreadsheet row in ``_row``; None when the catalog has no such column.
+        ``catalog`` never holds them, so plans without ports are unchanged.
     """
 
     customers: pd.DataFrame
@@ -94,6 +100,7 @@ class Inputs:
     egress_rates: pd.DataFrame
     inventory: pd.DataFrame
     files: dict[str, str] = field(default_factory=dict)
+    direct_catalog: pd.DataFrame | None = None
 
 
 def _cell_text(value: object) -> str:
@@ -356,6 +363,27 @@ def _finish_types(inputs: Inputs) -> None:
         customers[column] = customers[column].astype(bool)
 
 
+def _split_direct(catalog: pd.DataFrame, file: str, problems: list[Problem]
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Provider rows (without ``port_gbps``) and Direct rows, checking each Direct size."""
+    port = catalog["port_gbps"].map(lambda v: 0 if v is None else v)
+    for row, gbps, bandwidth in zip(catalog["_row"], port, catalog["bandwidth_mbps"],
+                                    strict=True):
+        if gbps == 0:
+            continue
+        if gbps not in DIRECT_BANDWIDTHS_MBPS:
+            problems.append(Problem(file, row, "port_gbps",
+                                    f"{gbps} is not a Direct port size (10 or 100)"))
+        elif bandwidth is not None and bandwidth not in DIRECT_BANDWIDTHS_MBPS[gbps]:
+            sizes = ", ".join(str(b) for b in DIRECT_BANDWIDTHS_MBPS[gbps])
+            problems.append(Problem(file, row, "bandwidth_mbps",
+                                    f"{bandwidth} Mb/s is not carved from a {gbps} Gb/s "
+                                    f"port pair (sizes {sizes})"))
+    direct = catalog[port != 0].reset_index(drop=True)
+    provider = catalog[port == 0].drop(columns="port_gbps").reset_index(drop=True)
+    return provider, direct
+
+
 def empty_inventory() -> pd.DataFrame:
     """Return an inventory table with the columns of inventory.csv and no rows."""
     return pd.DataFrame({c.name: [] for c in INVENTORY.columns})
@@ -391,7 +419,12 @@ def validate_inputs(customers: pd.DataFrame, demand: pd.DataFrame, catalog: pd.D
               ("egress_rates", EGRESS_RATES), ("inventory", INVENTORY))}
     names.update(files or {})
     problems: list[Problem] = []
-    typed_catalog = parse_table(catalog, CATALOG, names["catalog"], problems)
+    has_ports = "port_gbps" in [str(c).strip() for c in catalog.columns]
+    typed_catalog = parse_table(catalog, CATALOG_WITH_PORTS if has_ports else CATALOG,
+                                names["catalog"], problems)
+    direct_catalog = None
+    if has_ports:
+        typed_catalog, direct_catalog = _split_direct(typed_catalog, names["catalog"], problems)
     typed_rates = parse_table(egress_rates, EGRESS_RATES, names["egress_rates"], problems)
     typed_customers = parse_table(customers, CUSTOMERS, names["customers"], problems)
     typed_demand = parse_table(demand, DEMAND, names["demand"], problems)
@@ -408,6 +441,6 @@ def validate_inputs(customers: pd.DataFrame, demand: pd.DataFrame, catalog: pd.D
     if problems:
         raise InputError(problems)
     result = Inputs(typed_customers, typed_demand, typed_catalog, typed_rates, typed_inventory,
-                    files=names)
+                    files=names, direct_catalog=direct_catalog)
     _finish_types(result)
     return result

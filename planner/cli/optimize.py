@@ -29,6 +29,7 @@ from planner.cli.common import (
     input_paths,
     provisioning_paths,
 )
+from planner.cli.direct import ports_path, run_with_ports
 from planner.cli.progress import Progress
 from planner.economics import margins_wanted, read_partner_credit, with_margin_columns
 from planner.io import format_summary, read_inputs, write_atomically
@@ -77,6 +78,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-manifests", action="store_true",
                         help="write only the CSV tables (`planner manifests --plan OUT` writes "
                              "the manifests later)")
+    parser.add_argument("--ports", type=Path, default=None, metavar="FILE",
+                        help="ExpressRoute Direct port pairs on offer (docs/direct.md; default: "
+                             "DATA/ports.csv when it exists); customers are then planned "
+                             "together and ports.csv and portfolio.csv are written too")
     parser.set_defaults(func=run)
 
 
@@ -243,6 +248,9 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         print("planner: --jobs must be at least 1", file=sys.stderr)
         return EXIT_INVALID_INPUT
+    ports = ports_path(args)
+    if ports is not None:
+        return run_with_ports(args, ports)
     try:
         checked = check_run(args, manifests=not args.no_manifests)
         forecast = None

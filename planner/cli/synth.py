@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
+from planner.direct.synth import direct_catalog, synth_ports
 from planner.io import read_table
 from planner.synth import synthesize
 from planner.validate import InputError
@@ -32,6 +34,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                              "as a plain CSV, az monitor JSON and an hourly AzureMetrics CSV")
     parser.add_argument("--telemetry-days", type=int, default=90, metavar="DAYS",
                         help="days of telemetry (default: 90)")
+    parser.add_argument("--ports", type=int, default=0, metavar="N",
+                        help="also write ports.csv with 10 Gb/s Direct pairs at the N busiest "
+                             "peering locations and add the Direct SKUs to catalog.csv "
+                             "(default: 0, none)")
     parser.set_defaults(func=run)
 
 
@@ -39,8 +45,9 @@ def run(args: argparse.Namespace) -> int:
     """Draw and write the portfolio; return the exit status."""
     from planner.cli import EXIT_INVALID_INPUT, EXIT_OK
 
-    if args.customers < 1 or args.months < 1 or args.telemetry_days < 1:
-        print("planner synth: --customers, --months and --telemetry-days must be at least 1",
+    if args.customers < 1 or args.months < 1 or args.telemetry_days < 1 or args.ports < 0:
+        print("planner synth: --customers, --months and --telemetry-days must be at least 1, "
+              "--ports at least 0",
               file=sys.stderr)
         return EXIT_INVALID_INPUT
     try:
@@ -52,7 +59,13 @@ def run(args: argparse.Namespace) -> int:
     portfolio = synthesize(args.customers, args.months, args.seed, catalog, egress_rates,
                            start=args.start)
     settings = tuple(sorted(args.data.glob("provisioning.*")))
-    out = portfolio.write(args.out, copies=settings)
+    with tempfile.TemporaryDirectory() as scratch:
+        if args.ports:
+            portfolio.catalog = direct_catalog(portfolio.catalog)
+            ports = synth_ports(portfolio.customers, args.ports)
+            ports.to_csv(Path(scratch) / "ports.csv", index=False, lineterminator="\n")
+            settings = (*settings, Path(scratch) / "ports.csv")
+        out = portfolio.write(args.out, copies=settings)
     print(f"wrote {len(portfolio.customers)} customers, {len(portfolio.demand)} demand rows "
           f"and {len(portfolio.inventory)} inventory circuits to {out}")
     if args.telemetry:
@@ -62,4 +75,7 @@ def run(args: argparse.Namespace) -> int:
                                            args.telemetry_days, args.seed)
         print(f"wrote {args.telemetry_days} days of 5-minute telemetry of "
               f"{len(portfolio.inventory)} circuits to {folder}")
+    if args.ports:
+        print(f"with Direct pairs at {ports['peering_location'].nunique()} locations in "
+              f"{out / 'ports.csv'}")
     return EXIT_OK

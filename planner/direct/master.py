@@ -1,0 +1,246 @@
+"""The restricted master problem of column generation, solved by HiGHS.
+
+Variables: for each customer its plans (columns, weight in [0, 1]) and an artificial plan
+of cost ``big_m`` that keeps every node feasible; for each pool ``k`` and portfolio month
+``m`` the pairs held ``y[k, m]`` and the pairs added ``z[k, m]``. Rows:
+
+* one per customer: the weights sum to 1 (dual: the customer's price ``pi``);
+* capacity: ``sum of Direct loads - oversubscription x port x 1000 x y[k, m] <= 0``
+  (dual <= 0; minus it is the price of one Mb/s of Direct bandwidth);
+* setup: ``y[k, m] - y[k, m - 1] - z[k, m] <= 0``, with ``existing_pairs`` before month 0;
+* linking, per customer, pool and month: the weight of the customer's plans on that pool in
+  that month ``<= y[k, m]``. Redundant for whole pair counts (a plan needs a pair), these
+  rows make the LP pay a whole pair before any customer rides it fully: without them the
+  LP shares a pair's fee out per Mb/s and its bound is weak (dual: a fee per month of use).
+
+The objective is the plans' totals plus ``monthly_usd x y`` plus ``setup_usd x z``. HiGHS is
+driven through highspy directly so that columns are appended to a warm-started LP.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from planner.direct.pricing import Column
+from planner.direct.problem import PortfolioProblem
+
+INF = highspy.kHighsInf
+
+
+@functools.cache
+def _silence_banner() -> None:
+    """Create one HiGHS instance with stdout closed: the first one prints a banner."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(null)
+        os.close(saved)
+
+
+@dataclass
+class MasterSolution:
+    """One solve of the master.
+
+    Parameters
+    ----------
+    objective_usd : float
+        Optimal value [USD].
+    weights : numpy.ndarray
+        Weight of each column, in column order.
+    artificial : numpy.ndarray
+        Weight of each customer's artificial plan.
+    pairs : numpy.ndarray
+        Pairs held ``(keys, months)``.
+    customer_price : numpy.ndarray
+        Dual of each customer's convexity row [USD] (LP only).
+    usd_per_mbps : numpy.ndarray
+        Price of Direct bandwidth ``(keys, months)`` [USD per Mb/s], >= 0 (LP only).
+    usd_per_use : dict of int to numpy.ndarray
+        Per customer, the price of riding each pool in each month ``(keys, months)`` [USD],
+        >= 0 (the linking rows' duals; LP only).
+    """
+
+    objective_usd: float
+    weights: np.ndarray
+    artificial: np.ndarray
+    pairs: np.ndarray
+    customer_price: np.ndarray
+    usd_per_mbps: np.ndarray
+    usd_per_use: dict[int, np.ndarray]
+
+    def credit_per_pair(self, capacity_mbps: np.ndarray) -> np.ndarray:
+        """What one more pair is worth to the LP per pool and month [USD]."""
+        credit = self.usd_per_mbps * capacity_mbps[:, None]
+        for price in self.usd_per_use.values():
+            credit = credit + price
+        return credit
+
+
+class Master:
+    """A restricted master over a set of columns.
+
+    Parameters
+    ----------
+    portfolio : PortfolioProblem
+        The coupled problem.
+    customers : list of int
+        The coupled customers' positions; row ``i`` is customer ``customers[i]``.
+    big_m : numpy.ndarray
+        Cost of each customer's artificial plan [USD].
+    pairs_low, pairs_high : numpy.ndarray
+        Bounds on the pairs held ``(keys, months)``.
+    integer : bool
+        Whether weights and pairs must be whole (the integer restricted master).
+    time_limit_s : float, optional
+        HiGHS time limit [s].
+    opened : numpy.ndarray, optional
+        Pools that must hold a pair in some month (a branching decision): one row each,
+        ``sum over months of y[k, m] >= 1``.
+    linked : dict of int to list of (int, int), optional
+        Per customer, the (pool, month) pairs it may ride: one linking row each.
+    """
+
+    def __init__(self, portfolio: PortfolioProblem, customers: list[int], big_m: np.ndarray,
+                 pairs_low: np.ndarray, pairs_high: np.ndarray, *, integer: bool = False,
+                 time_limit_s: float | None = None, opened: np.ndarray | None = None,
+                 linked: dict[int, list[tuple[int, int]]] | None = None):
+        self.row_of = {c: i for i, c in enumerate(customers)}
+        self.n_customers = len(customers)
+        keys, months = pairs_low.shape
+        self.keys, self.months = keys, months
+        self.integer = integer
+        self.columns: list[Column] = []
+        _silence_banner()
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("log_to_console", False)
+        h.setOptionValue("threads", 1)
+        if time_limit_s is not None:
+            h.setOptionValue("time_limit", float(time_limit_s))
+        if integer:
+            h.setOptionValue("mip_rel_gap", 0.0)
+            h.setOptionValue("mip_abs_gap", 1e-3)
+        self.h = h
+        n_km = keys * months
+        fee = np.repeat([o.monthly_usd for o in portfolio.offers], months)
+        setup = np.repeat([o.setup_usd for o in portfolio.offers], months)
+        # Columns 0..n_km-1: y; n_km..2n_km-1: z; then one artificial per customer.
+        h.addVars(n_km, pairs_low.ravel().astype(float), pairs_high.ravel().astype(float))
+        h.addVars(n_km, np.zeros(n_km), np.full(n_km, INF))
+        h.addVars(self.n_customers, np.zeros(self.n_customers), np.ones(self.n_customers))
+        n_vars = 2 * n_km + self.n_customers
+        h.changeColsCost(n_vars, np.arange(n_vars, dtype=np.int32),
+                         np.concatenate([fee, setup, np.asarray(big_m, dtype=float)]))
+        # Rows 0..C-1: convexity; C..C+n_km-1: capacity; then setup rows.
+        artificial = 2 * n_km + np.arange(self.n_customers)
+        self._rows(np.ones(self.n_customers), np.ones(self.n_customers),
+                   [[(int(a), 1.0)] for a in artificial])
+        capacity = portfolio.capacity_mbps()
+        self._rows(np.full(n_km, -INF), np.zeros(n_km),
+                   [[(k * months + m, -float(capacity[k]))]
+                    for k in range(keys) for m in range(months)])
+        existing = [o.existing_pairs for o in portfolio.offers]
+        upper, entries = [], []
+        for k in range(keys):
+            for m in range(months):
+                y = k * months + m
+                row = [(y, 1.0), (n_km + y, -1.0)]
+                if m:
+                    row.append((y - 1, -1.0))
+                entries.append(row)
+                upper.append(0.0 if m else float(existing[k]))
+        self._rows(np.full(n_km, -INF), np.array(upper), entries)
+        must = [] if opened is None else [k for k in range(keys) if opened[k]]
+        if must:
+            self._rows(np.ones(len(must)), np.full(len(must), INF),
+                       [[(k * months + m, 1.0) for m in range(months)] for k in must])
+        self.link_row: dict[tuple[int, int, int], int] = {}
+        first_link = self.n_customers + 2 * n_km + len(must)
+        entries = []
+        for c, places in (linked or {}).items():
+            for k, m in places:
+                self.link_row[(c, k, m)] = first_link + len(entries)
+                entries.append([(k * months + m, -1.0)])
+        if entries:
+            self._rows(np.full(len(entries), -INF), np.zeros(len(entries)), entries)
+        self.first_link = first_link
+        if integer:
+            whole = np.concatenate([np.arange(n_km), artificial]).astype(np.int32)
+            h.changeColsIntegrality(len(whole), whole,
+                                    np.full(len(whole), highspy.HighsVarType.kInteger))
+        self.first_column = n_vars
+        self.capacity_row = self.n_customers
+
+    def _rows(self, lower: np.ndarray, upper: np.ndarray,
+              entries: list[list[tuple[int, float]]]) -> None:
+        starts = np.cumsum([0] + [len(e) for e in entries[:-1]]).astype(np.int32)
+        index = np.array([i for e in entries for i, _ in e], dtype=np.int32)
+        value = np.array([v for e in entries for _, v in e], dtype=float)
+        self.h.addRows(len(entries), lower, upper, len(index), starts, index, value)
+
+    def add(self, columns: list[Column]) -> None:
+        """Append columns (plans) to the master."""
+        if not columns:
+            return
+        starts, index, value = [], [], []
+        for column in columns:
+            starts.append(len(index))
+            index.append(self.row_of[column.customer])
+            value.append(1.0)
+            for key, month, mbps in column.loads:
+                index.append(self.capacity_row + key * self.months + month)
+                value.append(mbps)
+                row = self.link_row.get((column.customer, key, month))
+                if row is not None:
+                    index.append(row)
+                    value.append(1.0)
+        n = len(columns)
+        self.h.addCols(n, np.array([c.cost_usd for c in columns]), np.zeros(n), np.ones(n),
+                       len(index), np.array(starts, dtype=np.int32),
+                       np.array(index, dtype=np.int32), np.array(value))
+        if self.integer:
+            new = np.arange(self.first_column + len(self.columns),
+                            self.first_column + len(self.columns) + n, dtype=np.int32)
+            self.h.changeColsIntegrality(n, new, np.full(n, highspy.HighsVarType.kInteger))
+        self.columns.extend(columns)
+
+    def solve(self) -> MasterSolution | None:
+        """Solve; None when HiGHS finds no solution (infeasible bounds or time out)."""
+        self.h.run()
+        status = self.h.getModelStatus()
+        solution = self.h.getSolution()
+        if status != highspy.HighsModelStatus.kOptimal and not (
+                self.integer and solution.value_valid):
+            return None
+        x = np.asarray(solution.col_value)
+        n_km = self.keys * self.months
+        shape = (self.keys, self.months)
+        per_use: dict[int, np.ndarray] = {}
+        if self.integer:
+            price = np.zeros(self.n_customers)
+            per_mbps = np.zeros(shape)
+        else:
+            dual = np.asarray(solution.row_dual)
+            price = dual[:self.n_customers]
+            per_mbps = np.maximum(0.0, -dual[self.capacity_row:self.capacity_row + n_km]
+                                  ).reshape(shape)
+            for (c, k, m), row in self.link_row.items():
+                if dual[row] < 0:
+                    per_use.setdefault(c, np.zeros(shape))[k, m] = -dual[row]
+        return MasterSolution(
+            objective_usd=float(self.h.getInfo().objective_function_value),
+            weights=x[self.first_column:],
+            artificial=x[2 * n_km:2 * n_km + self.n_customers],
+            pairs=x[:n_km].reshape(shape),
+            customer_price=price, usd_per_mbps=per_mbps, usd_per_use=per_use)

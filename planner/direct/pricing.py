@@ -1,0 +1,185 @@
+"""Pricing: the exact ``dp`` engine with a month-dependent cost per Mb/s of Direct bandwidth.
+
+Column generation asks, for each coupled customer, for its cheapest plan when every Mb/s of
+Direct bandwidth in pool ``k`` and portfolio month ``m`` costs ``usd_per_mbps[k, m]`` on top of
+the customer's own costs. That is the customer's one-site DP (:mod:`planner.dp`) with the
+month costs of each Direct tier-family raised by that price times each state's bandwidth;
+the state space and tables are built once per customer and reused at every call.
+Branching adds bounds on a customer's Direct load in one pool and month, which the DP obeys by
+making the states outside them infeasible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.direct.problem import CoupledCustomer
+from planner.dp import BACKTRACK_TOLERANCE, _Tables
+from planner.dp_kernels import backtrack_one_site, forward_one_site
+from planner.model import PRIMARY, MonthPlan
+from planner.rules import plan_total
+
+INF = np.inf
+
+
+@dataclass(frozen=True)
+class LoadBound:
+    """A branching bound: the customer's Direct load in pool ``key``, month ``month``.
+
+    Parameters
+    ----------
+    key, month : int
+        Pool index and portfolio month index.
+    low_mbps, high_mbps : float
+        Inclusive bounds on the load [Mb/s].
+    """
+
+    key: int
+    month: int
+    low_mbps: float
+    high_mbps: float
+
+
+@dataclass(frozen=True)
+class Column:
+    """One plan of one customer, as the master sees it.
+
+    Parameters
+    ----------
+    customer : int
+        Position of the customer in the portfolio.
+    cost_usd : float
+        The plan's own total (docs/model.rst) [USD].
+    loads : tuple of (int, int, float)
+        ``(pool, portfolio month, Direct bandwidth [Mb/s])`` for every month on Direct.
+    plans : tuple of MonthPlan
+        The plan, one per customer month.
+    """
+
+    customer: int
+    cost_usd: float
+    loads: tuple[tuple[int, int, float], ...]
+    plans: tuple[MonthPlan, ...]
+
+    @property
+    def signature(self) -> tuple:
+        """A hashable identity of the plan (customer, then each month's SKUs)."""
+        return (self.customer, tuple((p.tier_family, tuple(sorted(p.circuits.items())))
+                                     for p in self.plans))
+
+    def load(self, key: int, month: int) -> float:
+        """Direct bandwidth in pool ``key`` and month ``month`` [Mb/s]."""
+        return next((mbps for k, m, mbps in self.loads if k == key and m == month), 0.0)
+
+    def obeys(self, bounds: list[LoadBound]) -> bool:
+        """Whether the plan meets every bound."""
+        return all(b.low_mbps - 1e-6 <= self.load(b.key, b.month) <= b.high_mbps + 1e-6
+                   for b in bounds)
+
+
+class Pricer:
+    """The pricing DP of one coupled customer.
+
+    Parameters
+    ----------
+    position : int
+        The customer's position in the portfolio.
+    customer : CoupledCustomer
+        The customer with its Direct SKUs.
+    """
+
+    def __init__(self, position: int, customer: CoupledCustomer):
+        self.position = position
+        self.customer = customer
+        problem = customer.problem
+        self.tables = _Tables(problem, two_sites=False)
+        self.base = np.ascontiguousarray(self.tables.cost.transpose(1, 0, 2))  # (T, F, n)
+        self.first = self.tables.first_arrival(PRIMARY)
+        self.fresh = self.tables.fresh()
+        self.pool_of = [customer.key_of(tf) for tf in self.tables.tfs]
+        self.bandwidth = self.tables.space.bandwidth.astype(float)
+
+    @property
+    def has_direct(self) -> bool:
+        """Whether any Direct tier-family survived the DP's reductions."""
+        return any(k is not None for k in self.pool_of)
+
+    def month_costs(self, usd_per_mbps: np.ndarray, bounds: list[LoadBound],
+                    forbidden: np.ndarray | None = None, usd_per_use: np.ndarray | None = None
+                    ) -> np.ndarray:
+        """Month costs ``(T, F, n)`` with the Direct prices added and the bounds applied."""
+        cost = self.base.copy()
+        offset, months = self.customer.offset, self.customer.problem.months
+        used = self.bandwidth > 0
+        for f, key in enumerate(self.pool_of):
+            if key is not None:
+                price = usd_per_mbps[key, offset:offset + months]
+                cost[:, f, :] += price[:, None] * self.bandwidth[None, :]
+                if usd_per_use is not None:
+                    cost[:, f, :] += usd_per_use[key, offset:offset + months, None] * used
+                if forbidden is not None:
+                    cost[forbidden[key, offset:offset + months], f, :] = INF
+        for bound in bounds:
+            t = bound.month - offset
+            if not 0 <= t < months:
+                continue
+            for f, key in enumerate(self.pool_of):
+                if key == bound.key:
+                    outside = ((self.bandwidth < bound.low_mbps - 1e-6)
+                               | (self.bandwidth > bound.high_mbps + 1e-6))
+                    cost[t, f, outside] = INF
+                elif bound.low_mbps > 1e-6:
+                    cost[t, f, :] = INF
+        return cost
+
+    def price(self, usd_per_mbps: np.ndarray, bounds: list[LoadBound],
+              forbidden: np.ndarray | None = None, usd_per_use: np.ndarray | None = None
+              ) -> tuple[float, Column | None]:
+        """The cheapest plan at the given Direct prices.
+
+        Parameters
+        ----------
+        usd_per_mbps : numpy.ndarray
+            Price of Direct bandwidth per pool and portfolio month [USD per Mb/s], >= 0.
+        bounds : list of LoadBound
+            The customer's branching bounds.
+        forbidden : numpy.ndarray of bool, optional
+            Pools and months ``(keys, months)`` where no pair may be held: no Direct there.
+        usd_per_use : numpy.ndarray, optional
+            Price of riding each pool in each month at all ``(keys, months)`` [USD], >= 0.
+
+        Returns
+        -------
+        value : float
+            Least plan cost plus priced Direct load [USD]; inf when no plan obeys the bounds.
+        column : Column or None
+            That plan.
+        """
+        s = self.tables.space
+        cost = self.month_costs(usd_per_mbps, bounds, forbidden, usd_per_use)
+        setup = self.customer.problem.setup_usd
+        values = forward_one_site(self.first, cost, self.tables.in_place, self.fresh, s.add,
+                                  s.lower, s.remove, s.by_size_down, s.by_rank_up,
+                                  s.by_size_up, setup)
+        last = values[-1]
+        if not np.isfinite(last).any():
+            return INF, None
+        family, state = np.unravel_index(int(np.argmin(last)), last.shape)
+        tfs, states, mismatch = backtrack_one_site(values, cost, self.tables.in_place,
+                                                   s.cumulative, s.size, setup, family, state)
+        assert mismatch <= BACKTRACK_TOLERANCE * max(1.0, float(last.min())), mismatch
+        plans = tuple(MonthPlan.of(self.tables.tfs[f], {PRIMARY: self.tables.circuits(i)})
+                      for f, i in zip(tfs, states, strict=True))
+        return float(last[family, state]), self.column(plans)
+
+    def column(self, plans: tuple[MonthPlan, ...] | list[MonthPlan]) -> Column:
+        """The master's column of a plan: its own total and its Direct loads."""
+        loads = []
+        for t, plan in enumerate(plans):
+            key = self.customer.key_of(plan.tier_family)
+            if key is not None:
+                loads.append((key, self.customer.offset + t, float(plan.capacity_mbps)))
+        total = plan_total(self.customer.problem, list(plans))
+        return Column(self.position, total, tuple(loads), tuple(plans))

@@ -1,0 +1,534 @@
+"""Branch-and-price over the CSP's Direct pairs: an exact portfolio optimum, or a bound.
+
+1. Every customer is first planned alone with provider SKUs (its independent plan); the
+   customers that cannot use Direct keep that plan. Customers share pairs only at their own
+   peering location, so each location is searched on its own and the totals and bounds add.
+2. Column generation at each node: the master LP (:mod:`planner.direct.master`) prices
+   Direct bandwidth per pool and month; each coupled customer's DP
+   (:mod:`planner.direct.pricing`) returns its cheapest plan at those prices; plans whose
+   reduced cost is negative join the master, until none is.
+3. Bounds: at every pricing round the Lagrangian value (each customer's least priced plan,
+   plus the least cost of whole pair counts at those prices, per pool by a small DP over
+   months) is a lower bound on the node whatever the LP's accuracy.
+4. Upper bounds: the integer restricted master (HiGHS MILP over the columns found), and any
+   node whose LP solution is whole; every candidate is re-costed from its plans, with the
+   cheapest whole pair counts for its loads.
+5. Branching, best bound first: a pool used fractionally is closed (no pair in any month;
+   its SKUs leave the pricing DPs) or opened (a pair in some month); then a fractional pair
+   count (``y <= floor`` / ``y >= ceil``); then one customer's Direct load in one pool and
+   month (``<= v`` / ``> v``). Every rule leaves the pricing DP a DP, and there are finitely
+   many loads, so the search ends.
+
+The result is ``optimal`` only when the best open bound is within 0.01 USD of the incumbent;
+a time or node limit yields ``feasible`` with the bound and the gap.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from planner.direct.master import Master, MasterSolution
+from planner.direct.pricing import Column, LoadBound, Pricer
+from planner.direct.problem import PortfolioProblem
+from planner.model import Status
+from planner.planning import CustomerResult, plan_customer
+from planner.rules import eligible_skus
+from planner.solution import EngineResult
+
+#: Gap under which the portfolio is proven optimal [USD] (docs/direct.md).
+OPTIMALITY_GAP_USD = 0.01
+INTEGRALITY = 1e-6
+#: Reduced cost under which a plan joins the master [USD].
+ENTERING = -1e-6
+
+
+@dataclass
+class PhaseStats:
+    """Work done per phase: iterations, columns and time [s]."""
+
+    independent_s: float = 0.0
+    pricing_s: float = 0.0
+    master_s: float = 0.0
+    integer_s: float = 0.0
+    iterations: int = 0
+    columns: int = 0
+    nodes: int = 0
+    pricing_calls: int = 0
+
+
+@dataclass
+class PortfolioResult:
+    """The portfolio's plan.
+
+    Parameters
+    ----------
+    status : str
+        ``optimal`` (proven within 0.01 USD) or ``feasible`` (a limit stopped the search).
+    total_usd : float
+        Customers' totals + pair fees + pair setups of the plan [USD] (customers without a
+        plan excluded).
+    lower_bound_usd : float
+        Proven lower bound on that total [USD].
+    results : list of EngineResult
+        Each customer's plan, in customers.csv order.
+    independent : list of CustomerResult
+        Each customer's independent plan (provider SKUs only), checked and costed.
+    pairs : numpy.ndarray
+        Pairs held per pool and portfolio month, ``(keys, months)`` [pairs].
+    loads_mbps : numpy.ndarray
+        Direct bandwidth per pool and month [Mb/s].
+    independent_usd : float
+        Total of the independent plans of the customers planned both ways [USD].
+    direct_only : list of str
+        Customers only Direct makes feasible.
+    stats : PhaseStats
+    """
+
+    status: str
+    total_usd: float
+    lower_bound_usd: float
+    results: list[EngineResult]
+    independent: list[CustomerResult]
+    pairs: np.ndarray
+    loads_mbps: np.ndarray
+    independent_usd: float
+    direct_only: list[str] = field(default_factory=list)
+    stats: PhaseStats = field(default_factory=PhaseStats)
+
+    @property
+    def gap_usd(self) -> float:
+        """Incumbent minus bound [USD]."""
+        return max(0.0, self.total_usd - self.lower_bound_usd)
+
+
+def pair_schedule(portfolio: PortfolioProblem, credit_usd: np.ndarray, low: np.ndarray,
+                  high: np.ndarray, opened: np.ndarray | None = None
+                  ) -> tuple[float, np.ndarray]:
+    """Least cost of whole pair counts within bounds, each pair credited ``credit_usd``.
+
+    Per pool, a DP over months and pair counts of ``(monthly_usd - credit) x y``
+    plus ``setup_usd`` per pair added (above ``existing_pairs`` in month 0). A pool marked in
+    ``opened`` must hold a pair in some month: the state is then (held a pair yet, count).
+
+    Returns
+    -------
+    cost : float
+        The least value [USD]; inf when the bounds admit no count.
+    pairs : numpy.ndarray
+        The counts ``(keys, months)``.
+    """
+    keys, months = low.shape
+    pairs = np.zeros((keys, months), dtype=np.int64)
+    total = 0.0
+    for k, offer in enumerate(portfolio.offers):
+        counts = np.arange(offer.max_pairs + 1)
+        size = len(counts)
+        rise = np.maximum(0, counts[None, :] - counts[:, None]) * float(offer.setup_usd)
+        positive = counts > 0
+        parents = []
+        # never[y]: no pair held so far (so y == 0); since[y]: some pair held so far.
+        never = np.where(positive, np.inf, rise[offer.existing_pairs])
+        since = np.where(positive, rise[offer.existing_pairs], np.inf)
+        for m in range(months):
+            if m:
+                from_never = never[:, None] + rise
+                from_since = since[:, None] + rise
+                parent = np.empty(2 * size, dtype=np.int64)
+                parent[:size] = np.argmin(from_never, axis=0)
+                next_never = np.where(positive, np.inf, from_never.min(axis=0))
+                best_since = from_since.min(axis=0)
+                best_never = np.where(positive, from_never.min(axis=0), np.inf)
+                take_since = best_since <= best_never
+                parent[size:] = np.where(take_since, size + np.argmin(from_since, axis=0),
+                                         np.argmin(from_never, axis=0))
+                never, since = next_never, np.minimum(best_since, best_never)
+                parents.append(parent)
+            month = (offer.monthly_usd - credit_usd[k, m]) * counts
+            allowed = (counts >= low[k, m]) & (counts <= high[k, m])
+            never = np.where(allowed, never + month, np.inf)
+            since = np.where(allowed, since + month, np.inf)
+        must = opened is not None and bool(opened[k])
+        finals = np.concatenate([np.full(size, np.inf) if must else never, since])
+        state = int(np.argmin(finals))
+        if not np.isfinite(finals[state]):
+            return np.inf, pairs
+        total += float(finals[state])
+        path = [state]
+        for parent in reversed(parents):
+            state = int(parent[state])
+            path.append(state)
+        pairs[k] = [p % size for p in reversed(path)]
+    return total, pairs
+
+
+@dataclass(order=True)
+class _Node:
+    bound_usd: float
+    order: int
+    low: np.ndarray = field(compare=False)
+    high: np.ndarray = field(compare=False)
+    loads: dict[int, list[LoadBound]] = field(compare=False)
+    opened: np.ndarray = field(compare=False, default=None)
+
+
+class _Search:
+    """State of one branch-and-price run."""
+
+    def __init__(self, portfolio: PortfolioProblem, pricers: dict[int, Pricer],
+                 pool: dict[int, list[Column]], constant_usd: float, big_m: dict[int, float],
+                 deadline: float, stats: PhaseStats, link_rows: bool = False):
+        self.portfolio = portfolio
+        self.pricers = pricers
+        self.customers = sorted(pricers)
+        self.pool = pool
+        self.seen = {c.signature for cs in pool.values() for c in cs}
+        self.constant = constant_usd
+        self.big_m = big_m
+        self.deadline = deadline
+        self.stats = stats
+        self.best_usd = math.inf
+        self.best: tuple[dict[int, Column | None], np.ndarray] | None = None
+        keys, months = len(portfolio.offers), portfolio.months
+        self.capacity = portfolio.capacity_mbps()
+        self.shape = (keys, months)
+        self.linked: dict[int, list[tuple[int, int]]] = {}
+        for c, pricer in pricers.items() if link_rows else ():
+            customer = pricer.customer
+            span = range(customer.offset, customer.offset + customer.problem.months)
+            self.linked[c] = [(k, m) for k in sorted(set(customer.keys.values()))
+                              if portfolio.offers[k].max_pairs > 0 for m in span]
+
+    # ---- upper bounds -------------------------------------------------------------------
+    def consider(self, chosen: dict[int, Column | None]) -> None:
+        """Re-cost a whole selection (None: the artificial plan) and keep it if better."""
+        loads = np.zeros(self.shape)
+        for column in chosen.values():
+            for key, month, mbps in () if column is None else column.loads:
+                loads[key, month] += mbps
+        need = np.ceil(loads / self.capacity[:, None] - 1e-9)
+        high = np.array([[o.max_pairs] * self.shape[1] for o in self.portfolio.offers])
+        if (need > high).any():
+            return
+        pair_usd, pairs = pair_schedule(self.portfolio, np.zeros(self.shape), need, high)
+        total = self.constant + pair_usd + sum(
+            self.big_m[c] if col is None else col.cost_usd for c, col in chosen.items())
+        if total < self.best_usd - 1e-9:
+            self.best_usd, self.best = total, (dict(chosen), pairs)
+
+    def integer_master(self, time_limit_s: float) -> None:
+        """Solve the integer restricted master over every column found; consider its plan."""
+        began = time.monotonic()
+        keys, months = self.shape
+        low = np.zeros(self.shape)
+        high = np.array([[o.max_pairs] * months for o in self.portfolio.offers], dtype=float)
+        master = Master(self.portfolio, self.customers,
+                        np.array([self.big_m[c] for c in self.customers]), low, high,
+                        integer=True, time_limit_s=max(1.0, time_limit_s))
+        master.add([col for c in self.customers for col in self.pool[c]])
+        solution = master.solve()
+        self.stats.integer_s += time.monotonic() - began
+        if solution is not None:
+            self.consider(self.selection(master, solution))
+
+    def selection(self, master: Master, solution: MasterSolution) -> dict[int, Column | None]:
+        chosen: dict[int, Column | None] = dict.fromkeys(self.customers)
+        for column, weight in zip(master.columns, solution.weights, strict=True):
+            if weight > 0.5:
+                chosen[column.customer] = column
+        return chosen
+
+    # ---- one node -----------------------------------------------------------------------
+    def process(self, node: _Node) -> tuple[float, MasterSolution | None, Master | None]:
+        """Column generation at a node: its lower bound and final LP solution."""
+        master = Master(self.portfolio, self.customers,
+                        np.array([self.big_m[c] for c in self.customers]), node.low, node.high,
+                        opened=node.opened, linked=self.linked)
+        master.add([col for c in self.customers for col in self.pool[c]
+                    if col.obeys(node.loads.get(c, []))
+                    and all(node.high[k, m] > 0 for k, m, _ in col.loads)])
+        bound = node.bound_usd
+        solution = None
+        forbidden = node.high <= 0
+        while True:
+            began = time.monotonic()
+            solution = master.solve()
+            self.stats.master_s += time.monotonic() - began
+            if solution is None:
+                return math.inf, None, None
+            self.stats.iterations += 1
+            began = time.monotonic()
+            lagrangian = self.constant
+            entering = []
+            for i, c in enumerate(self.customers):
+                value, column = self.pricers[c].price(solution.usd_per_mbps,
+                                                      node.loads.get(c, []), forbidden,
+                                                      solution.usd_per_use.get(c))
+                self.stats.pricing_calls += 1
+                lagrangian += min(value, self.big_m[c])
+                if column is not None and value - solution.customer_price[i] < ENTERING * max(
+                        1.0, abs(value)) and column.signature not in self.seen:
+                    entering.append(column)
+            pair_value, _ = pair_schedule(self.portfolio,
+                                          solution.credit_per_pair(self.capacity), node.low,
+                                          node.high, node.opened)
+            lagrangian += pair_value
+            self.stats.pricing_s += time.monotonic() - began
+            bound = max(bound, lagrangian)
+            if not entering:
+                bound = max(bound, solution.objective_usd + self.constant - 1e-6 * max(
+                    1.0, abs(solution.objective_usd)))
+                break
+            if bound >= self.best_usd - OPTIMALITY_GAP_USD or time.monotonic() > self.deadline:
+                break
+            for column in entering:
+                self.seen.add(column.signature)
+                self.pool[column.customer].append(column)
+            self.stats.columns += len(entering)
+            master.add(entering)
+        return bound, solution, master
+
+    def branch(self, node: _Node, master: Master, solution: MasterSolution,
+               order: itertools.count) -> list[_Node]:
+        """Children of a node whose LP solution is not whole; [] when it is (or rounds)."""
+        fraction = np.abs(solution.pairs - np.round(solution.pairs))
+        closed = (node.high == 0).all(axis=1)
+        undecided = (fraction.max(axis=1) > INTEGRALITY) & ~closed & ~node.opened
+        if undecided.any():
+            # First whether a pool is used at all: its fee and setup are what the LP shares
+            # out in fractions, and closing a pool removes its SKUs from every plan.
+            k = int(np.argmax(np.where(undecided, solution.pairs.sum(axis=1), -1.0)))
+            shut, must = node.high.copy(), node.opened.copy()
+            shut[k] = 0
+            must[k] = True
+            return [_Node(node.bound_usd, next(order), node.low, shut, node.loads, node.opened),
+                    _Node(node.bound_usd, next(order), node.low, node.high, node.loads, must)]
+        if fraction.max() > INTEGRALITY:
+            k, m = np.unravel_index(int(np.argmax(fraction)), fraction.shape)
+            value = solution.pairs[k, m]
+            down_high, up_low = node.high.copy(), node.low.copy()
+            down_high[k, m] = math.floor(value)
+            up_low[k, m] = math.ceil(value)
+            return [_Node(node.bound_usd, next(order), node.low, down_high, node.loads,
+                          node.opened),
+                    _Node(node.bound_usd, next(order), up_low, node.high, node.loads,
+                          node.opened)]
+        support: dict[int, list[Column]] = {}
+        for column, weight in zip(master.columns, solution.weights, strict=True):
+            if weight > INTEGRALITY:
+                support.setdefault(column.customer, []).append(column)
+        for c, columns in support.items():
+            if len(columns) < 2:
+                continue
+            places = {(k, m) for col in columns for k, m, _ in col.loads}
+            for k, m in sorted(places):
+                loads = sorted({col.load(k, m) for col in columns})
+                if len(loads) > 1:
+                    v = loads[0]
+                    down = {**node.loads, c: [*node.loads.get(c, []), LoadBound(k, m, 0.0, v)]}
+                    up = {**node.loads,
+                          c: [*node.loads.get(c, []), LoadBound(k, m, v + 0.5, math.inf)]}
+                    return [_Node(node.bound_usd, next(order), node.low, node.high, down,
+                                  node.opened),
+                            _Node(node.bound_usd, next(order), node.low, node.high, up,
+                                  node.opened)]
+        # Whole pair counts and, per customer, plans with equal loads: the cheapest of each
+        # customer's plans is a whole solution no dearer than the LP.
+        chosen: dict[int, Column | None] = dict.fromkeys(self.customers)
+        for c in self.customers:
+            columns = support.get(c, [])
+            chosen[c] = min(columns, key=lambda col: col.cost_usd) if columns else None
+        self.consider(chosen)
+        return []
+
+
+@dataclass
+class _LocationOutcome:
+    chosen: dict[int, Column | None]
+    pairs: np.ndarray
+    upper_usd: float
+    lower_usd: float
+
+
+def _search_location(view: PortfolioProblem, pricers: dict[int, Pricer],
+                     pool: dict[int, list[Column]], big_m: dict[int, float], deadline: float,
+                     stats: PhaseStats, node_limit: int, tolerance_usd: float,
+                     relative_gap: float, link_rows: bool) -> _LocationOutcome:
+    """Branch-and-price for the customers and pools of one peering location."""
+    search = _Search(view, pricers, pool, 0.0, big_m, deadline, stats, link_rows)
+    keys, months = search.shape
+    low = np.zeros((keys, months))
+    high = np.array([[o.max_pairs] * months for o in view.offers], dtype=float)
+    search.consider({c: next((col for col in pool[c] if not col.loads), None) for c in pricers})
+    order = itertools.count()
+    queue = [_Node(-math.inf, next(order), low, high, {}, np.zeros(keys, dtype=bool))]
+    closed_bound = math.inf
+    root = True
+    nodes = 0
+
+    def done(bound: float) -> bool:
+        return bound >= search.best_usd - max(tolerance_usd, relative_gap * search.best_usd)
+
+    while queue and nodes < node_limit and time.monotonic() <= deadline:
+        if done(min(queue[0].bound_usd, closed_bound)):
+            break
+        node = heapq.heappop(queue)
+        if node.bound_usd >= search.best_usd - tolerance_usd:
+            closed_bound = min(closed_bound, node.bound_usd)
+            continue
+        nodes += 1
+        stats.nodes += 1
+        bound, solution, master = search.process(node)
+        node.bound_usd = bound
+        if root:
+            search.integer_master(max(1.0, deadline - time.monotonic()))
+            root = False
+        elif nodes % 50 == 0:
+            search.integer_master(max(1.0, min(10.0, deadline - time.monotonic())))
+        if solution is None or master is None or bound >= search.best_usd - tolerance_usd:
+            closed_bound = min(closed_bound, bound)
+            continue
+        children = search.branch(node, master, solution, order)
+        if not children:
+            closed_bound = min(closed_bound, bound)
+        for child in children:
+            child.bound_usd = bound
+            heapq.heappush(queue, child)
+    open_bound = min((n.bound_usd for n in queue), default=math.inf)
+    assert search.best is not None
+    chosen, pairs = search.best
+    lower = min(search.best_usd, open_bound, closed_bound)
+    return _LocationOutcome(chosen, pairs, search.best_usd, lower)
+
+
+def _location_view(portfolio: PortfolioProblem, location: str) -> PortfolioProblem:
+    """The portfolio with the pools of other locations unavailable (no pair may be held)."""
+    offers = tuple(o if o.key.peering_location == location
+                   else replace(o, max_pairs=0, existing_pairs=0) for o in portfolio.offers)
+    return replace(portfolio, offers=offers)
+
+
+def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
+                    node_limit: int = 10_000, relative_gap: float = 0.0,
+                    link_rows: bool = False,
+                    progress: Callable[[str], None] | None = None) -> PortfolioResult:
+    """Plan every customer and the pairs at least portfolio total (docs/direct.md).
+
+    Customers share pairs only at their own peering location, so each location is searched
+    on its own (its bound and plan add up to the portfolio's).
+
+    Parameters
+    ----------
+    portfolio : PortfolioProblem
+        The coupled problem.
+    time_limit_s : float, default 60
+        Wall-time limit of the search after the independent plans [s], shared out among
+        the locations by their number of customers.
+    node_limit : int, default 10000
+        Branch-and-bound nodes at most per location.
+    relative_gap : float, default 0
+        Stop a location's search once its gap is within this share of its total (the result
+        is then ``feasible`` unless the gap is within 0.01 USD anyway).
+    link_rows : bool, default False
+        Add the linking rows of :mod:`planner.direct.master` (a stronger LP bound that
+        column generation reaches far more slowly; see docs/direct.md).
+    progress : callable, optional
+        Receives one line per phase.
+
+    Returns
+    -------
+    PortfolioResult
+    """
+    say = progress or (lambda line: None)
+    stats = PhaseStats()
+    began = time.monotonic()
+    independent = [plan_customer(p, tables=False) for p in portfolio.problems]
+    results = [EngineResult(r.status, r.plans or None, r.message, r.total_usd)
+               for r in independent]
+    pricers: dict[int, Pricer] = {}
+    pool: dict[int, list[Column]] = {}
+    constant = 0.0
+    direct_only: list[str] = []
+    zero = np.zeros((len(portfolio.offers), portfolio.months))
+    for position, result in enumerate(independent):
+        customer = portfolio.coupled.get(position)
+        pricer = (Pricer(position, customer)
+                  if customer is not None and eligible_skus(customer.problem) else None)
+        if pricer is None or not pricer.has_direct:
+            if result.status is Status.OPTIMAL:
+                constant += float(result.total_usd)
+            continue
+        value, free = pricer.price(zero, [])
+        if free is None:
+            continue
+        pricers[position] = pricer
+        pool[position] = [free]
+        if result.status is Status.OPTIMAL:
+            own = pricer.column(result.plans)
+            if own.signature != free.signature:
+                pool[position].append(own)
+        else:
+            direct_only.append(portfolio.problems[position].customer_id)
+    stats.independent_s = time.monotonic() - began
+    say(f"independent plans: {len(independent)} customers, {len(pricers)} may use Direct "
+        f"({stats.independent_s:.1f} s)")
+    where = {c: portfolio.offers[next(iter(portfolio.coupled[c].keys.values()))
+                                 ].key.peering_location for c in pricers}
+    locations = sorted(set(where.values()), key=lambda loc: -sum(
+        1 for c in where if where[c] == loc))
+    keys, months = len(portfolio.offers), portfolio.months
+    pairs = np.zeros((keys, months), dtype=np.int64)
+    chosen: dict[int, Column | None] = {}
+    upper = lower = constant
+    big_m: dict[int, float] = {}
+    stop = time.monotonic() + time_limit_s
+    tolerance = OPTIMALITY_GAP_USD / max(1, len(locations))
+    for n, location in enumerate(locations):
+        members = [c for c in pricers if where[c] == location]
+        view = _location_view(portfolio, location)
+        pair_bound = sum(o.max_pairs * (o.monthly_usd * months + o.setup_usd)
+                         for o in view.offers)
+        for c in members:
+            big_m[c] = 2.0 * (max(col.cost_usd for col in pool[c]) + pair_bound) + 1e4
+        left = sum(1 for c in pricers if where[c] in locations[n:])
+        deadline = time.monotonic() + max(0.0, stop - time.monotonic()) * len(members) / left
+        outcome = _search_location(view, {c: pricers[c] for c in members},
+                                   {c: pool[c] for c in members}, big_m, deadline, stats,
+                                   node_limit, tolerance, relative_gap, link_rows)
+        at = [k for k, o in enumerate(portfolio.offers) if o.key.peering_location == location]
+        pairs[at] = outcome.pairs[at]
+        chosen.update(outcome.chosen)
+        upper += outcome.upper_usd
+        lower += outcome.lower_usd
+        say(f"{location}: {len(members)} customers, total {outcome.upper_usd:,.2f} USD, "
+            f"bound {outcome.lower_usd:,.2f} USD")
+    loads = np.zeros((keys, months))
+    for c, column in chosen.items():
+        if column is None:
+            results[c] = EngineResult(Status.INFEASIBLE, message=(
+                "no plan fits the Direct pairs that can be held (max_pairs) and no provider "
+                "plan meets every rule"))
+            continue
+        for key, month, mbps in column.loads:
+            loads[key, month] += mbps
+        results[c] = EngineResult(Status.OPTIMAL, list(column.plans),
+                                  objective_usd=column.cost_usd)
+    artificial = sum(big_m[c] for c, col in chosen.items() if col is None)
+    total, lower = upper - artificial, min(lower, upper) - artificial
+    both = [c for c in range(len(independent)) if independent[c].status is Status.OPTIMAL
+            and results[c].status is Status.OPTIMAL]
+    independent_usd = sum(float(independent[c].total_usd) for c in both)
+    status = "optimal" if total - lower <= OPTIMALITY_GAP_USD else "feasible"
+    say(f"search: {stats.nodes} nodes, {stats.iterations} iterations, {stats.columns} "
+        f"columns; total {total:,.2f} USD, bound {lower:,.2f} USD ({status})")
+    planned = {p.customer_id: r.status for p, r in zip(portfolio.problems, results,
+                                                       strict=True)}
+    direct_only = [d for d in direct_only if planned[d] is Status.OPTIMAL]
+    return PortfolioResult(status, total, lower, results, independent, pairs, loads,
+                           independent_usd, direct_only, stats)
