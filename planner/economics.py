@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import io
 import math
-import tomllib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from planner.provision.settings import read_toml
 from planner.validate import InputError, Problem
 
 SETTINGS_TABLE = "economics"
@@ -45,12 +45,7 @@ def read_partner_credit(path: str | Path | None) -> float:
     if path is None:
         return 0.0
     file = str(path)
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError([Problem(file, 0, "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise InputError([Problem(file, 0, "", f"cannot read it as TOML: {error}")]) from None
+    data = read_toml(path)
     table = data.get(SETTINGS_TABLE, {})
     where = f"{SETTINGS_TABLE}.{SETTINGS_KEY}"
     if not isinstance(table, dict):

@@ -1,18 +1,6 @@
 """Read measured circuit traffic in the three formats of docs/demand.md (gzip accepted).
 
-Every reader returns the same table of *samples*, one row per circuit and timestamp:
-
-========== ======== ===================================================================
-column     type     meaning
-========== ======== ===================================================================
-circuit    str      circuit name (the resource ID's last segment for Azure's formats)
-timestamp  int64    start of the sample [s since 1970-01-01 UTC]
-interval_s int      length of the sample [s], 60 to 3600
-bits_in    float64  ``BitsInPerSecond`` [bit/s], NaN when not measured
-bits_out   float64  ``BitsOutPerSecond`` [bit/s], NaN when not measured
-========== ======== ===================================================================
-
-The ``DeviceRole`` / ``PeeringType`` split of Azure's metrics is summed per timestamp. Bad
+Every reader returns the samples table that :mod:`planner.demand.samples` describes. Bad
 input raises :class:`planner.validate.InputError` naming the file and the row (CSV, the header
 is row 1) or the JSON path.
 """

@@ -152,6 +152,23 @@ def _get(table: dict, key: str, kind: type, default: object, where: str,
     return value
 
 
+def read_toml(path: str | Path) -> dict:
+    """The settings file as a dictionary.
+
+    Raises
+    ------
+    InputError
+        Naming the file when it is missing, unreadable or not TOML.
+    """
+    file = str(path)
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError([Problem(file, 0, "", "file not found")]) from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise InputError([Problem(file, 0, "", f"cannot read it as TOML: {error}")]) from None
+
+
 def read_settings(path: str | Path | None) -> ProvisioningSettings:
     """Read and validate a provisioning settings file (TOML).
 
@@ -172,12 +189,7 @@ def read_settings(path: str | Path | None) -> ProvisioningSettings:
     if path is None:
         return ProvisioningSettings()
     file = str(path)
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError([Problem(file, 0, "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise InputError([Problem(file, 0, "", f"cannot read it as TOML: {error}")]) from None
+    data = read_toml(path)
     defaults = ProvisioningSettings()
     problems: list[Problem] = []
     bgp, peering = data.get("bgp", {}), data.get("peering", {})
