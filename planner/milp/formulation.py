@@ -103,7 +103,7 @@ def _pair_flow(problem: CustomerProblem) -> tuple[PairCustomer, Flow]:
                      for tf in pairs.tfs])
     first = np.array([pairs.first_arrival(tf).ravel() for tf in pairs.tfs], dtype=float)
     index = np.arange(n * n)
-    in_place = np.array([[in_place(g, f) for f in pairs.tfs] for g in pairs.tfs])
+    moves_in_place = np.array([[in_place(g, f) for f in pairs.tfs] for g in pairs.tfs])
     one, two = index // n, index % n
     flow = Flow(cost, first, [space.cumulative[one], space.cumulative[two]],
                 [space.counts[one], space.counts[two]],
@@ -111,7 +111,7 @@ def _pair_flow(problem: CustomerProblem) -> tuple[PairCustomer, Flow]:
                            _pair_moves(space.remove[two], one, n, False)]),
                 np.hstack([_pair_moves(space.lower[one], two, n, True),
                            _pair_moves(space.lower[two], one, n, False)]),
-                space.size[one] + space.size[two], in_place, problem.setup_usd)
+                space.size[one] + space.size[two], moves_in_place, problem.setup_usd)
     return pairs, flow
 
 
