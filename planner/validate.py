@@ -152,7 +152,7 @@ def _bound_error(number: float, col: Column) -> str | None:
 def _raw_cells(series: pd.Series) -> np.ndarray:
     """The cells of one column as an object array (missing cells of text columns as "")."""
     if isinstance(series.dtype, pd.StringDtype):
-        series = series.fillna("")
+        return series.to_numpy(dtype=object, na_value="")
     return series.to_numpy(dtype=object)
 
 
@@ -162,8 +162,6 @@ def _parse_each(cells: np.ndarray, col: Column) -> tuple[np.ndarray, dict[int, s
     Returns the values and the problems by position; an empty cell gets the column's
     default, and the problem "value is required" when the column is required.
     """
-    values = np.empty(len(cells), dtype=object)
-    errors: dict[int, str] = {}
     codes, uniques = pd.factorize(cells, use_na_sentinel=False)
     parsed = []
     for cell in uniques:
@@ -172,18 +170,13 @@ def _parse_each(cells: np.ndarray, col: Column) -> tuple[np.ndarray, dict[int, s
             parsed.append((col.default, "value is required" if col.required else None))
         else:
             parsed.append(_parse_cell(text, col))
-    for code, (value, error) in enumerate(parsed):
-        where = np.flatnonzero(codes == code) if error or len(parsed) < 64 else None
-        if where is None:
-            continue
-        values[where] = [value] * len(where)
-        if error:
-            errors.update(dict.fromkeys(where.tolist(), error))
-    if len(parsed) >= 64:
-        taken = np.empty(len(parsed), dtype=object)
-        taken[:] = [value for value, _ in parsed]
-        values = taken[codes]
-    return values, errors
+    distinct = np.empty(len(parsed), dtype=object)
+    distinct[:] = [value for value, _ in parsed]
+    bad = [code for code, (_, error) in enumerate(parsed) if error]
+    errors: dict[int, str] = {}
+    for position in np.flatnonzero(np.isin(codes, bad)).tolist() if bad else []:
+        errors[position] = parsed[codes[position]][1]
+    return distinct[codes], errors
 
 
 def _parse_numbers(cells: np.ndarray, col: Column) -> tuple[np.ndarray, dict[int, str]]:
