@@ -232,6 +232,33 @@ def _csv_text(frame: pd.DataFrame) -> str:
     return frame.to_csv(index=False, header=False, lineterminator="\n") if len(frame) else ""
 
 
+def _period_line(row: dict[str, object]) -> str:
+    """A periods.csv line as :func:`planner.io.format_periods` and ``to_csv`` write it."""
+    return (f"{row['customer_id']},{row['period']},{row['tier']},{row['family']},"
+            f"{row['circuits']},{row['capacity_mbps']},{row['peak_mbps']:g},"
+            f"{row['utilization']:.4f},{row['circuit_usd']:.2f},{row['egress_usd']:.2f},"
+            f"{row['setup_usd']:.2f},{row['total_usd']:.2f}\n")
+
+
+def _circuit_line(row: dict[str, object]) -> str:
+    """A circuits.csv line as ``to_csv`` writes it."""
+    return ",".join(str(row[c]) for c in CIRCUIT_COLUMNS) + "\n"
+
+
+def _rows_text(rows: list[dict[str, object]], columns: list[str],
+               line: Callable[[dict[str, object]], str], frame: Callable[[], str]) -> str:
+    """The rows as CSV text without header, formatted directly.
+
+    The CSV writer would quote a field holding a comma, a quote or a line break; ids,
+    names and periods are validated never to, but should any field do so (a line with
+    more commas or breaks than columns), the text comes from pandas (``frame``) instead.
+    """
+    text = "".join(map(line, rows))
+    plain = (text.count(",") == len(rows) * (len(columns) - 1)
+             and text.count("\n") == len(rows) and '"' not in text and "\r" not in text)
+    return text if plain else frame()
+
+
 def run_chunk(chunk: Chunk) -> ChunkResult:
     """Solve the unknown customers of ``chunk`` and render the rows of all of them."""
     new, records, periods, circuits = [], [], [], []
@@ -245,12 +272,17 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
             plans = record.month_plans()
             periods += period_rows(problem, plans)
             circuits += circuit_rows(problem, plans)
-    periods_frame = pd.DataFrame(periods, columns=PERIOD_COLUMNS)
-    if len(periods_frame):
-        periods_frame = format_periods(periods_frame)
-    circuits_frame = pd.DataFrame(circuits, columns=CIRCUIT_COLUMNS)
-    return ChunkResult(chunk.index, chunk.scenario, new, records, _csv_text(periods_frame),
-                       _csv_text(circuits_frame))
+
+    def periods_by_pandas() -> str:
+        frame = pd.DataFrame(periods, columns=PERIOD_COLUMNS)
+        return _csv_text(format_periods(frame) if len(frame) else frame)
+
+    def circuits_by_pandas() -> str:
+        return _csv_text(pd.DataFrame(circuits, columns=CIRCUIT_COLUMNS))
+
+    return ChunkResult(chunk.index, chunk.scenario, new, records,
+                       _rows_text(periods, PERIOD_COLUMNS, _period_line, periods_by_pandas),
+                       _rows_text(circuits, CIRCUIT_COLUMNS, _circuit_line, circuits_by_pandas))
 
 
 def fingerprint(inputs: Inputs, scenarios: Sequence[Scenario], engine: str,
