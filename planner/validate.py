@@ -187,6 +187,8 @@ def _parse_numbers(cells: np.ndarray, col: Column) -> tuple[np.ndarray, dict[int
     number within the column's bounds or, for a count, not below 2**53 (where floats stop
     being exact integers) goes through :func:`_parse_each` for its value and message.
     """
+    if not set(map(type, cells)) <= {str, float, int}:
+        return _parse_each(cells, col)      # e.g. booleans, which float() would take as 0/1
     try:
         numbers = np.where(cells == "", np.nan, cells).astype(np.float64)
     except (ValueError, TypeError):

@@ -69,6 +69,7 @@ def test_customers_with_numbers_typed_by_pandas_match_the_one_cell_parser() -> N
         "zone": [1, 2, 1, np.nan],
         "vnets": [3.0, np.nan, 2.5, 0.0],
         "max_circuits": [4, 5, 6, 7],
+        "max_circuits_per_location": [True, 2, False, 3],
         "target_utilization": [0.8, 1.2, np.nan, 0.0],
         "premium_required": [True, False, np.nan, "yes"],
     })
