@@ -302,6 +302,9 @@ def fingerprint(inputs: Inputs, scenarios: Sequence[Scenario], engine: str,
 class Checkpoint:
     """An append-only JSON-lines file of finished customers in a folder of its own.
 
+    :attr:`records` holds the customers found in the file when it was opened; customers
+    appended later are on disk only.
+
     Parameters
     ----------
     folder : Path
@@ -345,8 +348,6 @@ class Checkpoint:
         self.handle.write("".join(r.to_json() + "\n" for r in records))
         self.handle.flush()
         os.fsync(self.handle.fileno())
-        for record in records:
-            self.records[(record.scenario, record.customer_id)] = record
 
     def close(self) -> None:
         """Close the file."""
@@ -502,7 +503,10 @@ def run_batch(inputs: Inputs, checkpoint_dir: Path, *, scenarios: Sequence[Scena
     try:
         for result in runner(chunks):
             checkpoint.append(result.new)
-            done[result.index] = result
+            # Only the summary's fields are needed from here on: the month plans of 100,000
+            # customer-plans would hold over a GiB.
+            done[result.index] = replace(result, new=[], records=[
+                replace(r, plans=[]) for r in result.records])
             if progress:
                 progress(len(result.new))
     finally:
