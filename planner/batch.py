@@ -412,9 +412,11 @@ def process_runner(jobs: int) -> Runner:
     """Run chunks on ``jobs`` local processes; results arrive as they finish."""
     def run(chunks: list[Chunk]) -> Iterator[ChunkResult]:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(run_chunk, c) for c in chunks]
+            futures = {pool.submit(run_chunk, c) for c in chunks}
             try:
                 for future in as_completed(futures):
+                    # A finished future keeps its result: let go of it once handed on.
+                    futures.discard(future)
                     yield future.result()
             finally:
                 for future in futures:
