@@ -515,7 +515,8 @@ def run_batch(inputs: Inputs, checkpoint_dir: Path, *, scenarios: Sequence[Scena
         checkpoint.close()
     outputs = []
     for scenario in scenarios:
-        parts = [done[c.index] for c in chunks if c.scenario == scenario.name]
+        # Taken out of ``done`` so each scenario's chunk texts go once they are joined.
+        parts = [done.pop(c.index) for c in chunks if c.scenario == scenario.name]
         summary = pd.DataFrame(
             [[r.customer_id, r.status, r.total_usd, r.message]
              for part in parts for r in part.records], columns=SUMMARY_COLUMNS)
