@@ -4,7 +4,8 @@ A node is a month ``t``, a tier-family ``f`` and a state ``s`` of the ``dp`` eng
 space (:mod:`planner.dp_space`; the same reductions of bandwidths and tier-families). An arc
 from ``(t - 1, g, s')`` to ``(t, f, s)`` costs the setup of the circuits created,
 ``setup x max(0, max_x (#s(<= x) - #s'(<= x)))`` (Hall's bound, SPEC section 4), plus the
-month cost of ``(t, f, s)``; it exists when ``g -> f`` is in place. Any other change goes
+month cost of ``(t, f, s)``; it exists when ``g -> f`` is in place, and is built as a path
+through layers of free moves and creations (:func:`build_arcs`). Any other change goes
 through the month's *restart* node, from which every state is built anew at
 ``setup x |s|``. The first month is entered from the inventory, the last one leaves to a
 sink, so a plan is a source-sink path and its cost is the path's length.
@@ -16,10 +17,9 @@ tier-family of every month), or the pairs of states of a coupled ``maximum`` cus
 Bound pruning keeps the graph small and the optimum in it. ``floor[t]``, the least month
 cost of month ``t`` over all states (with the first month's arrival), bounds every plan's
 cost in that month from below, so a node whose own cost plus the floors of the other months
-exceeds the cost ``upper`` of any plan lies on no optimal path; the same holds for an arc
-with the two months it joins. :func:`greedy_plan` gives ``upper``: month by month it takes
-the cheapest next state. Every optimal path keeps all its nodes and arcs, so the
-shortest path of the pruned graph is a shortest path of the whole one.
+exceeds the cost ``upper`` of any plan lies on no optimal path. :func:`greedy_plan` gives
+``upper``: month by month it takes the cheapest next state. Every optimal path keeps all its
+nodes, so the shortest path of the pruned graph is a shortest path of the whole one.
 """
 
 from __future__ import annotations
