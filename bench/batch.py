@@ -6,7 +6,10 @@ three CSV files, then solves a sample of the same customers with ``engine="milp"
 model per customer, in turn) and prints customers per second, wall time, peak memory and the
 speed-up ratio.
 
-Usage: ``python bench/batch.py --customers 10000 --months 36 [--jobs 2] [--sample 10]``
+Usage: ``python bench/batch.py --customers 10000 --months 36 [--jobs 2] [--sample 10]
+[--scenarios 10]``. With ``--scenarios K`` the batch plans K scenarios of the portfolio
+(``base``, then growth 1.1, 1.2, ... alternately with prices -10 %) in one run, as
+``planner optimize --scenario ... --no-manifests`` does; ``--sample 0`` skips the MILP sample.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import time
 from pathlib import Path
 
 import planner
-from planner.batch import run_batch
+from planner.batch import BASE, Scenario, run_batch
 from planner.io import read_table, write_atomically
 from planner.synth import synthesize
 
@@ -43,7 +46,12 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--sample", type=int, default=10,
                         help="customers solved with the plain MILP approach")
+    parser.add_argument("--scenarios", type=int, default=1,
+                        help="scenarios planned in one batch (a growth and price sweep)")
     args = parser.parse_args()
+    scenarios = [BASE] + [Scenario(f"s{i}", growth=1 + 0.1 * ((i + 1) // 2),
+                                   price_pct=-10.0 if i % 2 == 0 else 0.0)
+                          for i in range(1, args.scenarios)]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
           f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
           f"Python {platform.python_version()}")
@@ -58,14 +66,21 @@ def main() -> None:
         inputs = planner.read_inputs(*(folder / "data" / name for name in FILES))
         read_s = time.perf_counter() - start
         start = time.perf_counter()
-        outputs = run_batch(inputs, folder / "out.partial", jobs=args.jobs)
-        write_atomically(folder / "out", outputs[0].write)
+        outputs = run_batch(inputs, folder / "out.partial", jobs=args.jobs,
+                            scenarios=scenarios)
+
+        def write_all(out: Path) -> None:
+            for output in outputs:
+                (out / output.scenario.name).mkdir()
+                output.write(out / output.scenario.name)
+
+        write_atomically(folder / "out", write_all)
         batch_s = time.perf_counter() - start
         own_mib, child_mib = peak_mib()
         statuses = outputs[0].summary["status"].value_counts().to_dict()
 
         problems = planner.build_problems(inputs)
-        step = max(1, len(problems) // args.sample)
+        step = max(1, len(problems) // max(1, args.sample))
         sample = problems[::step][:args.sample]
         start = time.perf_counter()
         milp = [planner.plan_customer(p, "milp") for p in sample]
@@ -78,16 +93,19 @@ def main() -> None:
                                       or abs(a.total_usd - b.total_usd) <= 0.01)
             for a, b in zip(milp, dp, strict=True))
 
-    n = args.customers
+    n = args.customers * len(scenarios)
     batch_per_customer = batch_s / n
-    milp_per_customer = milp_s / len(sample)
-    print(f"portfolio: {n} customers x {args.months} months (seed {args.seed}), "
+    milp_per_customer = milp_s / max(1, len(sample))
+    print(f"portfolio: {args.customers} customers x {args.months} months (seed {args.seed}) x "
+          f"{len(scenarios)} scenario(s) = {n} customer-plans, "
           f"generated in {synth_s:.1f} s; statuses {statuses}")
     print(f"read and validate: {read_s:.1f} s")
-    print(f"batch (engine {planner.DEFAULT_ENGINE}, --jobs {args.jobs}): {batch_s:.1f} s wall, "
-          f"{n / batch_s:.1f} customers/s")
+    print(f"batch (engine {planner.DEFAULT_ENGINE}, --jobs {args.jobs}, CSV tables written): "
+          f"{batch_s:.1f} s wall, {n / batch_s:.1f} customer-plans/s")
     print(f"wall time read + batch: {read_s + batch_s:.1f} s")
     print(f"peak memory: {own_mib:.0f} MiB main process, {child_mib:.0f} MiB largest worker")
+    if not sample:
+        return
     print(f"plain approach (engine milp, one model per customer in turn) on {len(sample)} "
           f"customers: {milp_s:.1f} s, {milp_per_customer:.2f} s per customer "
           f"(engine dp serially on the same sample: {dp_s:.1f} s); "

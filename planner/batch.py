@@ -252,6 +252,33 @@ def _csv_text(frame: pd.DataFrame) -> str:
     return frame.to_csv(index=False, header=False, lineterminator="\n") if len(frame) else ""
 
 
+def _period_line(row: dict[str, object]) -> str:
+    """A periods.csv line as :func:`planner.io.format_periods` and ``to_csv`` write it."""
+    return (f"{row['customer_id']},{row['period']},{row['tier']},{row['family']},"
+            f"{row['circuits']},{row['capacity_mbps']},{row['peak_mbps']:g},"
+            f"{row['utilization']:.4f},{row['circuit_usd']:.2f},{row['egress_usd']:.2f},"
+            f"{row['setup_usd']:.2f},{row['total_usd']:.2f}\n")
+
+
+def _circuit_line(row: dict[str, object]) -> str:
+    """A circuits.csv line as ``to_csv`` writes it."""
+    return ",".join(str(row[c]) for c in CIRCUIT_COLUMNS) + "\n"
+
+
+def _rows_text(rows: list[dict[str, object]], columns: list[str],
+               line: Callable[[dict[str, object]], str], frame: Callable[[], str]) -> str:
+    """The rows as CSV text without header, formatted directly.
+
+    The CSV writer would quote a field holding a comma, a quote or a line break; ids,
+    names and periods are validated never to, but should any field do so (a line with
+    more commas or breaks than columns), the text comes from pandas (``frame``) instead.
+    """
+    text = "".join(map(line, rows))
+    plain = (text.count(",") == len(rows) * (len(columns) - 1)
+             and text.count("\n") == len(rows) and '"' not in text and "\r" not in text)
+    return text if plain else frame()
+
+
 def run_chunk(chunk: Chunk) -> ChunkResult:
     """Solve the unknown customers of ``chunk`` and render the rows of all of them."""
     new, records, periods, circuits = [], [], [], []
@@ -265,12 +292,17 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
             plans = record.month_plans()
             periods += period_rows(problem, plans)
             circuits += circuit_rows(problem, plans)
-    periods_frame = pd.DataFrame(periods, columns=PERIOD_COLUMNS)
-    if len(periods_frame):
-        periods_frame = format_periods(periods_frame)
-    circuits_frame = pd.DataFrame(circuits, columns=CIRCUIT_COLUMNS)
-    return ChunkResult(chunk.index, chunk.scenario, new, records, _csv_text(periods_frame),
-                       _csv_text(circuits_frame))
+
+    def periods_by_pandas() -> str:
+        frame = pd.DataFrame(periods, columns=PERIOD_COLUMNS)
+        return _csv_text(format_periods(frame) if len(frame) else frame)
+
+    def circuits_by_pandas() -> str:
+        return _csv_text(pd.DataFrame(circuits, columns=CIRCUIT_COLUMNS))
+
+    return ChunkResult(chunk.index, chunk.scenario, new, records,
+                       _rows_text(periods, PERIOD_COLUMNS, _period_line, periods_by_pandas),
+                       _rows_text(circuits, CIRCUIT_COLUMNS, _circuit_line, circuits_by_pandas))
 
 
 def fingerprint(inputs: Inputs, scenarios: Sequence[Scenario], engine: str,
@@ -289,6 +321,9 @@ def fingerprint(inputs: Inputs, scenarios: Sequence[Scenario], engine: str,
 
 class Checkpoint:
     """An append-only JSON-lines file of finished customers in a folder of its own.
+
+    :attr:`records` holds the customers found in the file when it was opened; customers
+    appended later are on disk only.
 
     Parameters
     ----------
@@ -333,8 +368,6 @@ class Checkpoint:
         self.handle.write("".join(r.to_json() + "\n" for r in records))
         self.handle.flush()
         os.fsync(self.handle.fileno())
-        for record in records:
-            self.records[(record.scenario, record.customer_id)] = record
 
     def close(self) -> None:
         """Close the file."""
@@ -399,9 +432,11 @@ def process_runner(jobs: int) -> Runner:
     """Run chunks on ``jobs`` local processes; results arrive as they finish."""
     def run(chunks: list[Chunk]) -> Iterator[ChunkResult]:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(run_chunk, c) for c in chunks]
+            futures = {pool.submit(run_chunk, c) for c in chunks}
             try:
                 for future in as_completed(futures):
+                    # A finished future keeps its result: let go of it once handed on.
+                    futures.discard(future)
                     yield future.result()
             finally:
                 for future in futures:
@@ -499,7 +534,10 @@ def run_batch(inputs: Inputs, checkpoint_dir: Path, *, scenarios: Sequence[Scena
     try:
         for result in runner(chunks):
             checkpoint.append(result.new)
-            done[result.index] = result
+            # Only the summary's fields are needed from here on: the month plans of 100,000
+            # customer-plans would hold over a GiB.
+            done[result.index] = replace(result, new=[], records=[
+                replace(r, plans=[]) for r in result.records])
             if progress:
                 progress(len(result.new))
     finally:
@@ -508,7 +546,8 @@ def run_batch(inputs: Inputs, checkpoint_dir: Path, *, scenarios: Sequence[Scena
             bar.close()
     outputs = []
     for scenario in scenarios:
-        parts = [done[c.index] for c in chunks if c.scenario == scenario.name]
+        # Taken out of ``done`` so each scenario's chunk texts go once they are joined.
+        parts = [done.pop(c.index) for c in chunks if c.scenario == scenario.name]
         summary = pd.DataFrame(
             [[r.customer_id, r.status, r.total_usd, r.message]
              for part in parts for r in part.records], columns=SUMMARY_COLUMNS)

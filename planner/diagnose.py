@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from itertools import combinations_with_replacement
 
+import numpy as np
+
 from planner.model import PRIMARY, SECONDARY, CustomerProblem, MonthPlan
 from planner.rules import (
     RULE_CAPACITY,
@@ -93,13 +95,33 @@ def precheck(problem: CustomerProblem) -> str | None:
         A message naming the first month and rule that cannot be met, or None when the
         bounds leave the customer possibly feasible.
     """
-    if not eligible_skus(problem):
+    eligible = eligible_skus(problem)
+    if not eligible:
         return _no_sku_message(problem)
-    for t in range(problem.months):
-        message = _month_bounds(problem, t)
-        if message:
-            return message
-    return None
+    failing = np.flatnonzero(_months_out(problem, [s for g in eligible.values() for s in g]))
+    return _month_bounds(problem, int(failing[0])) if len(failing) else None
+
+
+def _months_out(problem: CustomerProblem, skus: list) -> np.ndarray:
+    """Which months :func:`_month_bounds` rules out, for all months at once."""
+    largest = max(s.bandwidth_mbps for s in skus)
+    vnets = np.asarray(problem.vnets, dtype=np.int64)
+    most_links = np.minimum(max(s.vnet_links for s in skus), vnets)
+    peak = np.asarray(problem.peak_mbps, dtype=float)
+    u = problem.target_utilization
+    per_site = problem.max_circuits_per_location
+    total_cap = min(problem.max_circuits, per_site * len(problem.sites))
+    site_cap = min(problem.max_circuits, per_site)
+    mode = problem.resiliency
+    out = np.full(problem.months, (mode == "n+1" and site_cap < 2)
+                  or (mode == "maximum" and problem.max_circuits < 2))
+    out |= total_cap * largest * u < peak
+    if mode == "n+1":
+        out |= (site_cap - 1) * largest < peak
+    if mode == "maximum":
+        out |= site_cap * largest < peak
+    need = 2 * vnets if mode == "n+1" else vnets
+    return out | (site_cap * most_links < need)
 
 
 def _site_options(bandwidths: list[int], most: int) -> list[tuple[int, ...]]:

@@ -58,7 +58,7 @@ def sites_couple(problem: CustomerProblem) -> bool:
     return problem.target_utilization < 0.5 or 2 * per_site > problem.max_circuits
 
 
-class _Tables:
+class SiteTables:
     """State space, tier-families and per-site month costs of one customer."""
 
     def __init__(self, problem: CustomerProblem, two_sites: bool):
@@ -129,7 +129,7 @@ class _Tables:
 
 
 def _solve_one_site(problem: CustomerProblem, deadline: float | None) -> EngineResult:
-    tables = _Tables(problem, two_sites=False)
+    tables = SiteTables(problem, two_sites=False)
     s = tables.space
     cost = np.ascontiguousarray(tables.cost.transpose(1, 0, 2))
     values = forward_one_site(tables.first_arrival(PRIMARY), cost, tables.in_place,
@@ -162,7 +162,7 @@ def _cheapest_row(first: np.ndarray, second: np.ndarray, begin: int, end: int
 
 def _solve_two_sites(problem: CustomerProblem, deadline: float | None) -> EngineResult | None:
     """The separable ``maximum`` DP; None when the terms grow past :data:`TERM_CAP`."""
-    tables = _Tables(problem, two_sites=True)
+    tables = SiteTables(problem, two_sites=True)
     space, setup = tables.space, problem.setup_usd
     first, second, parent, span, ok = forward_two_sites(
         tables.first_arrival(PRIMARY), tables.first_arrival(SECONDARY), tables.cost,

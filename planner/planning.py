@@ -99,25 +99,37 @@ class PlanResult:
         return all(r.status is Status.OPTIMAL for r in self.customers.values())
 
 
+def _bare(tables: bool) -> dict[str, pd.DataFrame]:
+    """Row-less tables of a result: fresh copies, or the shared ones when ``tables`` is False.
+
+    A batch renders its own rows and never touches them; copying them costs about 1 ms.
+    """
+    return {} if tables else {"periods": _NO_PERIODS, "circuits": _NO_CIRCUITS}
+
+
 def _verify(problem: CustomerProblem, result: EngineResult, tables: bool = True
             ) -> CustomerResult:
     """Cost an engine's plan independently; distrust it if it breaks a rule or the costs differ."""
     plans = result.plans or []
     if len(plans) != problem.months:
         return CustomerResult(problem.customer_id, Status.ERROR,
-                              message="the engine returned a plan of the wrong length")
+                              message="the engine returned a plan of the wrong length",
+                              **_bare(tables))
     for t, plan in enumerate(plans):
         broken = broken_rules(problem, t, plan)
         if broken:
             return CustomerResult(problem.customer_id, Status.ERROR, message=(
-                f"{problem.periods[t]}: the engine's plan breaks {' and '.join(broken)}"))
+                f"{problem.periods[t]}: the engine's plan breaks {' and '.join(broken)}"),
+                **_bare(tables))
     total = plan_total(problem, plans)
     if (result.objective_usd is not None
             and abs(total - result.objective_usd) > OBJECTIVE_TOLERANCE_USD):
         return CustomerResult(problem.customer_id, Status.ERROR, message=(
-            f"the plan costs {total:.2f} USD but the engine reported {result.objective_usd:.2f}"))
+            f"the plan costs {total:.2f} USD but the engine reported {result.objective_usd:.2f}"),
+            **_bare(tables))
     if not tables:
-        return CustomerResult(problem.customer_id, Status.OPTIMAL, total_usd=total, plans=plans)
+        return CustomerResult(problem.customer_id, Status.OPTIMAL, total_usd=total, plans=plans,
+                              **_bare(tables))
     return CustomerResult(
         problem.customer_id, Status.OPTIMAL, total_usd=total, plans=plans,
         periods=pd.DataFrame(period_rows(problem, plans), columns=PERIOD_COLUMNS),
@@ -138,7 +150,8 @@ def plan_customer(problem: CustomerProblem, engine: str = DEFAULT_ENGINE,
         Wall-time limit for the engine [s].
     tables : bool, default True
         Whether to build the customer's periods and circuits tables (a batch that renders
-        its own rows from the plans skips them).
+        its own rows from the plans skips them; the result then holds shared empty tables,
+        not to be modified).
 
     Returns
     -------
@@ -148,12 +161,15 @@ def plan_customer(problem: CustomerProblem, engine: str = DEFAULT_ENGINE,
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     early = precheck(problem)
     if early:
-        return CustomerResult(problem.customer_id, Status.INFEASIBLE, message=early)
+        return CustomerResult(problem.customer_id, Status.INFEASIBLE, message=early,
+                              **_bare(tables))
     result = ENGINE_FUNCTIONS[engine](problem, time_limit_s)
     if result.status is Status.INFEASIBLE:
-        return CustomerResult(problem.customer_id, Status.INFEASIBLE, message=diagnose(problem))
+        return CustomerResult(problem.customer_id, Status.INFEASIBLE, message=diagnose(problem),
+                              **_bare(tables))
     if result.status in (Status.ERROR, Status.TIME_LIMIT):
-        return CustomerResult(problem.customer_id, result.status, message=result.message)
+        return CustomerResult(problem.customer_id, result.status, message=result.message,
+                              **_bare(tables))
     return _verify(problem, result, tables)
 
 

@@ -164,6 +164,8 @@ def created_count(previous: MonthPlan | None, current: MonthPlan) -> int:
     """
     if previous is None:
         return current.count
+    if previous == current:     # every circuit kept as it is
+        return 0
     if not in_place(previous.tier_family, current.tier_family):
         return current.count
     return sum(len(current.at(site)) - max_matching(previous.at(site), current.at(site))

@@ -102,6 +102,14 @@ def circuit_rows(problem: CustomerProblem, plans: list[MonthPlan], medium: bool 
 
     for t, plan in enumerate(plans):
         period = problem.periods[t]
+        if plan == previous:
+            # The same circuits as the month before: the matching below pairs each with
+            # itself (equal bandwidths, lowest index first), so every one is kept.
+            for site in (PRIMARY, SECONDARY):
+                for circuit in live[site]:
+                    row(circuit.name, site, period, plan.tier_family, circuit.bandwidth_mbps,
+                        "keep")
+            continue
         carried = previous is not None and in_place(previous.tier_family, plan.tier_family)
         for site in (PRIMARY, SECONDARY):
             before = live[site]

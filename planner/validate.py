@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from planner.errors import PlannerError
@@ -165,9 +166,81 @@ def _bound_error(number: float, col: Column) -> str | None:
     return None
 
 
+def _raw_cells(series: pd.Series) -> np.ndarray:
+    """The cells of one column as an object array (missing cells of text columns as "")."""
+    if isinstance(series.dtype, pd.StringDtype):
+        return series.to_numpy(dtype=object, na_value="")
+    return series.to_numpy(dtype=object)
+
+
+def _parse_each(cells: np.ndarray, col: Column) -> tuple[np.ndarray, dict[int, str]]:
+    """Parse every cell with :func:`_parse_cell`, once per distinct cell.
+
+    Returns the values and the problems by position; an empty cell gets the column's
+    default, and the problem "value is required" when the column is required.
+    """
+    codes, uniques = pd.factorize(cells, use_na_sentinel=False)
+    parsed = []
+    for cell in uniques:
+        text = _cell_text(cell)
+        if col.kind == "str" and isinstance(cell, float) and cell.is_integer():
+            # pandas reads a text column of whole numbers with empty cells as floats
+            # (a catalog zone of 1 becomes 1.0); the CSV said "1".
+            text = str(int(cell))
+        if text == "":
+            parsed.append((col.default, "value is required" if col.required else None))
+        else:
+            parsed.append(_parse_cell(text, col))
+    distinct = np.empty(len(parsed), dtype=object)
+    distinct[:] = [value for value, _ in parsed]
+    bad = [code for code, (_, error) in enumerate(parsed) if error]
+    errors: dict[int, str] = {}
+    for position in np.flatnonzero(np.isin(codes, bad)).tolist() if bad else []:
+        errors[position] = parsed[codes[position]][1]
+    return distinct[codes], errors
+
+
+def _parse_numbers(cells: np.ndarray, col: Column) -> tuple[np.ndarray, dict[int, str]]:
+    """Parse a number column at once, as :func:`_parse_each` would cell by cell.
+
+    ``float`` of each cell is what the one-cell parser computes (``float`` ignores the
+    surrounding whitespace that the parser strips); a cell that is empty, not a plain finite
+    number within the column's bounds or, for a count, not below 2**53 (where floats stop
+    being exact integers) goes through :func:`_parse_each` for its value and message.
+    """
+    if not set(map(type, cells)) <= {str, float, int}:
+        return _parse_each(cells, col)      # e.g. booleans, which float() would take as 0/1
+    try:
+        numbers = np.where(cells == "", np.nan, cells).astype(np.float64)
+    except (ValueError, TypeError):
+        return _parse_each(cells, col)
+    plain = np.isfinite(numbers)
+    if col.kind == "int":
+        plain &= (np.abs(numbers) < 2.0 ** 53) & (numbers == np.trunc(numbers))
+    if col.minimum is not None:
+        plain &= numbers > col.minimum if col.exclusive_minimum else numbers >= col.minimum
+    if col.maximum is not None:
+        plain &= numbers <= col.maximum
+    if col.kind == "int":
+        values = np.empty(len(cells), dtype=object)
+        values[plain] = numbers[plain].astype(np.int64).tolist() if plain.any() else []
+    else:
+        values = numbers.astype(object)
+    errors: dict[int, str] = {}
+    odd = np.flatnonzero(~plain)
+    if len(odd):
+        odd_values, odd_errors = _parse_each(cells[odd], col)
+        values[odd] = odd_values
+        errors = {int(odd[i]): e for i, e in odd_errors.items()}
+    return values, errors
+
+
 def parse_table(frame: pd.DataFrame, schema: FileSchema, file: str,
                 problems: list[Problem]) -> pd.DataFrame:
     """Type one table against its schema, appending problems instead of raising.
+
+    Columns are parsed whole (numbers with numpy, other kinds once per distinct cell);
+    the problems and values are those of parsing cell by cell with :func:`_parse_cell`.
 
     Parameters
     ----------
@@ -187,34 +260,22 @@ def parse_table(frame: pd.DataFrame, schema: FileSchema, file: str,
         in a ``_row`` column (spreadsheet rows).
     """
     headers = [str(c).strip() for c in frame.columns]
-    raw = frame.copy()
-    raw.columns = headers
-    out: dict[str, list[object]] = {}
+    rows = len(frame)
+    out: dict[str, np.ndarray] = {}
     for col in schema.columns:
         if col.name not in headers:
             if col.required:
                 problems.append(Problem(file, HEADER_ROW, col.name, "required column is missing"))
-            out[col.name] = [col.default] * len(raw)
+            out[col.name] = np.array([col.default] * rows, dtype=object)
             continue
-        values: list[object] = []
-        for index, cell in enumerate(raw[col.name].tolist()):
-            text = _cell_text(cell)
-            if col.kind == "str" and isinstance(cell, float) and cell.is_integer():
-                # pandas reads a text column of whole numbers with empty cells as floats
-                # (a catalog zone of 1 becomes 1.0); the CSV said "1".
-                text = str(int(cell))
-            if text == "":
-                if col.required:
-                    problems.append(Problem(file, index + 2, col.name, "value is required"))
-                values.append(col.default)
-                continue
-            value, error = _parse_cell(text, col)
-            if error:
-                problems.append(Problem(file, index + 2, col.name, error))
-            values.append(value)
+        cells = _raw_cells(frame.iloc[:, headers.index(col.name)])
+        parse = _parse_numbers if col.kind in ("int", "float") else _parse_each
+        values, errors = parse(cells, col)
+        for index in sorted(errors):
+            problems.append(Problem(file, index + 2, col.name, errors[index]))
         out[col.name] = values
-    table = pd.DataFrame(out, index=range(len(raw)), dtype=object)
-    table["_row"] = list(range(2, len(raw) + 2))
+    table = pd.DataFrame(out, index=range(rows), dtype=object)
+    table["_row"] = np.arange(2, rows + 2)
     _check_unique_key(table, schema, file, problems)
     return table
 
@@ -223,11 +284,14 @@ def _check_unique_key(table: pd.DataFrame, schema: FileSchema, file: str,
                       problems: list[Problem]) -> None:
     if not schema.key or table.empty:
         return
+    keys = table[list(schema.key)]
+    complete = keys.notna().all(axis=1).to_numpy()
+    repeated = np.flatnonzero(complete & keys.duplicated(keep=False).to_numpy())
+    if not len(repeated):
+        return
     seen: dict[tuple[object, ...], int] = {}
-    for record in table[[*schema.key, "_row"]].to_dict("records"):
+    for record in table.iloc[repeated][[*schema.key, "_row"]].to_dict("records"):
         key = tuple(record[k] for k in schema.key)
-        if any(k is None for k in key):
-            continue
         if key in seen:
             problems.append(Problem(
                 file, record["_row"], schema.key[-1],
@@ -245,7 +309,8 @@ def _period_index(period: str) -> int:
 
 def _check_customers(customers: pd.DataFrame, zones: set[str], file: str, rates_file: str,
                      problems: list[Problem]) -> None:
-    for row in customers.to_dict("records"):
+    columns = ["_row", "resiliency", "peering_location", "secondary_peering_location", "zone"]
+    for row in customers[columns].to_dict("records"):
         secondary = row["secondary_peering_location"] or ""
         if row["resiliency"] == "maximum" and not secondary:
             problems.append(Problem(file, row["_row"], "secondary_peering_location",
@@ -270,34 +335,49 @@ def _check_catalog_zones(catalog: pd.DataFrame, zones: set[str], file: str, rate
             problems.append(Problem(file, row, "zone", f"zone {zone!r} is not in {rates_file}"))
 
 
+def _month_indices(periods: pd.Series) -> np.ndarray:
+    """:func:`_period_index` of every (valid) period, computed once per distinct period."""
+    codes, uniques = pd.factorize(periods.to_numpy(dtype=object))
+    return np.array([_period_index(p) for p in uniques], dtype=np.int64)[codes]
+
+
 def _check_demand(demand: pd.DataFrame, customers: pd.DataFrame, file: str,
                   customers_file: str, problems: list[Problem]) -> None:
     known = set(customers["customer_id"].dropna())
-    for row in demand[["customer_id", "_row"]].to_dict("records"):
-        if row["customer_id"] is not None and row["customer_id"] not in known:
-            problems.append(Problem(file, row["_row"], "customer_id",
-                                    f"customer {row['customer_id']!r} is not in {customers_file}"))
+    ids = demand["customer_id"]
+    unknown = (ids.notna() & ~ids.isin(known)).to_numpy()
+    for customer_id, row in zip(ids[unknown], demand["_row"][unknown], strict=True):
+        problems.append(Problem(file, row, "customer_id",
+                                f"customer {customer_id!r} is not in {customers_file}"))
     valid = demand.dropna(subset=["customer_id", "period"])
     valid = valid[valid["customer_id"].isin(known)]
-    for customer_id, group in valid.groupby("customer_id", sort=False):
-        months = sorted((_period_index(p), r, p) for p, r in zip(group["period"], group["_row"],
-                                                               strict=True))
-        for (before, _, before_text), (after, row, text) in zip(months, months[1:], strict=False):
-            if after - before > 1:
-                problems.append(Problem(
-                    file, row, "period",
-                    f"customer {customer_id!r} has a gap: no month between {before_text} "
-                    f"and {text}"))
+    # Each customer's months in order (customers in order of first appearance); a step of
+    # more than one month is a gap, reported at the later row.
+    order = pd.DataFrame({"customer": pd.factorize(valid["customer_id"])[0],
+                          "month": _month_indices(valid["period"]),
+                          "row": valid["_row"].to_numpy(dtype=np.int64),
+                          "period": valid["period"].to_numpy(dtype=object),
+                          "id": valid["customer_id"].to_numpy(dtype=object)})
+    order = order.sort_values(["customer", "month", "row"], kind="stable")
+    same = order["customer"].to_numpy()[1:] == order["customer"].to_numpy()[:-1]
+    step = np.diff(order["month"].to_numpy())
+    for i in np.flatnonzero(same & (step > 1)).tolist():
+        before, after = order.iloc[i], order.iloc[i + 1]
+        problems.append(Problem(
+            file, int(after["row"]), "period",
+            f"customer {after['id']!r} has a gap: no month between {before['period']} "
+            f"and {after['period']}"))
     has_demand = set(valid["customer_id"])
-    for row in customers.to_dict("records"):
-        if row["customer_id"] is not None and row["customer_id"] not in has_demand:
-            problems.append(Problem(customers_file, row["_row"], "customer_id",
-                                    f"customer {row['customer_id']!r} has no month in {file}"))
+    for customer_id, row in zip(customers["customer_id"], customers["_row"], strict=True):
+        if customer_id is not None and customer_id not in has_demand:
+            problems.append(Problem(customers_file, row, "customer_id",
+                                    f"customer {customer_id!r} has no month in {file}"))
 
 
 def _check_inventory(inventory: pd.DataFrame, customers: pd.DataFrame, file: str,
                      customers_file: str, problems: list[Problem]) -> None:
-    by_id = {r["customer_id"]: r for r in customers.to_dict("records")}
+    by_id = {r["customer_id"]: r for r in
+             customers[["customer_id", "secondary_peering_location"]].to_dict("records")}
     first_sku: dict[str, tuple[object, object, int]] = {}
     for row in inventory.to_dict("records"):
         customer = by_id.get(row["customer_id"])
@@ -334,9 +414,12 @@ def _finish_types(inputs: Inputs) -> None:
     customers["subscription_id"] = customers["subscription_id"].fillna("")
     vnets = dict(zip(customers["customer_id"], customers["vnets"], strict=True))
     demand = inputs.demand
-    demand["vnets"] = [v if v is not None else vnets[c] for v, c in
-                       zip(demand["vnets"], demand["customer_id"], strict=True)]
-    demand["_month"] = [_period_index(p) for p in demand["period"]]
+    missing = demand["vnets"].isna().to_numpy()
+    if missing.any():
+        filled = demand["vnets"].to_numpy(dtype=object).copy()
+        filled[missing] = demand["customer_id"][missing].map(vnets).to_numpy(dtype=object)
+        demand["vnets"] = filled
+    demand["_month"] = _month_indices(demand["period"])
     inputs.demand = demand.sort_values(["customer_id", "_month"], kind="stable").reset_index(
         drop=True)
     numeric = {

@@ -18,14 +18,17 @@ from planner.batch import (
     Checkpoint,
     Record,
     Scenario,
+    _circuit_line,
+    _rows_text,
     fingerprint,
     parse_scenario,
     run_batch,
     solved_count,
 )
 from planner.cli import main
-from planner.io import read_table
+from planner.io import format_periods, read_table
 from planner.synth import synthesize
+from planner.tables import CIRCUIT_COLUMNS
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TABLES = ("summary.csv", "periods.csv", "circuits.csv")
@@ -82,6 +85,23 @@ def test_serial_batch_equals_plan_inputs(inputs: planner.Inputs, serial: list) -
     assert list(summary["status"]) == list(result.summary["status"].astype(str))
     pd.testing.assert_series_equal(summary["total_usd"], result.summary["total_usd"])
     assert len(serial[0].circuits_frame()) == len(result.circuits)
+
+
+def test_batch_rows_are_the_bytes_pandas_writes(inputs: planner.Inputs, serial: list) -> None:
+    result = planner.plan_inputs(inputs)
+    assert serial[0].periods_csv == format_periods(result.periods).to_csv(
+        index=False, lineterminator="\n")
+    assert serial[0].circuits_csv == result.circuits.to_csv(index=False, lineterminator="\n")
+
+
+def test_rows_needing_quotes_go_through_pandas() -> None:
+    rows = [{"customer_id": "a,b", "circuit_name": "n", "site": "primary", "period": "2026-01",
+             "tier": "Standard", "family": "MeteredData", "bandwidth_mbps": 50,
+             "action": "create"}]
+    frame = pd.DataFrame(rows, columns=CIRCUIT_COLUMNS)
+    text = _rows_text(rows, CIRCUIT_COLUMNS, _circuit_line,
+                      lambda: frame.to_csv(index=False, header=False, lineterminator="\n"))
+    assert text == '"a,b",n,primary,2026-01,Standard,MeteredData,50,create\n'
 
 
 def test_dask_local_cluster_equals_serial(inputs: planner.Inputs, serial: list,

@@ -1,4 +1,4 @@
-"""The PuLP mixed-integer formulation of one customer's plan (see docs/model.rst)."""
+"""The PuLP model of one customer's plan: a shortest path through its month-by-month states."""
 
 from planner.milp.formulation import MilpModel, create_model
 from planner.milp.solve import solve_milp

@@ -7,6 +7,7 @@ import os
 import sys
 import time
 
+import numpy as np
 import pulp
 
 from planner.milp.formulation import MilpModel, create_model
@@ -37,7 +38,8 @@ def _silence_highs_banner() -> None:
         os.close(saved)
 
 
-def make_solver(name: str = "highs", time_limit_s: float | None = None) -> pulp.LpSolver:
+def make_solver(name: str = "highs", time_limit_s: float | None = None,
+                integers: bool = True) -> pulp.LpSolver:
     """A PuLP solver asked for a proven optimum (zero relative gap).
 
     Parameters
@@ -46,29 +48,50 @@ def make_solver(name: str = "highs", time_limit_s: float | None = None) -> pulp.
         ``highs`` (HiGHS through highspy) or ``cbc`` (CBC bundled with PuLP).
     time_limit_s : float, optional
         Wall-time limit per model [s].
+    integers : bool, default True
+        Whether the model has integer variables; a linear program goes to HiGHS's interior
+        point method, whose crossover ends at a vertex (an integral path).
     """
     if name == "highs":
         _silence_highs_banner()
-        return pulp.HiGHS(msg=False, gapRel=0.0, gapAbs=1e-6, timeLimit=time_limit_s, threads=1)
+        method = {} if integers else {"solver": "ipm"}
+        return pulp.HiGHS(msg=False, gapRel=0.0, gapAbs=1e-6, timeLimit=time_limit_s, threads=1,
+                          **method)
     if name == "cbc":
         return pulp.PULP_CBC_CMD(msg=False, gapRel=0.0, gapAbs=1e-6, timeLimit=time_limit_s,
                                  threads=1)
     raise ValueError(f"unknown solver {name!r}; choose one of {', '.join(SOLVERS)}")
 
 
+def _path(model: MilpModel, k: int) -> list[tuple[int, int]]:
+    """(tier-family, state) of every month along the unit flow of graph ``k``."""
+    graph, arcs = model.graphs[k], model.arcs[k]
+    flow = np.array([v.value() or 0.0 for v in arcs])
+    used = flow > 0.5
+    if np.any((flow > 1e-6) & (flow < 1 - 1e-6)):
+        raise ValueError("the solver returned a fractional path")
+    next_of = dict(zip(graph.tail[used].tolist(), graph.head[used].tolist(), strict=True))
+    steps, node = [], 0
+    while node != 1:
+        node = next_of[node]
+        t, f, state = graph.node_key[node].tolist()
+        if t >= 0:
+            steps.append((f, state))
+    return steps
+
+
 def read_plans(model: MilpModel) -> list[MonthPlan]:
     """The month plans of a solved model."""
+    paths = [_path(model, k) for k in range(len(model.graphs))]
     plans = []
     for t in range(model.problem.months):
-        tf = max(model.skus, key=lambda k: model.choose[t, k].value() or 0.0)
-        circuits = {}
-        for site in model.problem.sites:
-            bandwidths: list[int] = []
-            for key_tf, b, var in model.counts_at[t, site]:
-                if key_tf == tf:
-                    bandwidths += [b] * int(round(var.value() or 0.0))
-            circuits[site] = tuple(sorted(bandwidths))
-        plans.append(MonthPlan(tf[0], tf[1], circuits))
+        families = {path[t][0] for path in paths}
+        if len(families) != 1:
+            raise ValueError(f"the sites take different tier-families in month {t}")
+        circuits: dict[str, tuple[int, ...]] = {}
+        for k, path in enumerate(paths):
+            circuits.update(model.circuits(k, path[t][1]))
+        plans.append(MonthPlan(*model.tfs[families.pop()], circuits))
     return plans
 
 
@@ -94,11 +117,19 @@ def solve_milp(problem: CustomerProblem, time_limit_s: float | None = None,
     """
     started = time.monotonic()
     model = create_model(problem)
-    model.prob.solve(make_solver(solver, time_limit_s))
+    if model.prob is None:
+        return EngineResult(Status.INFEASIBLE, message="no plan meets every rule")
+    spent = time.monotonic() - started
+    left = None if time_limit_s is None else max(0.01, time_limit_s - spent)
+    model.prob.solve(make_solver(solver, left, integers=bool(model.choose)))
     elapsed = time.monotonic() - started
     status, solution = model.prob.status, model.prob.sol_status
     if status == pulp.LpStatusOptimal and solution == pulp.LpSolutionOptimal:
-        return EngineResult(Status.OPTIMAL, read_plans(model),
+        try:
+            plans = read_plans(model)
+        except ValueError as error:
+            return EngineResult(Status.ERROR, message=str(error))
+        return EngineResult(Status.OPTIMAL, plans,
                             objective_usd=float(pulp.value(model.prob.objective)))
     if status == pulp.LpStatusInfeasible:
         return EngineResult(Status.INFEASIBLE, message="no plan meets every rule")
