@@ -62,25 +62,22 @@ def test_round_trip_az_json_plan_and_terraform_imports_name_the_same_ids(tmp_pat
     azure = {c["name"]: c for c in LISTED}
     imported: dict[str, str] = {}
     for customer in (out / "manifests").iterdir():
-        states = sorted((customer / "terraform").glob("*.tf.json")) if customer.is_dir() else []
-        if not states:
+        if not (customer / "terraform" / "plan.json").exists():
             continue
-        first = json.loads(states[0].read_text())
-        circuits = first.get("resource", {}).get("azurerm_express_route_circuit", {})
-        peerings = first.get("resource", {}).get("azurerm_express_route_circuit_peering", {})
-        by_label = {label: body["name"] for label, body in circuits.items()}
-        for block in first.get("import", []):
-            label = block["to"].split(".")[-1]
-            name = by_label[label]
-            imported[name] = block["id"]
+        plan = json.loads((customer / "terraform" / "plan.json").read_text())
+        manifest = json.loads((customer / "manifest.json").read_text())
+        peerings = {c["name"]: c["private_peering"] for c in manifest["circuits"]}
+        for name, ids in plan["imports"].items():
+            imported[name] = ids["circuit"]
             peering = azure[name]["peerings"][0]
-            assert peerings[label]["primary_peer_address_prefix"] == \
+            assert ids["peering"] == peering["id"]
+            assert peerings[name]["primary_peer_address_prefix"] == \
                 peering["primaryPeerAddressPrefix"]
-            assert peerings[label]["secondary_peer_address_prefix"] == \
+            assert peerings[name]["secondary_peer_address_prefix"] == \
                 peering["secondaryPeerAddressPrefix"]
-            assert peerings[label]["vlan_id"] == peering["vlanId"]
-        existing = {n for n in by_label.values() if n in azure}
-        assert existing == {n for n in imported if n in existing}
+            assert peerings[name]["vlan_id"] == peering["vlanId"]
+        existing = {c["name"] for c in manifest["circuits"] if c["existing"]}
+        assert existing == set(plan["imports"])
     assert imported and all(imported[n] == azure[n]["id"] for n in imported)
     customers_with_inventory = {c["name"].rsplit("-", 2)[0] for c in LISTED}
     assert {n.rsplit("-", 2)[0] for n in imported} == customers_with_inventory

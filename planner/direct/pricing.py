@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.direct.problem import CoupledCustomer
-from planner.dp import BACKTRACK_TOLERANCE, _Tables
+from planner.dp import BACKTRACK_TOLERANCE, SiteTables
 from planner.dp_kernels import backtrack_one_site, forward_one_site
 from planner.model import PRIMARY, MonthPlan
 from planner.rules import plan_total
@@ -94,7 +94,7 @@ class Pricer:
         self.position = position
         self.customer = customer
         problem = customer.problem
-        self.tables = _Tables(problem, two_sites=False)
+        self.tables = SiteTables(problem, two_sites=False)
         self.base = np.ascontiguousarray(self.tables.cost.transpose(1, 0, 2))  # (T, F, n)
         self.first = self.tables.first_arrival(PRIMARY)
         self.fresh = self.tables.fresh()
