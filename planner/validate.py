@@ -109,6 +109,10 @@ def _cell_text(value: object) -> str:
         return ""
     if isinstance(value, float) and math.isnan(value):
         return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < LARGEST_COUNT:
+        # pandas reads a column of whole numbers with empty cells as floats (a catalog zone
+        # of 1 becomes 1.0); the CSV said "1".
+        return str(int(value))
     if value is pd.NA or value is pd.NaT:
         return ""
     return str(value).strip()
@@ -183,10 +187,6 @@ def _parse_each(cells: np.ndarray, col: Column) -> tuple[np.ndarray, dict[int, s
     parsed = []
     for cell in uniques:
         text = _cell_text(cell)
-        if col.kind == "str" and isinstance(cell, float) and cell.is_integer():
-            # pandas reads a text column of whole numbers with empty cells as floats
-            # (a catalog zone of 1 becomes 1.0); the CSV said "1".
-            text = str(int(cell))
         if text == "":
             parsed.append((col.default, "value is required" if col.required else None))
         else:
