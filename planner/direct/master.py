@@ -19,9 +19,6 @@ driven through highspy directly so that columns are appended to a warm-started L
 
 from __future__ import annotations
 
-import functools
-import os
-import sys
 from dataclasses import dataclass
 
 import highspy
@@ -29,23 +26,9 @@ import numpy as np
 
 from planner.direct.pricing import Column
 from planner.direct.problem import PortfolioProblem
+from planner.milp.solve import silence_highs_banner
 
 INF = highspy.kHighsInf
-
-
-@functools.cache
-def _silence_banner() -> None:
-    """Create one HiGHS instance with stdout closed: the first one prints a banner."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    null = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 1)
-        highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(null)
-        os.close(saved)
 
 
 @dataclass
@@ -121,7 +104,7 @@ class Master:
         self.keys, self.months = keys, months
         self.integer = integer
         self.columns: list[Column] = []
-        _silence_banner()
+        silence_highs_banner()
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("log_to_console", False)

@@ -18,7 +18,7 @@ SOLVERS = ("highs", "cbc")
 
 
 @functools.cache
-def _silence_highs_banner() -> None:
+def silence_highs_banner() -> None:
     """Create one HiGHS instance with stdout closed: HiGHS prints a banner on the first one.
 
     The banner comes from native code at construction, before any option can turn output
@@ -53,7 +53,7 @@ def make_solver(name: str = "highs", time_limit_s: float | None = None,
         point method, whose crossover ends at a vertex (an integral path).
     """
     if name == "highs":
-        _silence_highs_banner()
+        silence_highs_banner()
         method = {} if integers else {"solver": "ipm"}
         return pulp.HiGHS(msg=False, gapRel=0.0, gapAbs=1e-6, timeLimit=time_limit_s, threads=1,
                           **method)
