@@ -10,9 +10,9 @@ The everyday entry points:
 
 from importlib.metadata import PackageNotFoundError, version
 
+from planner.domain import Status
 from planner.errors import PlannerError
 from planner.io import read_folder, read_inputs
-from planner.model import CustomerProblem, MonthPlan, Status, build_problems
 from planner.planning import (
     DEFAULT_ENGINE,
     ENGINES,
@@ -22,6 +22,7 @@ from planner.planning import (
     plan_customer,
     plan_inputs,
 )
+from planner.problems import CustomerProblem, MonthPlan, build_problems
 from planner.validate import InputError, Inputs, Problem, validate_inputs
 
 try:

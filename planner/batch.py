@@ -26,10 +26,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.domain import Status
 from planner.errors import PlannerError
 from planner.io import format_periods, format_summary, read_table
-from planner.model import CustomerProblem, MonthPlan, Status, build_problems
 from planner.planning import SUMMARY_COLUMNS, plan_customer
+from planner.problems import CustomerProblem, MonthPlan, build_problems
 from planner.progress_bar import progress_bar
 from planner.tables import CIRCUIT_COLUMNS, PERIOD_COLUMNS, circuit_rows, period_rows
 from planner.validate import Inputs

@@ -13,7 +13,7 @@ from itertools import combinations_with_replacement
 
 import numpy as np
 
-from planner.model import PRIMARY, SECONDARY, CustomerProblem, MonthPlan
+from planner.problems import PRIMARY, SECONDARY, CustomerProblem, MonthPlan
 from planner.rules import (
     RULE_CAPACITY,
     RULE_COUNTS,

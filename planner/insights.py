@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.model import catalog_skus
 from planner.planning import PlanResult
+from planner.problems import catalog_skus
 from planner.validate import Inputs
 
 BREAK_EVEN_TIER = "Standard"

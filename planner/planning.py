@@ -11,24 +11,14 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from planner.diagnose import diagnose, precheck
-from planner.dp import solve_dp
-from planner.milp import solve_milp
-from planner.model import CustomerProblem, MonthPlan, Status, build_problems
+from planner.domain import Status
+from planner.engines import DEFAULT_ENGINE, ENGINE_FUNCTIONS, ENGINES, EngineResult
+from planner.problems import CustomerProblem, MonthPlan, build_problems
 from planner.rules import broken_rules, plan_total
-from planner.solution import EngineResult
 from planner.tables import CIRCUIT_COLUMNS, PERIOD_COLUMNS, circuit_rows, period_rows
 from planner.validate import Inputs, validate_inputs
 
 SUMMARY_COLUMNS = ["customer_id", "status", "total_usd", "message"]
-
-Engine = Callable[[CustomerProblem, float | None], EngineResult]
-
-ENGINE_FUNCTIONS: dict[str, Engine] = {
-    "dp": solve_dp,
-    "milp": lambda problem, limit: solve_milp(problem, time_limit_s=limit),
-}
-ENGINES: tuple[str, ...] = tuple(ENGINE_FUNCTIONS)
-DEFAULT_ENGINE = "dp"
 
 #: A plan whose costed total differs from the engine's objective by more than this [USD]
 #: is reported as an error rather than trusted.

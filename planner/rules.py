@@ -8,15 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from planner.model import (
-    PRIMARY,
-    SECONDARY,
-    CustomerProblem,
-    MonthPlan,
-    Sku,
-    TierFamily,
-    port_of,
-)
+from planner.domain import TierFamily, port_of
+from planner.problems import PRIMARY, SECONDARY, CustomerProblem, MonthPlan, Sku
 
 STANDARD_PREMIUM = {"Standard", "Premium"}
 

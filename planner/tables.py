@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.model import PRIMARY, SECONDARY, CustomerProblem, MonthPlan, port_of
+from planner.domain import port_of
+from planner.problems import PRIMARY, SECONDARY, CustomerProblem, MonthPlan
 from planner.rules import created_count, in_place, inventory_plan, match_circuits, month_costs
 
 SITE_TAGS = {PRIMARY: "pri", SECONDARY: "sec"}

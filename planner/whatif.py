@@ -2,7 +2,7 @@
 
 A :class:`WhatIf` names the changes a planner wants to try (demand growth, a price change,
 target utilization, resiliency, billing, setup cost). :func:`apply_whatif` turns a customer's
-:class:`~planner.model.CustomerProblem` into the changed one without touching the original,
+:class:`~planner.problems.CustomerProblem` into the changed one without touching the original,
 and :func:`replan` plans it. Settings that cannot be planned (``maximum`` resiliency without a
 secondary site) come back as an infeasible :class:`~planner.planning.CustomerResult` with a
 message, never as an exception.
@@ -20,8 +20,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from planner.model import PRIMARY, SECONDARY, CustomerProblem, MonthPlan, Sku, Status
+from planner.domain import Status
 from planner.planning import DEFAULT_ENGINE, CustomerResult, plan_customer
+from planner.problems import PRIMARY, SECONDARY, CustomerProblem, MonthPlan, Sku
 from planner.rules import broken_rules, eligible_skus, plan_total
 from planner.schema import BILLING_CHOICES, RESILIENCY_MODES
 from planner.tables import CIRCUIT_COLUMNS, PERIOD_COLUMNS, circuit_rows, period_rows

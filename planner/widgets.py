@@ -17,9 +17,10 @@ import ipywidgets as w
 import pandas as pd
 import plotly.graph_objects as go
 
-from planner.model import CustomerProblem, Status, build_problems
+from planner.domain import Status
 from planner.planning import DEFAULT_ENGINE, CustomerResult
 from planner.plots import capacity_against_demand, cost_by_month, cost_change
+from planner.problems import CustomerProblem, build_problems
 from planner.schema import BILLING_CHOICES, RESILIENCY_MODES
 from planner.validate import Inputs
 from planner.whatif import WhatIf, compare_periods, replan, secondary_sites

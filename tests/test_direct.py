@@ -17,7 +17,7 @@ from planner.direct.outputs import direct_tables, recheck_loads
 from planner.direct.ports import PortKey, PortOffer, check_ports
 from planner.direct.problem import build_portfolio_problem
 from planner.direct.solve import pair_schedule, solve_portfolio
-from planner.model import MonthPlan
+from planner.problems import MonthPlan
 from planner.rules import created_count, in_place
 from planner.validate import InputError, validate_inputs
 from tests.direct_instances import generate

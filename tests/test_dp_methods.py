@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import planner
-import planner.dp as dp
-import planner.dp_space as dp_space
+import planner.engines.dp.solve as dp
+import planner.engines.dp.space as dp_space
 from planner.io import read_table
 from planner.rules import eligible_skus
 from planner.synth import synthesize
@@ -23,7 +23,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @functools.cache
-def synthetic(customers: int, months: int, seed: int) -> list[planner.model.CustomerProblem]:
+def synthetic(customers: int, months: int, seed: int) -> list[planner.problems.CustomerProblem]:
     portfolio = synthesize(customers, months, seed, read_table(DATA / "catalog.csv"),
                            read_table(DATA / "egress_rates.csv"))
     inputs = planner.validate_inputs(portfolio.customers, portfolio.demand, portfolio.catalog,

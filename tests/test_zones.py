@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 import planner
-from planner.model import catalog_skus
+from planner.problems import catalog_skus
 from planner.validate import InputError
 
 COLUMNS = ["tier", "family", "bandwidth_mbps", "monthly_usd", "vnet_links", "routes_ipv4",

@@ -31,9 +31,9 @@ from planner.cli.common import (
 )
 from planner.cli.direct import ports_path, run_with_ports
 from planner.cli.progress import Progress
+from planner.domain import Status
 from planner.economics import margins_wanted, read_partner_credit, with_margin_columns
 from planner.io import format_summary, read_inputs, write_atomically
-from planner.model import Status
 from planner.planning import DEFAULT_ENGINE, ENGINES
 from planner.provenance import RECORD_NAME, InputRecord, record_inputs
 from planner.provision import (

@@ -26,7 +26,7 @@ import numpy as np
 
 from planner.direct.pricing import Column
 from planner.direct.problem import PortfolioProblem
-from planner.milp.solve import silence_highs_banner
+from planner.engines.milp.solve import silence_highs_banner
 
 INF = highspy.kHighsInf
 

@@ -2,9 +2,10 @@
 
 Column generation asks, for each coupled customer, for its cheapest plan when every Mb/s of
 Direct bandwidth in pool ``k`` and portfolio month ``m`` costs ``usd_per_mbps[k, m]`` on top of
-the customer's own costs. That is the customer's one-site DP (:mod:`planner.dp`) with the
-month costs of each Direct tier-family raised by that price times each state's bandwidth;
-the state space and tables are built once per customer and reused at every call.
+the customer's own costs. That is the customer's one-site DP
+(:func:`planner.engines.dp.cheapest_one_site`) with the month costs of each Direct
+tier-family raised by that price times each state's bandwidth; the state space and tables
+are built once per customer and reused at every call.
 Branching adds bounds on a customer's Direct load in one pool and month, which the DP obeys by
 making the states outside them infeasible.
 """
@@ -16,9 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.direct.problem import CoupledCustomer
-from planner.dp import BACKTRACK_TOLERANCE, SiteTables
-from planner.dp_kernels import backtrack_one_site, forward_one_site
-from planner.model import PRIMARY, MonthPlan
+from planner.engines.dp import SiteTables, cheapest_one_site
+from planner.problems import MonthPlan
 from planner.rules import plan_total
 
 INF = np.inf
@@ -96,8 +96,6 @@ class Pricer:
         problem = customer.problem
         self.tables = SiteTables(problem, two_sites=False)
         self.base = np.ascontiguousarray(self.tables.cost.transpose(1, 0, 2))  # (T, F, n)
-        self.first = self.tables.first_arrival(PRIMARY)
-        self.fresh = self.tables.fresh()
         self.pool_of = [customer.key_of(tf) for tf in self.tables.tfs]
         self.bandwidth = self.tables.space.bandwidth.astype(float)
 
@@ -157,22 +155,11 @@ class Pricer:
         column : Column or None
             That plan.
         """
-        s = self.tables.space
         cost = self.month_costs(usd_per_mbps, bounds, forbidden, usd_per_use)
-        setup = self.customer.problem.setup_usd
-        values = forward_one_site(self.first, cost, self.tables.in_place, self.fresh, s.add,
-                                  s.lower, s.remove, s.by_size_down, s.by_rank_up,
-                                  s.by_size_up, setup)
-        last = values[-1]
-        if not np.isfinite(last).any():
+        value, plans = cheapest_one_site(self.tables, cost)
+        if plans is None:
             return INF, None
-        family, state = np.unravel_index(int(np.argmin(last)), last.shape)
-        tfs, states, mismatch = backtrack_one_site(values, cost, self.tables.in_place,
-                                                   s.cumulative, s.size, setup, family, state)
-        assert mismatch <= BACKTRACK_TOLERANCE * max(1.0, float(last.min())), mismatch
-        plans = tuple(MonthPlan.of(self.tables.tfs[f], {PRIMARY: self.tables.circuits(i)})
-                      for f, i in zip(tfs, states, strict=True))
-        return float(last[family, state]), self.column(plans)
+        return value, self.column(plans)
 
     def column(self, plans: tuple[MonthPlan, ...] | list[MonthPlan]) -> Column:
         """The master's column of a plan: its own total and its Direct loads."""

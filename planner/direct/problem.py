@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from planner.direct.ports import PortKey, PortOffer
-from planner.model import CustomerProblem, Sku, build_problems, port_of
+from planner.domain import port_of
+from planner.problems import CustomerProblem, Sku, build_problems
 from planner.tables import next_period
 from planner.validate import Inputs
 

@@ -37,10 +37,10 @@ import numpy as np
 from planner.direct.master import Master, MasterSolution
 from planner.direct.pricing import Column, LoadBound, Pricer
 from planner.direct.problem import PortfolioProblem
-from planner.model import Status
+from planner.domain import Status
+from planner.engines.result import EngineResult
 from planner.planning import CustomerResult, plan_customer
 from planner.rules import eligible_skus
-from planner.solution import EngineResult
 
 #: Gap under which the portfolio is proven optimal [USD] (docs/direct.md).
 OPTIMALITY_GAP_USD = 0.01

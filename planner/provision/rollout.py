@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from planner.errors import PlannerError
-from planner.model import PRIMARY, SECONDARY
+from planner.problems import PRIMARY, SECONDARY
 
 SiteSku = tuple[str, str, int]  # tier, family, bandwidth [Mb/s]
 

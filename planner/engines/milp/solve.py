@@ -10,9 +10,10 @@ import time
 import numpy as np
 import pulp
 
-from planner.milp.formulation import MilpModel, create_model
-from planner.model import CustomerProblem, MonthPlan, Status
-from planner.solution import EngineResult
+from planner.domain import Status
+from planner.engines.milp.formulation import MilpModel, create_model
+from planner.engines.result import EngineResult
+from planner.problems import CustomerProblem, MonthPlan
 
 SOLVERS = ("highs", "cbc")
 

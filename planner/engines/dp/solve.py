@@ -1,10 +1,10 @@
 """An exact dynamic program over circuit configurations (the ``dp`` engine).
 
 A month's state is its tier-family and the multiset of circuit bandwidths at each site
-(:mod:`planner.dp_space`, which also drops bandwidths and tier-families that can never
+(:mod:`planner.engines.dp.space`, which also drops bandwidths and tier-families that can never
 help). The cheapest way from one state to the next is a free removal of circuits, free
 in-place raises and a paid creation of the rest; the DP applies these three moves as
-relaxations over all multisets (compiled loops in :mod:`planner.dp_kernels`) instead of
+relaxations over all multisets (compiled loops in :mod:`planner.engines.dp._kernels`) instead of
 comparing every pair of states, so a month costs about (states x bandwidths) operations per
 tier-family. A change of tier-family that is not in place restarts from the cheapest state
 of the month before with every circuit created anew.
@@ -24,7 +24,7 @@ vectors (both go through the same monotone moves from then on, so it never becom
 least); as ``(a + c, b - c)`` is the same term for any constant ``c``, the test allows a
 shift, which makes a restart dominated by the relaxed term it restarts from. This is exact,
 and with one tier-family it keeps a single term: two one-site DPs. Coupled sites, or terms
-that grow past :data:`TERM_CAP`, use the pair DP of :mod:`planner.dp_pairs`.
+that grow past :data:`TERM_CAP`, use the pair DP of :mod:`planner.engines.dp.pairs`.
 """
 
 from __future__ import annotations
@@ -33,17 +33,17 @@ import time
 
 import numpy as np
 
-from planner.dp_kernels import (
+from planner.domain import Status
+from planner.engines.dp._kernels import (
     backtrack_one_site,
     forward_one_site,
     forward_two_sites,
     predecessor,
 )
-from planner.dp_pairs import PairCustomer
-from planner.dp_space import StateSpace, build_state_space, dp_skus
-from planner.model import PRIMARY, SECONDARY, CustomerProblem, MonthPlan, Status, TierFamily
-from planner.rules import in_place, pays_egress
-from planner.solution import EngineResult
+from planner.engines.dp.pairs import PairCustomer
+from planner.engines.dp.tables import SiteTables
+from planner.engines.result import EngineResult
+from planner.problems import PRIMARY, SECONDARY, CustomerProblem, MonthPlan
 
 INF = np.inf
 #: Terms per tier-family and month above which a ``maximum`` customer uses the pair DP.
@@ -54,99 +54,52 @@ BACKTRACK_TOLERANCE = 1e-6
 
 def sites_couple(problem: CustomerProblem) -> bool:
     """Whether the two sites of a ``maximum`` customer can interact beyond the tier-family."""
-    per_site = min(problem.max_circuits, problem.max_circuits_per_location)
-    return problem.target_utilization < 0.5 or 2 * per_site > problem.max_circuits
+    return problem.target_utilization < 0.5 or 2 * problem.per_site_cap > problem.max_circuits
 
 
-class SiteTables:
-    """State space, tier-families and per-site month costs of one customer."""
+def cheapest_one_site(tables: SiteTables, cost: np.ndarray
+                      ) -> tuple[float, list[MonthPlan] | None]:
+    """The least cost of a one-site customer and its plan, for month costs ``cost``.
 
-    def __init__(self, problem: CustomerProblem, two_sites: bool):
-        self.problem = problem
-        skus = dp_skus(problem)
-        self.tfs: list[TierFamily] = list(skus)
-        ladder = sorted({s.bandwidth_mbps for g in skus.values() for s in g})
-        per_site = min(problem.max_circuits, problem.max_circuits_per_location)
-        self.space: StateSpace = build_state_space(tuple(ladder), per_site)
-        self.in_place = np.array([[in_place(g, f) for f in self.tfs] for g in self.tfs])
-        space, k = self.space, len(ladder)
-        position = {b: i for i, b in enumerate(ladder)}
-        months = problem.months
-        peak = np.asarray(problem.peak_mbps, dtype=float)[:, None]
-        vnets = np.asarray(problem.vnets, dtype=np.int64)
-        u = problem.target_utilization
-        shape = (len(self.tfs), months, space.n)
-        self.cost = np.empty(shape)
-        self.second = np.empty(shape) if two_sites else None
-        for f, tf in enumerate(self.tfs):
-            allowed = np.zeros(k, dtype=bool)
-            price = np.zeros(k)
-            links_cap = np.zeros(k, dtype=np.int64)
-            for sku in skus[tf]:
-                x = position[sku.bandwidth_mbps]
-                allowed[x], price[x], links_cap[x] = True, sku.monthly_usd, sku.vnet_links
-            valid = (space.counts[:, ~allowed] == 0).all(axis=1)
-            fee = space.counts @ price
-            links = np.minimum(links_cap[None, :], vnets[:, None]) @ space.counts.T  # (T, n)
-            egress = (np.asarray(problem.egress_gb, dtype=float) * problem.usd_per_gb
-                      if pays_egress(tf) else np.zeros(months))
-            if two_sites:
-                ok = valid & (space.size >= 1) & (space.bandwidth >= peak - 1e-9)
-                ok &= links >= vnets[:, None]
-                site_fee = np.where(ok, fee, INF)
-                self.cost[f] = site_fee + egress[:, None]
-                self.second[f] = site_fee
-                continue
-            ok = valid & (space.bandwidth * u >= peak - 1e-9)
-            if problem.resiliency == "standard":
-                ok &= (space.size >= 1) & (links >= vnets[:, None])
-            else:
-                ok &= (space.size >= 2) & (links >= 2 * vnets[:, None])
-                ok &= space.bandwidth - space.largest >= peak - 1e-9
-            self.cost[f] = np.where(ok, fee + egress[:, None], INF)
+    Parameters
+    ----------
+    tables : SiteTables
+        The customer's one-site tables.
+    cost : numpy.ndarray
+        ``(months, tier-families, states)`` month costs [USD], ``inf`` where not allowed
+        (``tables.cost`` transposed, or a priced variant of it).
 
-    def fresh(self) -> np.ndarray:
-        """Setup of creating every circuit of each state [USD]."""
-        return self.problem.setup_usd * self.space.size.astype(float)
-
-    def first_arrival(self, site: str) -> np.ndarray:
-        """Setup of reaching each state at ``site`` in the first month, per tier-family [USD]."""
-        p, space = self.problem, self.space
-        fresh = self.fresh()
-        rows = []
-        inventory_tf = p.inventory_tier_family
-        bandwidths = p.inventory_bandwidths(site)
-        before = np.array([sum(1 for b in bandwidths if b <= x) for x in space.ladder])
-        kept = p.setup_usd * np.maximum(0, (space.cumulative - before).max(axis=1))
-        for tf in self.tfs:
-            in_place_start = inventory_tf is not None and in_place(inventory_tf, tf)
-            rows.append(kept if in_place_start else fresh)
-        return np.array(rows, dtype=float)
-
-    def circuits(self, state: int) -> tuple[int, ...]:
-        """Bandwidths [Mb/s] of a state."""
-        return tuple(int(self.space.ladder[x]) for x in self.space.states[state])
+    Returns
+    -------
+    value : float
+        The least total [USD]; ``inf`` when some month has no allowed state.
+    plans : list of MonthPlan or None
+        An optimal plan, one per month; None when there is none.
+    """
+    space, setup = tables.space, tables.problem.setup_usd
+    values = forward_one_site(tables.first_arrival(PRIMARY), cost, tables.in_place,
+                              tables.fresh(), space.moves, setup)
+    last = values[-1]
+    if not np.isfinite(last).any():
+        return INF, None
+    family, state = np.unravel_index(int(np.argmin(last)), last.shape)
+    tfs, states, mismatch = backtrack_one_site(values, cost, tables.in_place, space.cumulative,
+                                               space.size, setup, family, state)
+    least = float(last[family, state])
+    assert mismatch <= BACKTRACK_TOLERANCE * max(1.0, float(last.min())), mismatch
+    plans = [MonthPlan.of(tables.tfs[f], {PRIMARY: tables.circuits(i)})
+             for f, i in zip(tfs, states, strict=True)]
+    return least, plans
 
 
 def _solve_one_site(problem: CustomerProblem, deadline: float | None) -> EngineResult:
     tables = SiteTables(problem, two_sites=False)
-    s = tables.space
-    cost = np.ascontiguousarray(tables.cost.transpose(1, 0, 2))
-    values = forward_one_site(tables.first_arrival(PRIMARY), cost, tables.in_place,
-                              tables.fresh(), s.add, s.lower, s.remove, s.by_size_down,
-                              s.by_rank_up, s.by_size_up, problem.setup_usd)
+    value, plans = cheapest_one_site(tables, np.ascontiguousarray(tables.cost.transpose(1, 0, 2)))
     if deadline is not None and time.monotonic() > deadline:
         return _time_limit()
-    last = values[-1]
-    if not np.isfinite(last).any():
+    if plans is None:
         return EngineResult(Status.INFEASIBLE, message="no plan meets every rule")
-    family, state = np.unravel_index(int(np.argmin(last)), last.shape)
-    tfs, states, mismatch = backtrack_one_site(values, cost, tables.in_place, s.cumulative,
-                                               s.size, problem.setup_usd, family, state)
-    assert mismatch <= BACKTRACK_TOLERANCE, mismatch
-    plans = [MonthPlan.of(tables.tfs[f], {PRIMARY: tables.circuits(i)})
-             for f, i in zip(tfs, states, strict=True)]
-    return EngineResult(Status.OPTIMAL, plans, objective_usd=float(last[family, state]))
+    return EngineResult(Status.OPTIMAL, plans, objective_usd=value)
 
 
 def _cheapest_row(first: np.ndarray, second: np.ndarray, begin: int, end: int
@@ -166,8 +119,7 @@ def _solve_two_sites(problem: CustomerProblem, deadline: float | None) -> Engine
     space, setup = tables.space, problem.setup_usd
     first, second, parent, span, ok = forward_two_sites(
         tables.first_arrival(PRIMARY), tables.first_arrival(SECONDARY), tables.cost,
-        tables.second, tables.in_place, tables.fresh(), space.add, space.lower, space.remove,
-        space.by_size_down, space.by_rank_up, space.by_size_up, setup, TERM_CAP)
+        tables.second, tables.in_place, tables.fresh(), space.moves, setup, TERM_CAP)
     if deadline is not None and time.monotonic() > deadline:
         return _time_limit()
     if not ok:

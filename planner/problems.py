@@ -7,41 +7,15 @@ Everything here is plain data: :func:`build_problems` turns validated tables int
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import numpy as np
 import pandas as pd
 
+from planner.domain import Site, TierFamily, port_of, with_port
 from planner.validate import Inputs
 
-PRIMARY = "primary"
-SECONDARY = "secondary"
-
-#: (tier, family), or (tier, family, port_gbps) for circuits on ExpressRoute Direct pairs.
-TierFamily = tuple
-
-
-def with_port(tier: str, family: str, port_gbps: int) -> TierFamily:
-    """The tier-family key: a provider one is ``(tier, family)``, a Direct one adds the port."""
-    return (tier, family) if not port_gbps else (tier, family, int(port_gbps))
-
-
-def port_of(tier_family: TierFamily) -> int:
-    """Port size [Gb/s] of a tier-family key; 0 for provider circuits."""
-    return int(tier_family[2]) if len(tier_family) > 2 else 0
-
-
-class Status(StrEnum):
-    """Outcome of planning one customer.
-
-    ``TIME_LIMIT`` means the engine ran out of the per-customer time limit before proving
-    an optimum; such a customer is never reported as optimal.
-    """
-
-    OPTIMAL = "optimal"
-    INFEASIBLE = "infeasible"
-    ERROR = "error"
-    TIME_LIMIT = "time_limit"
+PRIMARY = Site.PRIMARY
+SECONDARY = Site.SECONDARY
 
 
 @dataclass(frozen=True)
@@ -167,6 +141,11 @@ class CustomerProblem:
     def months(self) -> int:
         """Number of months of service."""
         return len(self.periods)
+
+    @property
+    def per_site_cap(self) -> int:
+        """Circuits one site may hold [count]: the lesser of the two count caps."""
+        return min(self.max_circuits, self.max_circuits_per_location)
 
     def inventory_bandwidths(self, site: str) -> tuple[int, ...]:
         """Bandwidths [Mb/s] of the existing circuits at ``site``, ascending."""

@@ -1,7 +1,8 @@
 """The PuLP model of one customer: a shortest path through the month-by-month states.
 
-The graph is :mod:`planner.milp.paths`, built from the ``dp`` engine's state space and
-month costs (:class:`planner.dp.SiteTables`, :class:`planner.dp_pairs.PairCustomer`).
+The graph is :mod:`planner.engines.milp.paths`, built from the ``dp`` engine's state space and
+month costs (:class:`planner.engines.dp.tables.SiteTables`,
+:class:`planner.engines.dp.pairs.PairCustomer`).
 
 Variables
 ---------
@@ -28,10 +29,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pulp
 
-from planner.dp import SiteTables, sites_couple
-from planner.dp_pairs import PairCustomer
-from planner.milp.paths import Arcs, Flow, build_arcs, greedy_plan, month_floors
-from planner.model import PRIMARY, SECONDARY, CustomerProblem, TierFamily
+from planner.domain import TierFamily
+from planner.engines.dp import SiteTables, sites_couple
+from planner.engines.dp.pairs import PairCustomer
+from planner.engines.milp.paths import Arcs, Flow, build_arcs, greedy_plan, month_floors
+from planner.problems import PRIMARY, SECONDARY, CustomerProblem
 from planner.rules import in_place
 
 

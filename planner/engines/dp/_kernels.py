@@ -1,7 +1,8 @@
 """Compiled inner loops of the ``dp`` engine (numba, cached on disk outside the package).
 
-Costs are float64 with ``inf`` for "not allowed"; state tables come from
-:class:`planner.dp_space.StateSpace`, whose neighbour tables hold ``n`` for "no such state".
+Costs are float64 with ``inf`` for "not allowed"; the moves between states come bundled as
+:class:`planner.engines.dp.space.Moves`, whose neighbour tables hold ``n`` for "no such
+state".
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ CACHE_KERNELS = configure_numba_cache()
 
 
 @njit(cache=CACHE_KERNELS)
-def relax_rows(values, add, lower, remove, by_size_down, by_rank_up, by_size_up,
-               setup):  # pragma: no cover - compiled
+def relax_rows(values, moves, setup):  # pragma: no cover - compiled
     """Cheapest arrival at every state from each row of ``values`` (one site).
 
     Free removals, then free one-step raises, then creations at ``setup`` each, applied in
@@ -27,13 +27,12 @@ def relax_rows(values, add, lower, remove, by_size_down, by_rank_up, by_size_up,
     """
     out = values.copy()
     for r in range(values.shape[0]):
-        _relax_in_place(out[r], add, lower, remove, by_size_down, by_rank_up, by_size_up, setup)
+        _relax_in_place(out[r], moves, setup)
     return out
 
 
 @njit(cache=CACHE_KERNELS)
-def forward_one_site(first, cost, in_place, fresh, add, lower, remove, by_size_down,
-                     by_rank_up, by_size_up, setup):  # pragma: no cover - compiled
+def forward_one_site(first, cost, in_place, fresh, moves, setup):  # pragma: no cover - compiled
     """Values ``(months, tier-families, states)`` of the one-site DP [USD].
 
     ``first`` is the setup of reaching each state in the first month per tier-family,
@@ -58,8 +57,7 @@ def forward_one_site(first, cost, in_place, fresh, add, lower, remove, by_size_d
                             source[0, s] = values[t - 1, g, s]
             arrival = restart + fresh
             if sources:
-                relaxed = relax_rows(source, add, lower, remove, by_size_down, by_rank_up,
-                                     by_size_up, setup)[0]
+                relaxed = relax_rows(source, moves, setup)[0]
                 arrival = np.minimum(arrival, relaxed)
             values[t, f] = arrival + cost[t, f]
     return values
@@ -175,12 +173,11 @@ def _relax_move(h, neighbour, order, cost):  # pragma: no cover - compiled
 
 
 @njit(cache=CACHE_KERNELS)
-def _relax_in_place(h, add, lower, remove, by_size_down, by_rank_up, by_size_up,
-                    setup):  # pragma: no cover - compiled
+def _relax_in_place(h, moves, setup):  # pragma: no cover - compiled
     """:func:`relax_rows` of one vector, in place."""
-    _relax_move(h, add, by_size_down, 0.0)        # remove circuits: free
-    _relax_move(h, lower, by_rank_up, 0.0)        # raise a circuit one step: free
-    _relax_move(h, remove, by_size_up, setup)     # create a circuit: setup
+    _relax_move(h, moves.add, moves.by_size_down, 0.0)      # remove circuits: free
+    _relax_move(h, moves.lower, moves.by_rank_up, 0.0)      # raise a circuit one step: free
+    _relax_move(h, moves.remove, moves.by_size_up, setup)   # create a circuit: setup
 
 
 @njit(cache=CACHE_KERNELS)
@@ -195,9 +192,8 @@ def _grown(array, rows):  # pragma: no cover - compiled
 
 @njit(cache=CACHE_KERNELS)
 def forward_two_sites(first_primary, first_secondary, cost, second_cost, in_place, fresh,
-                      add, lower, remove, by_size_down, by_rank_up, by_size_up, setup,
-                      cap):  # pragma: no cover - compiled
-    """Terms of every month of the separable two-site DP (see :mod:`planner.dp`).
+                      moves, setup, cap):  # pragma: no cover - compiled
+    """Terms of every month of the separable two-site DP (see :mod:`planner.engines.dp.solve`).
 
     Rows of ``first``/``second`` are terms; ``parent`` holds each row's source row (-1 for a
     restart or the first month) and ``span[t, f]`` the rows of month ``t`` and tier-family
@@ -238,10 +234,8 @@ def forward_two_sites(first_primary, first_secondary, cost, second_cost, in_plac
                     for r in range(span[t - 1, g, 0], span[t - 1, g, 1]):
                         first[rows] = first[r]
                         second[rows] = second[r]
-                        _relax_in_place(first[rows], add, lower, remove, by_size_down,
-                                        by_rank_up, by_size_up, setup)
-                        _relax_in_place(second[rows], add, lower, remove, by_size_down,
-                                        by_rank_up, by_size_up, setup)
+                        _relax_in_place(first[rows], moves, setup)
+                        _relax_in_place(second[rows], moves, setup)
                         first[rows] += cost[f, t]
                         second[rows] += second_cost[f, t]
                         parent[rows] = r

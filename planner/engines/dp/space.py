@@ -38,10 +38,12 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from itertools import combinations_with_replacement, product
+from typing import NamedTuple
 
 import numpy as np
 
-from planner.model import CustomerProblem, Sku, TierFamily
+from planner.domain import TierFamily
+from planner.problems import CustomerProblem, Sku
 from planner.rules import eligible_skus, in_place, pays_egress
 
 TIERS = ("Local", "Standard", "Premium")
@@ -49,12 +51,27 @@ FAMILIES = ("MeteredData", "UnlimitedData")
 ALL_TIER_FAMILIES: tuple[TierFamily, ...] = tuple(product(TIERS, FAMILIES))
 
 
+class Moves(NamedTuple):
+    """The three moves between states and the orders that apply them, for the kernels.
+
+    Neighbour tables are ``(n, k)`` and hold ``n`` for "no such state"; each order lists
+    the states so that a move's source is processed before its target.
+    """
+
+    add: np.ndarray             # (n, k) the state with one more circuit of ladder step x
+    lower: np.ndarray           # (n, k) the state with one x lowered to x - 1
+    remove: np.ndarray          # (n, k) the state with one circuit of x less
+    by_size_down: np.ndarray    # largest multisets first (free removals)
+    by_rank_up: np.ndarray      # ascending sum of ladder indices (free raises)
+    by_size_up: np.ndarray      # smallest multisets first (paid creations)
+
+
 @dataclass(eq=False)
 class StateSpace:
     """All multisets of at most ``most`` circuits over the bandwidth ladder ``ladder``.
 
-    Neighbour tables hold ``n`` (one past the last state) for "no such state". The three
-    orders list the states so that a move's source is always processed before its target.
+    The moves between them, with the orders the relaxation applies them in, are
+    :attr:`moves`.
     """
 
     ladder: np.ndarray          # bandwidths [Mb/s], ascending
@@ -64,17 +81,22 @@ class StateSpace:
     cumulative: np.ndarray      # (n, k) circuits with ladder index <= x
     largest: np.ndarray         # (n,) largest bandwidth [Mb/s], 0 for the empty state
     bandwidth: np.ndarray       # (n,) total bandwidth [Mb/s]
-    add: np.ndarray             # (n, k) index of the state with one more circuit of x
-    remove: np.ndarray          # (n, k) index of the state with one circuit of x less
-    lower: np.ndarray           # (n, k) index of the state with one x lowered to x - 1
-    by_size_down: np.ndarray    # states, largest multisets first (free removals)
-    by_rank_up: np.ndarray      # states by ascending sum of ladder indices (free raises)
-    by_size_up: np.ndarray      # states, smallest multisets first (paid creations)
+    moves: Moves
 
     @property
     def n(self) -> int:
         """Number of states."""
         return len(self.states)
+
+    @property
+    def remove(self) -> np.ndarray:
+        """``(n, k)`` index of the state with one circuit of ladder step x less (or ``n``)."""
+        return self.moves.remove
+
+    @property
+    def lower(self) -> np.ndarray:
+        """``(n, k)`` index of the state with one x lowered to x - 1 (or ``n``)."""
+        return self.moves.lower
 
 
 @functools.lru_cache(maxsize=64)
@@ -112,9 +134,10 @@ def build_state_space(ladder: tuple[int, ...], most: int) -> StateSpace:
     size = counts.sum(axis=1)
     rank = counts @ np.arange(k)
     by_size_up = np.argsort(size, kind="stable")
+    moves = Moves(add, lower, remove, by_size_up[::-1].copy(), np.argsort(rank, kind="stable"),
+                  by_size_up)
     return StateSpace(bandwidths, states, counts, size, np.cumsum(counts, axis=1), largest,
-                      counts @ bandwidths, add, remove, lower, by_size_up[::-1].copy(),
-                      np.argsort(rank, kind="stable"), by_size_up)
+                      counts @ bandwidths, moves)
 
 
 def prune_ladder(problem: CustomerProblem, skus: dict[TierFamily, tuple[Sku, ...]]

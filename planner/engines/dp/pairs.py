@@ -1,8 +1,8 @@
 """The ``dp`` engine's fallback for ``maximum`` customers whose sites are coupled.
 
 When the total count cap or the capacity rule at the target utilization can bind across the
-two sites (see :mod:`planner.dp`), the state is the pair of per-site multisets. The three
-moves run as the compiled one-site relaxation along each site's axis in turn, so a month
+two sites (see :mod:`planner.engines.dp.solve`), the state is the pair of per-site multisets.
+The three moves run as the compiled one-site relaxation along each site's axis in turn, so a month
 costs about (pairs x bandwidths) operations per tier-family.
 """
 
@@ -12,21 +12,21 @@ import time
 
 import numpy as np
 
-from planner.dp_kernels import relax_rows
-from planner.dp_space import StateSpace, build_state_space, dp_skus
-from planner.model import PRIMARY, SECONDARY, CustomerProblem, MonthPlan, TierFamily
+from planner.domain import CAPACITY_TOLERANCE_MBPS, Resiliency, TierFamily
+from planner.engines.dp._kernels import relax_rows
+from planner.engines.dp.space import build_state_space, dp_skus
+from planner.engines.dp.tables import (
+    LadderPrices,
+    created_from,
+    inventory_before,
+    ladder_of,
+    one_site_ok,
+    site_of_pair_ok,
+)
+from planner.problems import PRIMARY, SECONDARY, CustomerProblem, MonthPlan
 from planner.rules import in_place, pays_egress
 
 INF = np.inf
-
-
-def _created_from(space: StateSpace, before: np.ndarray) -> np.ndarray:
-    """Circuits created going from ``before`` (circuits <= each ladder step) to each state."""
-    return np.maximum(0, (space.cumulative - before).max(axis=1))
-
-
-def _inventory_cumulative(space: StateSpace, bandwidths: tuple[int, ...]) -> np.ndarray:
-    return np.array([sum(1 for b in bandwidths if b <= x) for x in space.ladder])
 
 
 class PairCustomer:
@@ -35,52 +35,29 @@ class PairCustomer:
     def __init__(self, problem: CustomerProblem):
         self.problem = problem
         self.skus = dp_skus(problem)
-        ladder = sorted({s.bandwidth_mbps for g in self.skus.values() for s in g})
-        self.two_sites = problem.resiliency == "maximum"
-        per_site = min(problem.max_circuits, problem.max_circuits_per_location)
-        self.space = build_state_space(tuple(ladder), per_site)
+        ladder = ladder_of(self.skus)
+        self.two_sites = problem.resiliency == Resiliency.MAXIMUM
+        self.space = build_state_space(tuple(int(b) for b in ladder), problem.per_site_cap)
         self.tfs = list(self.skus)
-        k = len(ladder)
-        position = {b: i for i, b in enumerate(ladder)}
-        self.allowed = {}
-        self.price = {}
-        self.links_cap = {}
-        for tf, group in self.skus.items():
-            allowed = np.zeros(k, dtype=bool)
-            price = np.zeros(k)
-            links_cap = np.zeros(k, dtype=np.int64)
-            for sku in group:
-                x = position[sku.bandwidth_mbps]
-                allowed[x], price[x], links_cap[x] = True, sku.monthly_usd, sku.vnet_links
-            self.allowed[tf] = allowed
-            self.price[tf] = price
-            self.links_cap[tf] = links_cap
+        self.prices = {tf: LadderPrices.of(group, self.space.ladder)
+                       for tf, group in self.skus.items()}
 
     def month_cost(self, t: int, tf: TierFamily) -> np.ndarray:
         """Cost of every state in month ``t`` [USD]; infinity where a rule is broken."""
-        p, space = self.problem, self.space
+        p, space, prices = self.problem, self.space, self.prices[tf]
         peak, vnets = float(p.peak_mbps[t]), int(p.vnets[t])
-        valid = (space.counts[:, ~self.allowed[tf]] == 0).all(axis=1)
-        fee = space.counts @ self.price[tf]
-        bandwidth = space.counts @ space.ladder
-        site_links = space.counts @ np.minimum(self.links_cap[tf], vnets)
+        valid, fee = prices.valid(space), prices.fee(space)
+        site_links = prices.links(space, np.array([vnets]))[0]
         egress = float(p.egress_gb[t] * p.usd_per_gb) if pays_egress(tf) else 0.0
-        u = p.target_utilization
         if not self.two_sites:
-            ok = valid & (space.size <= min(p.max_circuits, p.max_circuits_per_location))
-            ok &= bandwidth * u >= peak - 1e-9
-            if p.resiliency == "standard":
-                ok &= (space.size >= 1) & (site_links >= vnets)
-            else:
-                ok &= (space.size >= 2) & (site_links >= 2 * vnets)
-                ok &= bandwidth - space.largest >= peak - 1e-9
+            ok = valid & one_site_ok(p, space, site_links, peak, vnets)
             return np.where(ok, fee + egress, INF)
-        site_ok = valid & (space.size >= 1) & (bandwidth >= peak - 1e-9) & (site_links >= vnets)
-        site_ok &= space.size <= p.max_circuits_per_location
-        site_fee = np.where(site_ok, fee, INF)
+        site_fee = np.where(valid & site_of_pair_ok(space, site_links, peak, vnets), fee, INF)
         cost = site_fee[:, None] + site_fee[None, :] + egress
+        bandwidth = space.bandwidth
         pair_ok = (space.size[:, None] + space.size[None, :]) <= p.max_circuits
-        pair_ok &= (bandwidth[:, None] + bandwidth[None, :]) * u >= peak - 1e-9
+        pair_ok &= ((bandwidth[:, None] + bandwidth[None, :]) * p.target_utilization
+                    >= peak - CAPACITY_TOLERANCE_MBPS)
         return np.where(pair_ok, cost, INF)
 
     def relax(self, values: np.ndarray) -> np.ndarray:
@@ -88,8 +65,7 @@ class PairCustomer:
         space, setup = self.space, self.problem.setup_usd
 
         def along_last_axis(table: np.ndarray) -> np.ndarray:
-            return relax_rows(np.ascontiguousarray(table), space.add, space.lower, space.remove,
-                              space.by_size_down, space.by_rank_up, space.by_size_up, setup)
+            return relax_rows(np.ascontiguousarray(table), space.moves, setup)
 
         if not self.two_sites:
             return along_last_axis(values[None, :])[0]
@@ -104,10 +80,10 @@ class PairCustomer:
 
     def created_from(self, before: dict[str, np.ndarray]) -> np.ndarray:
         """Circuits created from per-site cumulative counts ``before`` to each state."""
-        primary = _created_from(self.space, before[PRIMARY])
+        primary = created_from(self.space, before[PRIMARY])
         if not self.two_sites:
             return primary
-        secondary = _created_from(self.space, before[SECONDARY])
+        secondary = created_from(self.space, before[SECONDARY])
         return primary[:, None] + secondary[None, :]
 
     def first_arrival(self, tf: TierFamily) -> np.ndarray:
@@ -115,7 +91,7 @@ class PairCustomer:
         p = self.problem
         if p.inventory_tier_family is None or not in_place(p.inventory_tier_family, tf):
             return self.fresh()
-        before = {site: _inventory_cumulative(self.space, p.inventory_bandwidths(site))
+        before = {site: inventory_before(self.space, p.inventory_bandwidths(site))
                   for site in (PRIMARY, SECONDARY)}
         return p.setup_usd * self.created_from(before)
 

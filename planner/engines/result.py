@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.model import MonthPlan, Status
+from planner.domain import Status
+from planner.problems import MonthPlan
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The month-by-month state graph of one customer, in which a plan is a path.
 
 A node is a month ``t``, a tier-family ``f`` and a state ``s`` of the ``dp`` engine's state
-space (:mod:`planner.dp_space`; the same reductions of bandwidths and tier-families). An arc
+space (:mod:`planner.engines.dp.space`; the same reductions of bandwidths and tier-families). An arc
 from ``(t - 1, g, s')`` to ``(t, f, s)`` costs the setup of the circuits created,
 ``setup x max(0, max_x (#s(<= x) - #s'(<= x)))`` (Hall's bound; docs/model.rst, Rules
 across months), plus the month cost of ``(t, f, s)``; it exists when ``g -> f`` is in
@@ -49,7 +49,8 @@ class Flow:
         Per site, ``(states, bandwidths)`` circuits of each ladder step.
     remove, lower : numpy.ndarray
         ``(states, moves)``: the state with one circuit less, and with one circuit lowered a
-        ladder step (``states`` where there is none), as in :class:`planner.dp_space.StateSpace`.
+        ladder step (``states`` where there is none), as in
+        :class:`planner.engines.dp.space.StateSpace`.
     size : numpy.ndarray
         ``(states,)`` circuits of each state.
     in_place : numpy.ndarray

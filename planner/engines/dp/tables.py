@@ -1,0 +1,168 @@
+"""Month costs of the ``dp`` engine's states, shared by its solvers and by other engines.
+
+The prices, vNet links and rules of one month are evaluated for every multiset of a
+:class:`~planner.engines.dp.space.StateSpace` at once; :class:`SiteTables` holds them for
+every tier-family and month of a customer, and :class:`~planner.engines.dp.pairs.PairCustomer`
+combines the same per-site terms into pairs of multisets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.domain import CAPACITY_TOLERANCE_MBPS, Resiliency, Site, TierFamily
+from planner.engines.dp.space import StateSpace, build_state_space, dp_skus
+from planner.problems import CustomerProblem, Sku
+from planner.rules import in_place, pays_egress
+
+INF = np.inf
+
+
+@dataclass(frozen=True)
+class LadderPrices:
+    """One tier-family's SKUs along the bandwidth ladder.
+
+    Parameters
+    ----------
+    allowed : numpy.ndarray
+        ``(k,)`` whether the tier-family offers each ladder bandwidth.
+    monthly_usd : numpy.ndarray
+        ``(k,)`` monthly fee of each bandwidth [USD/month]; 0 where not offered.
+    vnet_links : numpy.ndarray
+        ``(k,)`` vNet links one circuit of each bandwidth allows [count].
+    """
+
+    allowed: np.ndarray
+    monthly_usd: np.ndarray
+    vnet_links: np.ndarray
+
+    @classmethod
+    def of(cls, skus: list[Sku], ladder: np.ndarray) -> LadderPrices:
+        """The prices of ``skus`` (one tier-family) along ``ladder`` [Mb/s]."""
+        position = {int(b): i for i, b in enumerate(ladder)}
+        k = len(ladder)
+        allowed = np.zeros(k, dtype=bool)
+        price = np.zeros(k)
+        links = np.zeros(k, dtype=np.int64)
+        for sku in skus:
+            x = position[sku.bandwidth_mbps]
+            allowed[x], price[x], links[x] = True, sku.monthly_usd, sku.vnet_links
+        return cls(allowed, price, links)
+
+    def valid(self, space: StateSpace) -> np.ndarray:
+        """``(n,)`` whether every circuit of each state is offered."""
+        return (space.counts[:, ~self.allowed] == 0).all(axis=1)
+
+    def fee(self, space: StateSpace) -> np.ndarray:
+        """``(n,)`` monthly fee of each state's circuits [USD/month]."""
+        return space.counts @ self.monthly_usd
+
+    def links(self, space: StateSpace, vnets: np.ndarray) -> np.ndarray:
+        """``(months, n)`` vNets each state's circuits can link, each at most ``vnets``."""
+        return np.minimum(self.vnet_links[None, :], vnets[:, None]) @ space.counts.T
+
+
+def one_site_ok(problem: CustomerProblem, space: StateSpace, links: np.ndarray,
+                peak_mbps: np.ndarray, vnets: np.ndarray) -> np.ndarray:
+    """Whether each state alone meets a month's rules for ``standard`` and ``n+1``.
+
+    ``links``, ``peak_mbps`` and ``vnets`` broadcast against the states (months by rows).
+    """
+    short = peak_mbps - CAPACITY_TOLERANCE_MBPS
+    ok = space.bandwidth * problem.target_utilization >= short
+    if problem.resiliency == Resiliency.STANDARD:
+        return ok & (space.size >= 1) & (links >= vnets)
+    ok &= (space.size >= 2) & (links >= 2 * vnets)
+    return ok & (space.bandwidth - space.largest >= short)
+
+
+def site_of_pair_ok(space: StateSpace, links: np.ndarray, peak_mbps: np.ndarray,
+                    vnets: np.ndarray) -> np.ndarray:
+    """Whether each state meets the rules of one site of a ``maximum`` customer."""
+    return ((space.size >= 1) & (space.bandwidth >= peak_mbps - CAPACITY_TOLERANCE_MBPS)
+            & (links >= vnets))
+
+
+def inventory_before(space: StateSpace, bandwidths: tuple[int, ...]) -> np.ndarray:
+    """``(k,)`` existing circuits no larger than each ladder bandwidth [count]."""
+    return np.array([sum(1 for b in bandwidths if b <= x) for x in space.ladder])
+
+
+def created_from(space: StateSpace, before: np.ndarray) -> np.ndarray:
+    """``(n,)`` circuits created going from ``before`` (circuits <= each step) to each state."""
+    return np.maximum(0, (space.cumulative - before).max(axis=1))
+
+
+def ladder_of(skus: dict[TierFamily, list[Sku]]) -> np.ndarray:
+    """The ascending bandwidths [Mb/s] any of ``skus`` offers."""
+    return np.array(sorted({s.bandwidth_mbps for g in skus.values() for s in g}),
+                    dtype=np.int64)
+
+
+class SiteTables:
+    """State space, tier-families and per-site month costs of one customer.
+
+    Parameters
+    ----------
+    problem : CustomerProblem
+        The customer.
+    two_sites : bool
+        Cost one site of a ``maximum`` customer's pair (:attr:`cost` carries the egress,
+        :attr:`second` does not) instead of the whole month of a one-site customer.
+    """
+
+    def __init__(self, problem: CustomerProblem, two_sites: bool):
+        self.problem = problem
+        skus = dp_skus(problem)
+        self.tfs: list[TierFamily] = list(skus)
+        self.space: StateSpace = build_state_space(tuple(int(b) for b in ladder_of(skus)),
+                                                   problem.per_site_cap)
+        self.in_place = np.array([[in_place(g, f) for f in self.tfs] for g in self.tfs])
+        space, months = self.space, problem.months
+        peak = np.asarray(problem.peak_mbps, dtype=float)[:, None]
+        vnets = np.asarray(problem.vnets, dtype=np.int64)
+        shape = (len(self.tfs), months, space.n)
+        self.cost = np.empty(shape)
+        self.second = np.empty(shape) if two_sites else None
+        for f, tf in enumerate(self.tfs):
+            prices = LadderPrices.of(skus[tf], space.ladder)
+            valid, fee = prices.valid(space), prices.fee(space)
+            links = prices.links(space, vnets)
+            egress = (np.asarray(problem.egress_gb, dtype=float) * problem.usd_per_gb
+                      if pays_egress(tf) else np.zeros(months))
+            if two_sites:
+                site_fee = np.where(valid & site_of_pair_ok(space, links, peak, vnets[:, None]),
+                                    fee, INF)
+                self.cost[f] = site_fee + egress[:, None]
+                self.second[f] = site_fee
+                continue
+            ok = valid & one_site_ok(problem, space, links, peak, vnets[:, None])
+            self.cost[f] = np.where(ok, fee + egress[:, None], INF)
+
+        self._fresh = problem.setup_usd * space.size.astype(float)
+        self._first: dict[Site, np.ndarray] = {}
+
+    def fresh(self) -> np.ndarray:
+        """Setup of creating every circuit of each state [USD] (shared; do not modify)."""
+        return self._fresh
+
+    def first_arrival(self, site: Site) -> np.ndarray:
+        """Setup of reaching each state at ``site`` in the first month, per tier-family [USD].
+
+        Computed once per site and shared; do not modify.
+        """
+        if site not in self._first:
+            p, space = self.problem, self.space
+            before = inventory_before(space, p.inventory_bandwidths(site))
+            kept = p.setup_usd * created_from(space, before)
+            inventory_tf = p.inventory_tier_family
+            self._first[site] = np.array(
+                [kept if inventory_tf is not None and in_place(inventory_tf, tf)
+                 else self._fresh for tf in self.tfs], dtype=float)
+        return self._first[site]
+
+    def circuits(self, state: int) -> tuple[int, ...]:
+        """Bandwidths [Mb/s] of a state."""
+        return tuple(int(self.space.ladder[x]) for x in self.space.states[state])
