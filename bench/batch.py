@@ -23,8 +23,9 @@ import time
 from pathlib import Path
 
 import planner
-from planner.batch import BASE, Scenario, run_batch
+from planner.batch import run_batch
 from planner.io import read_table, write_atomically
+from planner.scenarios import BASE, Scenario
 from planner.synth import synthesize
 
 DATA = Path(__file__).resolve().parents[1] / "data"

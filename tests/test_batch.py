@@ -17,16 +17,15 @@ from planner.batch import (
     RESULTS_FILE,
     Checkpoint,
     Record,
-    Scenario,
     _circuit_line,
     _rows_text,
     fingerprint,
-    parse_scenario,
     run_batch,
     solved_count,
 )
 from planner.cli import main
 from planner.io import format_periods, read_table
+from planner.scenarios import Scenario, parse_scenario
 from planner.synth import synthesize
 from planner.tables import CIRCUIT_COLUMNS
 

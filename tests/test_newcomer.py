@@ -164,8 +164,8 @@ def test_version() -> None:
 
 
 def test_every_deliberate_error_has_one_root() -> None:
-    from planner.batch import ScenarioError
     from planner.provision.rollout import ProvisioningError
+    from planner.scenarios import ScenarioError
 
     for error in (planner.InputError, ScenarioError, ProvisioningError):
         assert issubclass(error, planner.PlannerError)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.batch import Scenario, apply_scenario
 from planner.cli.common import (
     EXIT_INVALID_INPUT,
     EXIT_OK,
@@ -27,6 +26,7 @@ from planner.provision import (
     read_provisioning,
     write_manifests,
 )
+from planner.scenarios import Scenario, apply_scenario
 from planner.validate import InputError, Inputs, Problem
 
 

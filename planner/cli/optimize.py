@@ -10,15 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.batch import (
-    Scenario,
-    ScenarioError,
-    ScenarioOutput,
-    check_scenarios,
-    parse_scenario,
-    read_scenarios,
-    run_batch,
-)
+from planner.batch import ScenarioOutput, run_batch
 from planner.cli.common import (
     EXIT_ERROR,
     EXIT_INFEASIBLE,
@@ -43,6 +35,13 @@ from planner.provision import (
     check_regions,
     read_provisioning,
     write_manifests,
+)
+from planner.scenarios import (
+    Scenario,
+    ScenarioError,
+    check_scenarios,
+    parse_scenario,
+    read_scenarios,
 )
 from planner.validate import InputError, Inputs, Problem
 

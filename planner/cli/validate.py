@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from planner.batch import ScenarioError
 from planner.cli.common import EXIT_INVALID_INPUT, EXIT_OK, add_input_flags, add_provisioning_flags
 from planner.cli.optimize import add_scenario_flags, check_run
+from planner.scenarios import ScenarioError
 from planner.validate import InputError
 
 
