@@ -23,7 +23,7 @@ from planner.planning import (
     plan_inputs,
 )
 from planner.problems import CustomerProblem, MonthPlan, build_problems
-from planner.validate import InputError, Inputs, Problem, validate_inputs
+from planner.validate import InputError, InputIssue, Inputs, validate_inputs
 
 try:
     __version__ = version("planner")
@@ -40,7 +40,7 @@ __all__ = [
     "MonthPlan",
     "PlanResult",
     "PlannerError",
-    "Problem",
+    "InputIssue",
     "Status",
     "build_problems",
     "plan",

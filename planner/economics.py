@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from planner.provision.settings import read_toml
-from planner.validate import InputError, Problem
+from planner.validate import InputError, InputIssue
 
 SETTINGS_TABLE = "economics"
 SETTINGS_KEY = "partner_earned_credit_pct"
@@ -49,12 +49,12 @@ def read_partner_credit(path: str | Path | None) -> float:
     table = data.get(SETTINGS_TABLE, {})
     where = f"{SETTINGS_TABLE}.{SETTINGS_KEY}"
     if not isinstance(table, dict):
-        raise InputError([Problem(file, 0, SETTINGS_TABLE, f"{SETTINGS_TABLE}: expected a "
+        raise InputError([InputIssue(file, 0, SETTINGS_TABLE, f"{SETTINGS_TABLE}: expected a "
                                                              "table")])
     value = table.get(SETTINGS_KEY, 0.0)
     if (isinstance(value, bool) or not isinstance(value, int | float)
             or not math.isfinite(value) or not 0 <= value <= 100):
-        raise InputError([Problem(file, 0, where, f"{where}: {value!r} is not a percentage "
+        raise InputError([InputIssue(file, 0, where, f"{where}: {value!r} is not a percentage "
                                                   "from 0 to 100")])
     return float(value)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.validate import HEADER_ROW, InputError, Inputs, Problem, validate_inputs
+from planner.validate import HEADER_ROW, InputError, InputIssue, Inputs, validate_inputs
 
 #: The input files by table name, under the names a data folder holds them.
 INPUT_FILES = {"customers": "customers.csv", "demand": "demand.csv", "catalog": "catalog.csv",
@@ -36,9 +36,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise InputError([Problem(str(path), 0, "", "file not found")]) from None
+        raise InputError([InputIssue(str(path), 0, "", "file not found")]) from None
     except OSError as error:
-        raise InputError([Problem(str(path), 0, "", f"cannot read it: {error}")]) from None
+        raise InputError([InputIssue(str(path), 0, "", f"cannot read it: {error}")]) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -46,15 +46,15 @@ def read_table(path: str | Path) -> pd.DataFrame:
     try:
         return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:
-        raise InputError([Problem(str(path), HEADER_ROW, "",
+        raise InputError([InputIssue(str(path), HEADER_ROW, "",
                                   "the file is empty: a header row is expected")]) from None
     except pd.errors.ParserError as error:
         found = re.search(r"line (\d+)", str(error))
         row = int(found.group(1)) if found else HEADER_ROW
-        raise InputError([Problem(str(path), row, "", f"not CSV: {error}")]) from None
+        raise InputError([InputIssue(str(path), row, "", f"not CSV: {error}")]) from None
 
 
-def _decode_problem(file: str, raw: bytes, error: UnicodeDecodeError) -> Problem:
+def _decode_problem(file: str, raw: bytes, error: UnicodeDecodeError) -> InputIssue:
     """Where in the file the bytes stop being UTF-8, as a row and column."""
     offset = error.start + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)
     line_start = raw.rfind(b"\n", 0, offset) + 1
@@ -62,7 +62,7 @@ def _decode_problem(file: str, raw: bytes, error: UnicodeDecodeError) -> Problem
     header = raw.split(b"\n", 1)[0].decode("utf-8", "replace").strip().split(",")
     index = raw[line_start:offset].count(b",")
     column = header[index].strip() if index < len(header) else ""
-    return Problem(file, row, column, (
+    return InputIssue(file, row, column, (
         f"byte 0x{raw[offset]:02x} is not UTF-8 text: save the file as UTF-8"))
 
 
@@ -89,7 +89,7 @@ def read_inputs(customers: str | Path, demand: str | Path, catalog: str | Path,
     paths = {"customers": customers, "demand": demand, "catalog": catalog,
              "egress_rates": egress_rates, "inventory": inventory}
     frames: dict[str, pd.DataFrame | None] = {}
-    problems: list[Problem] = []
+    issues: list[InputIssue] = []
     for name, path in paths.items():
         if path is None:
             frames[name] = None
@@ -97,9 +97,9 @@ def read_inputs(customers: str | Path, demand: str | Path, catalog: str | Path,
         try:
             frames[name] = read_table(path)
         except InputError as error:
-            problems += error.problems
-    if problems:
-        raise InputError(problems)
+            issues += error.issues
+    if issues:
+        raise InputError(issues)
     return validate_inputs(frames["customers"], frames["demand"], frames["catalog"],
                            frames["egress_rates"], frames["inventory"],
                            files={name: str(path) for name, path in paths.items() if path})

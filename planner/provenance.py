@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from planner.validate import InputError, Problem
+from planner.validate import InputError, InputIssue
 
 RECORD_NAME = "inputs.json"
 RECORD_VERSION = 1
@@ -99,7 +99,7 @@ def record_inputs(paths: dict[str, Path | None]) -> InputRecord:
 
 
 def _problem(file: Path, where: str, message: str) -> InputError:
-    return InputError([Problem(str(file), 0, where, f"{where}: {message}")])
+    return InputError([InputIssue(str(file), 0, where, f"{where}: {message}")])
 
 
 def read_record(folder: Path) -> InputRecord | None:
@@ -116,7 +116,7 @@ def read_record(folder: Path) -> InputRecord | None:
     try:
         body = json.loads(file.read_bytes())
     except (OSError, ValueError) as error:
-        raise InputError([Problem(str(file), 0, "", f"cannot read it as JSON: {error}")]
+        raise InputError([InputIssue(str(file), 0, "", f"cannot read it as JSON: {error}")]
                          ) from None
     if not isinstance(body, dict) or body.get("version") != RECORD_VERSION:
         raise _problem(file, "$.version", f"expected {RECORD_VERSION}")
@@ -168,16 +168,16 @@ def resolve_recorded(record: InputRecord, given: dict[str, Path | None],
         Naming each file that is given but differs from the recorded one, and each recorded
         file that is gone or has changed since the plan was made.
     """
-    problems: list[Problem] = []
+    issues: list[InputIssue] = []
     resolved: dict[str, Path | None] = {}
     for name, recorded in record.files.items():
         path = given.get(name)
         if path is not None:
             if recorded is None:
-                problems.append(Problem(str(path), 0, "", (
+                issues.append(InputIssue(str(path), 0, "", (
                     f"the plan was made without a {name} file ({record_file})")))
             elif _fingerprint_or_none(path) != recorded.sha256:
-                problems.append(Problem(str(path), 0, "", (
+                issues.append(InputIssue(str(path), 0, "", (
                     f"differs from the {name} file the plan was made from ({recorded.path}, "
                     f"recorded in {record_file})")))
             resolved[name] = path
@@ -187,16 +187,16 @@ def resolve_recorded(record: InputRecord, given: dict[str, Path | None],
             continue
         found = _fingerprint_or_none(recorded.path)
         if found is None:
-            problems.append(Problem(recorded.path, 0, "", (
+            issues.append(InputIssue(recorded.path, 0, "", (
                 f"the {name} file the plan was made from is gone (recorded in {record_file}); "
                 "name a copy with its flag")))
         elif found != recorded.sha256:
-            problems.append(Problem(recorded.path, 0, "", (
+            issues.append(InputIssue(recorded.path, 0, "", (
                 f"has changed since the plan was made (recorded in {record_file}); "
                 "plan again, or name the original with its flag")))
         resolved[name] = Path(recorded.path)
-    if problems:
-        raise InputError(problems)
+    if issues:
+        raise InputError(issues)
     return resolved
 
 

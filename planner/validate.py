@@ -36,7 +36,7 @@ LARGEST_COUNT = 2**53
 
 
 @dataclass(frozen=True)
-class Problem:
+class InputIssue:
     """One thing wrong with one cell, row or column of an input file.
 
     Parameters
@@ -63,17 +63,17 @@ class Problem:
 
 
 class InputError(PlannerError):
-    """Invalid input: carries every :class:`Problem` found."""
+    """Invalid input: carries every :class:`InputIssue` found."""
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
-        lines = [f"{len(self.problems)} problem(s) in the input:"]
-        lines += [f"  {p}" for p in self.problems]
+    def __init__(self, issues: list[InputIssue]):
+        self.issues = list(issues)
+        lines = [f"{len(self.issues)} issue(s) in the input:"]
+        lines += [f"  {p}" for p in self.issues]
         super().__init__("\n".join(lines))
 
     def to_frame(self) -> pd.DataFrame:
-        """The problems as a table (``file``, ``row``, ``column``, ``message``), for notebooks."""
-        return pd.DataFrame([vars(p) for p in self.problems],
+        """The issues as a table (``file``, ``row``, ``column``, ``message``), for notebooks."""
+        return pd.DataFrame([vars(p) for p in self.issues],
                             columns=["file", "row", "column", "message"])
 
 
@@ -180,7 +180,7 @@ def _raw_cells(series: pd.Series) -> np.ndarray:
 def _parse_each(cells: np.ndarray, col: Column) -> tuple[np.ndarray, dict[int, str]]:
     """Parse every cell with :func:`_parse_cell`, once per distinct cell.
 
-    Returns the values and the problems by position; an empty cell gets the column's
+    Returns the values and the issues by position; an empty cell gets the column's
     default, and the problem "value is required" when the column is required.
     """
     codes, uniques = pd.factorize(cells, use_na_sentinel=False)
@@ -236,11 +236,11 @@ def _parse_numbers(cells: np.ndarray, col: Column) -> tuple[np.ndarray, dict[int
 
 
 def parse_table(frame: pd.DataFrame, schema: FileSchema, file: str,
-                problems: list[Problem]) -> pd.DataFrame:
-    """Type one table against its schema, appending problems instead of raising.
+                issues: list[InputIssue]) -> pd.DataFrame:
+    """Type one table against its schema, appending issues instead of raising.
 
     Columns are parsed whole (numbers with numpy, other kinds once per distinct cell);
-    the problems and values are those of parsing cell by cell with :func:`_parse_cell`.
+    the issues and values are those of parsing cell by cell with :func:`_parse_cell`.
 
     Parameters
     ----------
@@ -250,7 +250,7 @@ def parse_table(frame: pd.DataFrame, schema: FileSchema, file: str,
         Its schema.
     file : str
         File name for messages.
-    problems : list of Problem
+    issues : list of InputIssue
         Receives every problem found.
 
     Returns
@@ -265,23 +265,23 @@ def parse_table(frame: pd.DataFrame, schema: FileSchema, file: str,
     for col in schema.columns:
         if col.name not in headers:
             if col.required:
-                problems.append(Problem(file, HEADER_ROW, col.name, "required column is missing"))
+                issues.append(InputIssue(file, HEADER_ROW, col.name, "required column is missing"))
             out[col.name] = np.array([col.default] * rows, dtype=object)
             continue
         cells = _raw_cells(frame.iloc[:, headers.index(col.name)])
         parse = _parse_numbers if col.kind in ("int", "float") else _parse_each
         values, errors = parse(cells, col)
         for index in sorted(errors):
-            problems.append(Problem(file, index + 2, col.name, errors[index]))
+            issues.append(InputIssue(file, index + 2, col.name, errors[index]))
         out[col.name] = values
     table = pd.DataFrame(out, index=range(rows), dtype=object)
     table["_row"] = np.arange(2, rows + 2)
-    _check_unique_key(table, schema, file, problems)
+    _check_unique_key(table, schema, file, issues)
     return table
 
 
 def _check_unique_key(table: pd.DataFrame, schema: FileSchema, file: str,
-                      problems: list[Problem]) -> None:
+                      issues: list[InputIssue]) -> None:
     if not schema.key or table.empty:
         return
     keys = table[list(schema.key)]
@@ -293,7 +293,7 @@ def _check_unique_key(table: pd.DataFrame, schema: FileSchema, file: str,
     for record in table.iloc[repeated][[*schema.key, "_row"]].to_dict("records"):
         key = tuple(record[k] for k in schema.key)
         if key in seen:
-            problems.append(Problem(
+            issues.append(InputIssue(
                 file, record["_row"], schema.key[-1],
                 f"duplicate {'/'.join(schema.key)} "
                 f"{'/'.join(str(k) if k != '' else '(empty)' for k in key)} "
@@ -308,23 +308,23 @@ def _period_index(period: str) -> int:
 
 
 def _check_customers(customers: pd.DataFrame, zones: set[str], file: str, rates_file: str,
-                     problems: list[Problem]) -> None:
+                     issues: list[InputIssue]) -> None:
     columns = ["_row", "resiliency", "peering_location", "secondary_peering_location", "zone"]
     for row in customers[columns].to_dict("records"):
         secondary = row["secondary_peering_location"] or ""
         if row["resiliency"] == "maximum" and not secondary:
-            problems.append(Problem(file, row["_row"], "secondary_peering_location",
+            issues.append(InputIssue(file, row["_row"], "secondary_peering_location",
                                     "required when resiliency is maximum"))
         if secondary and secondary == row["peering_location"]:
-            problems.append(Problem(file, row["_row"], "secondary_peering_location",
+            issues.append(InputIssue(file, row["_row"], "secondary_peering_location",
                                     "must differ from peering_location"))
         if row["zone"] is not None and row["zone"] not in zones:
-            problems.append(Problem(file, row["_row"], "zone",
+            issues.append(InputIssue(file, row["_row"], "zone",
                                     f"zone {row['zone']!r} is not in {rates_file}"))
 
 
 def _check_catalog_zones(catalog: pd.DataFrame, zones: set[str], file: str, rates_file: str,
-                         problems: list[Problem]) -> None:
+                         issues: list[InputIssue]) -> None:
     """Report catalog zones that egress_rates.csv does not know.
 
     Such a row is most likely a typo that would silently leave its zone on the zone-less
@@ -332,7 +332,7 @@ def _check_catalog_zones(catalog: pd.DataFrame, zones: set[str], file: str, rate
     """
     for zone, row in zip(catalog["zone"], catalog["_row"], strict=True):
         if zone and zones and zone not in zones:
-            problems.append(Problem(file, row, "zone", f"zone {zone!r} is not in {rates_file}"))
+            issues.append(InputIssue(file, row, "zone", f"zone {zone!r} is not in {rates_file}"))
 
 
 def _month_indices(periods: pd.Series) -> np.ndarray:
@@ -342,12 +342,12 @@ def _month_indices(periods: pd.Series) -> np.ndarray:
 
 
 def _check_demand(demand: pd.DataFrame, customers: pd.DataFrame, file: str,
-                  customers_file: str, problems: list[Problem]) -> None:
+                  customers_file: str, issues: list[InputIssue]) -> None:
     known = set(customers["customer_id"].dropna())
     ids = demand["customer_id"]
     unknown = (ids.notna() & ~ids.isin(known)).to_numpy()
     for customer_id, row in zip(ids[unknown], demand["_row"][unknown], strict=True):
-        problems.append(Problem(file, row, "customer_id",
+        issues.append(InputIssue(file, row, "customer_id",
                                 f"customer {customer_id!r} is not in {customers_file}"))
     valid = demand.dropna(subset=["customer_id", "period"])
     valid = valid[valid["customer_id"].isin(known)]
@@ -363,44 +363,44 @@ def _check_demand(demand: pd.DataFrame, customers: pd.DataFrame, file: str,
     step = np.diff(order["month"].to_numpy())
     for i in np.flatnonzero(same & (step > 1)).tolist():
         before, after = order.iloc[i], order.iloc[i + 1]
-        problems.append(Problem(
+        issues.append(InputIssue(
             file, int(after["row"]), "period",
             f"customer {after['id']!r} has a gap: no month between {before['period']} "
             f"and {after['period']}"))
     has_demand = set(valid["customer_id"])
     for customer_id, row in zip(customers["customer_id"], customers["_row"], strict=True):
         if customer_id is not None and customer_id not in has_demand:
-            problems.append(Problem(customers_file, row, "customer_id",
+            issues.append(InputIssue(customers_file, row, "customer_id",
                                     f"customer {customer_id!r} has no month in {file}"))
 
 
 def _check_inventory(inventory: pd.DataFrame, customers: pd.DataFrame, file: str,
-                     customers_file: str, problems: list[Problem]) -> None:
+                     customers_file: str, issues: list[InputIssue]) -> None:
     by_id = {r["customer_id"]: r for r in
              customers[["customer_id", "secondary_peering_location"]].to_dict("records")}
     first_sku: dict[str, tuple[object, object, int]] = {}
     for row in inventory.to_dict("records"):
         customer = by_id.get(row["customer_id"])
         if row["customer_id"] is not None and customer is None:
-            problems.append(Problem(file, row["_row"], "customer_id",
+            issues.append(InputIssue(file, row["_row"], "customer_id",
                                     f"customer {row['customer_id']!r} is not in {customers_file}"))
             continue
         if customer is None:
             continue
         if row["site"] == "secondary" and not customer["secondary_peering_location"]:
-            problems.append(Problem(
+            issues.append(InputIssue(
                 file, row["_row"], "site",
                 f"customer {row['customer_id']!r} has no secondary_peering_location"))
         if row["tier"] is None or row["family"] is None:
             continue
         first = first_sku.setdefault(row["customer_id"], (row["tier"], row["family"], row["_row"]))
         if first[0] != row["tier"]:
-            problems.append(Problem(
+            issues.append(InputIssue(
                 file, row["_row"], "tier",
                 f"{row['tier']} differs from {first[0]} at row {first[2]}: a customer's "
                 "existing circuits share one tier"))
         if first[1] != row["family"]:
-            problems.append(Problem(
+            issues.append(InputIssue(
                 file, row["_row"], "family",
                 f"{row['family']} differs from {first[1]} at row {first[2]}: a customer's "
                 "existing circuits share one family"))
@@ -446,7 +446,7 @@ def _finish_types(inputs: Inputs) -> None:
         customers[column] = customers[column].astype(bool)
 
 
-def _split_direct(catalog: pd.DataFrame, file: str, problems: list[Problem]
+def _split_direct(catalog: pd.DataFrame, file: str, issues: list[InputIssue]
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Provider rows (without ``port_gbps``) and Direct rows, checking each Direct size."""
     port = catalog["port_gbps"].map(lambda v: 0 if v is None else v)
@@ -455,11 +455,11 @@ def _split_direct(catalog: pd.DataFrame, file: str, problems: list[Problem]
         if gbps == 0:
             continue
         if gbps not in DIRECT_BANDWIDTHS_MBPS:
-            problems.append(Problem(file, row, "port_gbps",
+            issues.append(InputIssue(file, row, "port_gbps",
                                     f"{gbps} is not a Direct port size (10 or 100)"))
         elif bandwidth is not None and bandwidth not in DIRECT_BANDWIDTHS_MBPS[gbps]:
             sizes = ", ".join(str(b) for b in DIRECT_BANDWIDTHS_MBPS[gbps])
-            problems.append(Problem(file, row, "bandwidth_mbps",
+            issues.append(InputIssue(file, row, "bandwidth_mbps",
                                     f"{bandwidth} Mb/s is not carved from a {gbps} Gb/s "
                                     f"port pair (sizes {sizes})"))
     direct = catalog[port != 0].reset_index(drop=True)
@@ -501,28 +501,28 @@ def validate_inputs(customers: pd.DataFrame, demand: pd.DataFrame, catalog: pd.D
              (("customers", CUSTOMERS), ("demand", DEMAND), ("catalog", CATALOG),
               ("egress_rates", EGRESS_RATES), ("inventory", INVENTORY))}
     names.update(files or {})
-    problems: list[Problem] = []
+    issues: list[InputIssue] = []
     has_ports = "port_gbps" in [str(c).strip() for c in catalog.columns]
     typed_catalog = parse_table(catalog, CATALOG_WITH_PORTS if has_ports else CATALOG,
-                                names["catalog"], problems)
+                                names["catalog"], issues)
     direct_catalog = None
     if has_ports:
-        typed_catalog, direct_catalog = _split_direct(typed_catalog, names["catalog"], problems)
-    typed_rates = parse_table(egress_rates, EGRESS_RATES, names["egress_rates"], problems)
-    typed_customers = parse_table(customers, CUSTOMERS, names["customers"], problems)
-    typed_demand = parse_table(demand, DEMAND, names["demand"], problems)
+        typed_catalog, direct_catalog = _split_direct(typed_catalog, names["catalog"], issues)
+    typed_rates = parse_table(egress_rates, EGRESS_RATES, names["egress_rates"], issues)
+    typed_customers = parse_table(customers, CUSTOMERS, names["customers"], issues)
+    typed_demand = parse_table(demand, DEMAND, names["demand"], issues)
     raw_inventory = inventory if inventory is not None else empty_inventory()
-    typed_inventory = parse_table(raw_inventory, INVENTORY, names["inventory"], problems)
+    typed_inventory = parse_table(raw_inventory, INVENTORY, names["inventory"], issues)
     if typed_catalog.empty:
-        problems.append(Problem(names["catalog"], HEADER_ROW, "tier", "the catalog has no SKU"))
+        issues.append(InputIssue(names["catalog"], HEADER_ROW, "tier", "the catalog has no SKU"))
     zones = set(typed_rates["zone"].dropna())
-    _check_customers(typed_customers, zones, names["customers"], names["egress_rates"], problems)
-    _check_catalog_zones(typed_catalog, zones, names["catalog"], names["egress_rates"], problems)
-    _check_demand(typed_demand, typed_customers, names["demand"], names["customers"], problems)
+    _check_customers(typed_customers, zones, names["customers"], names["egress_rates"], issues)
+    _check_catalog_zones(typed_catalog, zones, names["catalog"], names["egress_rates"], issues)
+    _check_demand(typed_demand, typed_customers, names["demand"], names["customers"], issues)
     _check_inventory(typed_inventory, typed_customers, names["inventory"], names["customers"],
-                     problems)
-    if problems:
-        raise InputError(problems)
+                     issues)
+    if issues:
+        raise InputError(issues)
     result = Inputs(typed_customers, typed_demand, typed_catalog, typed_rates, typed_inventory,
                     files=names, direct_catalog=direct_catalog)
     _finish_types(result)

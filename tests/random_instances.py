@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass
 
 import pandas as pd
-from reference import Problem, feasible_configs, load_catalog, load_customers, load_demand
+from reference import ReferenceInputs, feasible_configs, load_catalog, load_customers, load_demand
 
 #: Largest number of month-by-month configuration sequences per customer.
 MAX_SEQUENCES = 20_000
@@ -283,14 +283,14 @@ def generate(seed: int, max_sequences: int = MAX_SEQUENCES, max_months: int = 4)
             if with_inventory and rng.random() < 0.7:
                 circuits = _inventory_rows(rng, customer, catalog)
             parsed = load_customers(pd.DataFrame([customer], columns=CUSTOMER_COLUMNS))
-            problem = Problem(
+            reference = ReferenceInputs(
                 customers=parsed,
                 months=load_demand(pd.DataFrame(months, columns=DEMAND_COLUMNS), parsed),
                 catalog=skus,
                 egress_rates={},
                 inventory={},
             )
-            sizes = [len(configs) for configs in feasible_configs(problem, cid)]
+            sizes = [len(configs) for configs in feasible_configs(reference, cid)]
             if want_feasible and not all(sizes):
                 continue
             while math.prod(sizes) > max_sequences:  # drop months until the search is small

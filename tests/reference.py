@@ -425,7 +425,7 @@ class CustomerResult:
 
 
 @dataclass(frozen=True)
-class Problem:
+class ReferenceInputs:
     """Parsed inputs of one instance."""
 
     customers: dict[str, Customer]
@@ -441,9 +441,9 @@ def parse(
     catalog: pd.DataFrame,
     egress_rates: pd.DataFrame,
     inventory: pd.DataFrame | None = None,
-) -> Problem:
+) -> ReferenceInputs:
     parsed_customers = load_customers(customers)
-    return Problem(
+    return ReferenceInputs(
         customers=parsed_customers,
         months=load_demand(demand, parsed_customers),
         catalog=load_catalog(catalog),
@@ -452,18 +452,18 @@ def parse(
     )
 
 
-def feasible_configs(problem: Problem, customer_id: str) -> list[list[Config]]:
+def feasible_configs(reference: ReferenceInputs, customer_id: str) -> list[list[Config]]:
     """The configurations allowed in each month of the customer, in month order."""
-    customer = problem.customers[customer_id]
-    candidates = candidate_configs(customer, problem.catalog)
+    customer = reference.customers[customer_id]
+    candidates = candidate_configs(customer, reference.catalog)
     return [
-        month_configs(customer, month, problem.catalog, candidates)
-        for month in problem.months[customer_id]
+        month_configs(customer, month, reference.catalog, candidates)
+        for month in reference.months[customer_id]
     ]
 
 
-def sequence_count(problem: Problem, customer_id: str) -> int:
-    return math.prod(len(configs) for configs in feasible_configs(problem, customer_id))
+def sequence_count(reference: ReferenceInputs, customer_id: str) -> int:
+    return math.prod(len(configs) for configs in feasible_configs(reference, customer_id))
 
 
 def sequence_cost(
@@ -485,25 +485,25 @@ def sequence_cost(
 
 
 def solve_customer(
-    problem: Problem, customer_id: str, max_sequences: int | None = None
+    reference: ReferenceInputs, customer_id: str, max_sequences: int | None = None
 ) -> CustomerResult:
-    customer = problem.customers[customer_id]
-    months = problem.months[customer_id]
+    customer = reference.customers[customer_id]
+    months = reference.months[customer_id]
     periods = tuple(m.period for m in months)
-    configs = feasible_configs(problem, customer_id)
+    configs = feasible_configs(reference, customer_id)
     infeasible = tuple(m.period for m, c in zip(months, configs, strict=True) if not c)
     if infeasible:
         return CustomerResult(customer_id, None, None, periods, infeasible, 0)
     count = math.prod(len(c) for c in configs)
     if max_sequences is not None and count > max_sequences:
         raise ValueError(f"{customer_id}: {count} sequences exceed {max_sequences}")
-    usd_per_gb = problem.egress_rates[customer.zone]
-    inventory = problem.inventory.get(customer_id)
+    usd_per_gb = reference.egress_rates[customer.zone]
+    inventory = reference.inventory.get(customer_id)
 
     # Tables so that the product loop below only adds numbers; each entry is computed by the
     # same functions as sequence_cost (checked again on the winner at the end).
     fees = [
-        [monthly_cost(customer, m, c, problem.catalog, usd_per_gb) for c in cs]
+        [monthly_cost(customer, m, c, reference.catalog, usd_per_gb) for c in cs]
         for m, cs in zip(months, configs, strict=True)
     ]
     first_setup = [customer.setup_usd * circuits_created(inventory, c) for c in configs[0]]
@@ -521,7 +521,7 @@ def solve_customer(
         if cost < best_cost:
             best_cost, best = cost, seq
     plan = tuple(configs[i][k] for i, k in enumerate(best))
-    check = sequence_cost(customer, months, plan, problem.catalog, usd_per_gb, inventory)
+    check = sequence_cost(customer, months, plan, reference.catalog, usd_per_gb, inventory)
     assert math.isclose(check, best_cost, abs_tol=1e-6)
     return CustomerResult(customer_id, best_cost, plan, periods, (), count)
 
@@ -535,8 +535,8 @@ def reference_solve(
     max_sequences: int | None = None,
 ) -> dict[str, CustomerResult]:
     """Exhaustive optimum per customer (see the module docstring)."""
-    problem = parse(customers, demand, catalog, egress_rates, inventory)
-    return {cid: solve_customer(problem, cid, max_sequences) for cid in problem.customers}
+    reference = parse(customers, demand, catalog, egress_rates, inventory)
+    return {cid: solve_customer(reference, cid, max_sequences) for cid in reference.customers}
 
 
 def reference_costs(

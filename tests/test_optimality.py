@@ -19,7 +19,7 @@ from reference import (
     SITES,
     Config,
     CustomerResult,
-    Problem,
+    ReferenceInputs,
     describe_plan,
     parse,
     sequence_cost,
@@ -40,16 +40,16 @@ ENGINES: tuple[str, ...] = tuple(planner.ENGINES)
 
 
 @functools.cache
-def reference_case(seed: int) -> tuple[Instance, Problem, dict[str, CustomerResult]]:
+def reference_case(seed: int) -> tuple[Instance, ReferenceInputs, dict[str, CustomerResult]]:
     instance = generate(seed)
-    problem = parse(
+    reference = parse(
         instance.customers,
         instance.demand,
         instance.catalog,
         instance.egress_rates,
         instance.inventory,
     )
-    return instance, problem, {cid: solve_customer(problem, cid) for cid in problem.customers}
+    return instance, reference, {cid: solve_customer(reference, cid) for cid in reference.customers}
 
 
 @functools.cache
@@ -124,7 +124,7 @@ def test_matches_exhaustive_search(seed: int, engine: str) -> None:
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("seed", range(SEEDS))
 def test_periods_add_up_and_carry_the_peak(seed: int, engine: str) -> None:
-    _, problem, ref = reference_case(seed)
+    _, reference, ref = reference_case(seed)
     result = planned(seed, engine)
     for cid, r in ref.items():
         if r.total_usd is None:
@@ -137,8 +137,8 @@ def test_periods_add_up_and_carry_the_peak(seed: int, engine: str) -> None:
         assert abs(float(periods["total_usd"].sum()) - float(row["total_usd"])) <= USD_TOL, (
             _context(seed, engine, cid)
         )
-        u = problem.customers[cid].target_utilization
-        for month in problem.months[cid]:
+        u = reference.customers[cid].target_utilization
+        for month in reference.months[cid]:
             p = by_period[month.period]
             assert float(p["peak_mbps"]) == pytest.approx(month.peak_mbps)
             assert float(p["capacity_mbps"]) * u >= month.peak_mbps - MBPS_TOL, (
@@ -151,25 +151,25 @@ def test_periods_add_up_and_carry_the_peak(seed: int, engine: str) -> None:
 @pytest.mark.parametrize("seed", range(SEEDS))
 def test_circuits_form_a_valid_plan_of_that_cost(seed: int, engine: str) -> None:
     """The circuits table, judged by the reference's rules, is allowed and costs the total."""
-    _, problem, ref = reference_case(seed)
+    _, reference, ref = reference_case(seed)
     result = planned(seed, engine)
     for cid, r in ref.items():
         if r.total_usd is None:
             continue
-        customer, months = problem.customers[cid], problem.months[cid]
+        customer, months = reference.customers[cid], reference.months[cid]
         plans = _month_plans(result, cid)
         assert sorted(plans) == sorted(r.periods), _context(seed, engine, cid)
         plan = [plans[m.period] for m in months]
         for month, config in zip(months, plan, strict=True):
-            broken = violations(customer, month, config, problem.catalog)
+            broken = violations(customer, month, config, reference.catalog)
             assert not broken, f"{month.period} breaks {broken}" + _context(seed, engine, cid)
         cost = sequence_cost(
             customer,
             months,
             plan,
-            problem.catalog,
-            problem.egress_rates[customer.zone],
-            problem.inventory.get(cid),
+            reference.catalog,
+            reference.egress_rates[customer.zone],
+            reference.inventory.get(cid),
         )
         total = float(_summary_row(result, cid)["total_usd"])
         assert abs(cost - total) <= USD_TOL, (

@@ -141,7 +141,7 @@ def test_direct_ports_and_circuits(tmp_path: Path) -> None:
 def problems_of(paths: list[Path]) -> list[str]:
     with pytest.raises(InputError) as caught:
         read_retail_prices(paths)
-    return [str(p) for p in caught.value.problems]
+    return [str(p) for p in caught.value.issues]
 
 
 def test_bad_items_name_the_file_and_the_json_path(tmp_path: Path) -> None:

@@ -11,15 +11,15 @@ import pandas as pd
 import pytest
 
 from planner.schema import CUSTOMERS, DEMAND
-from planner.validate import Problem, _cell_text, _parse_cell, parse_table
+from planner.validate import InputIssue, _cell_text, _parse_cell, parse_table
 
 ODD_NUMBERS = ["5", " 7 ", "", "  ", "1_000", "2.5", "-1", "0", "nan", "inf", "1e400", "abc",
                "3.0", "+4", "1e3", "9007199254740993", "-0", "0.0000001", "12e-1", "x1"]
 
 
-def cell_by_cell(frame: pd.DataFrame, schema, file: str) -> tuple[dict, list[Problem]]:
+def cell_by_cell(frame: pd.DataFrame, schema, file: str) -> tuple[dict, list[InputIssue]]:
     """The values and problems of the one-cell parser, column by column."""
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     values: dict[str, list[object]] = {}
     for col in schema.columns:
         column = []
@@ -27,12 +27,12 @@ def cell_by_cell(frame: pd.DataFrame, schema, file: str) -> tuple[dict, list[Pro
             text = _cell_text(cell)
             if text == "":
                 if col.required:
-                    problems.append(Problem(file, index + 2, col.name, "value is required"))
+                    problems.append(InputIssue(file, index + 2, col.name, "value is required"))
                 column.append(col.default)
                 continue
             value, error = _parse_cell(text, col)
             if error:
-                problems.append(Problem(file, index + 2, col.name, error))
+                problems.append(InputIssue(file, index + 2, col.name, error))
             column.append(value)
         values[col.name] = column
     return values, problems
@@ -50,7 +50,7 @@ def test_demand_columns_match_the_one_cell_parser(seed: int) -> None:
         "egress_gb": pick(ODD_NUMBERS[:8]),
         "vnets": pick(ODD_NUMBERS),
     }, dtype=str)
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     table = parse_table(frame, DEMAND, "demand.csv", problems)
     expected_values, expected_problems = cell_by_cell(frame, DEMAND, "demand.csv")
     key = [p for p in problems if "duplicate" not in p.message]
@@ -73,7 +73,7 @@ def test_customers_with_numbers_typed_by_pandas_match_the_one_cell_parser() -> N
         "target_utilization": [0.8, 1.2, np.nan, 0.0],
         "premium_required": [True, False, np.nan, "yes"],
     })
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     table = parse_table(frame, CUSTOMERS, "customers.csv", problems)
     for col in CUSTOMERS.columns:
         if col.name not in frame:

@@ -136,7 +136,7 @@ def problem_of(frame: pd.DataFrame) -> list[tuple[int, str, str]]:
     with pytest.raises(InputError) as caught:
         planner.validate_inputs(customer(), demand(1), frame, RATES,
                                 files={"catalog": "cat.csv"})
-    return [(p.row, p.column, p.message) for p in caught.value.problems if p.file == "cat.csv"]
+    return [(p.row, p.column, p.message) for p in caught.value.issues if p.file == "cat.csv"]
 
 
 def test_a_zone_unknown_to_the_egress_rates_is_an_error() -> None:

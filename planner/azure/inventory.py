@@ -26,7 +26,7 @@ import pandas as pd
 from planner.azure.jsonfile import get_key, is_number, json_problem, load_json
 from planner.provision.allocate import RECORD_COLUMNS
 from planner.schema import FAMILIES, TIERS
-from planner.validate import InputError, Problem
+from planner.validate import InputError, InputIssue
 
 INVENTORY_COLUMNS = ["customer_id", "circuit_name", "tier", "family", "bandwidth_mbps", "site"]
 DIRECT_COLUMNS = ["customer_id", "circuit_name", "tier", "family", "bandwidth_mbps",
@@ -114,17 +114,17 @@ def _choice(value: object, choices: Sequence[str]) -> str | None:
 
 
 def _private_peering(circuit: Mapping, file: str, where: str,
-                     problems: list[Problem]) -> tuple[str, str, int] | None:
+                     issues: list[InputIssue]) -> tuple[str, str, int] | None:
     peerings, key = _field(circuit, "peerings")
     if peerings is None:
         return None
     if not isinstance(peerings, list):
-        problems.append(json_problem(file, f"{where}.{key}", "expected a list"))
+        issues.append(json_problem(file, f"{where}.{key}", "expected a list"))
         return None
     for index, peering in enumerate(peerings):
         at = f"{where}.{key}[{index}]"
         if not isinstance(peering, dict):
-            problems.append(json_problem(file, at, "expected an object"))
+            issues.append(json_problem(file, at, "expected an object"))
             continue
         kind, _ = _field(peering, "peeringType")
         if kind is None:
@@ -144,47 +144,47 @@ def _private_peering(circuit: Mapping, file: str, where: str,
             try:
                 ipaddress.IPv4Network(value)  # type: ignore[arg-type]
             except (ValueError, TypeError):
-                problems.append(json_problem(file, place, f"{value!r} is not an IPv4 prefix"))
+                issues.append(json_problem(file, place, f"{value!r} is not an IPv4 prefix"))
                 bad = True
         if not is_number(vlan) or not 1 <= float(vlan) <= 4094 \
                 or float(vlan) != int(vlan):  # type: ignore[arg-type]
-            problems.append(json_problem(file, vlan_at, f"{vlan!r} is not a VLAN ID 1..4094"))
+            issues.append(json_problem(file, vlan_at, f"{vlan!r} is not a VLAN ID 1..4094"))
             bad = True
         return None if bad else (str(primary), str(secondary), int(vlan))  # type: ignore
     return None
 
 
 def _read_circuit(circuit: object, file: str, where: str,
-                  problems: list[Problem]) -> _Circuit | None:
+                  issues: list[InputIssue]) -> _Circuit | None:
     if not isinstance(circuit, dict):
-        problems.append(json_problem(file, where, "expected a circuit object"))
+        issues.append(json_problem(file, where, "expected a circuit object"))
         return None
-    start = len(problems)
+    start = len(issues)
     name = get_key(circuit, "name")
     if not isinstance(name, str) or not name:
-        problems.append(json_problem(file, f"{where}.name", "expected the circuit's name"))
+        issues.append(json_problem(file, f"{where}.name", "expected the circuit's name"))
     resource_id = get_key(circuit, "id")
     subscription = group = ""
     if resource_id is not None:
         match = _CIRCUIT_ID.fullmatch(str(resource_id))
         if match is None:
-            problems.append(json_problem(file, f"{where}.id", (
+            issues.append(json_problem(file, f"{where}.id", (
                 f"{resource_id!r} is not an expressRouteCircuits resource ID")))
         else:
             subscription, group = match.group(1).lower(), match.group(2)
     sku = get_key(circuit, "sku")
     tier = family = None
     if not isinstance(sku, dict):
-        problems.append(json_problem(file, f"{where}.sku", "expected an object with tier and "
+        issues.append(json_problem(file, f"{where}.sku", "expected an object with tier and "
                                                            "family"))
     else:
         tier = _choice(get_key(sku, "tier"), TIERS)
         family = _choice(get_key(sku, "family"), FAMILIES)
         if tier is None:
-            problems.append(json_problem(file, f"{where}.sku.tier", (
+            issues.append(json_problem(file, f"{where}.sku.tier", (
                 f"{get_key(sku, 'tier')!r} is not one of {', '.join(TIERS)}")))
         if family is None:
-            problems.append(json_problem(file, f"{where}.sku.family", (
+            issues.append(json_problem(file, f"{where}.sku.family", (
                 f"{get_key(sku, 'family')!r} is not one of {', '.join(FAMILIES)}")))
     port, _ = _field(circuit, "expressRoutePort")
     port_id = str(get_key(port, "id") or "") if isinstance(port, dict) else ""
@@ -193,25 +193,25 @@ def _read_circuit(circuit: object, file: str, where: str,
     if port_id:
         gbps, key = _field(circuit, "bandwidthInGbps")
         if not is_number(gbps) or float(gbps) <= 0:  # type: ignore[arg-type]
-            problems.append(json_problem(file, f"{where}.{key}", "expected a bandwidth in "
+            issues.append(json_problem(file, f"{where}.{key}", "expected a bandwidth in "
                                                                  "Gb/s > 0"))
         else:
             bandwidth = round(float(gbps) * 1000)  # type: ignore[arg-type]
     elif not isinstance(provider, dict):
-        problems.append(json_problem(file, f"{where}.{provider_key}", (
+        issues.append(json_problem(file, f"{where}.{provider_key}", (
             "expected serviceProviderProperties (or expressRoutePort for a Direct circuit)")))
     else:
         mbps = get_key(provider, "bandwidthInMbps")
         if not is_number(mbps) or float(mbps) <= 0 or float(mbps) != int(mbps):  # type: ignore
-            problems.append(json_problem(file, f"{where}.{provider_key}.bandwidthInMbps",
+            issues.append(json_problem(file, f"{where}.{provider_key}.bandwidthInMbps",
                                          f"{mbps!r} is not a bandwidth in Mb/s > 0"))
         else:
             bandwidth = int(mbps)  # type: ignore[arg-type]
         location = str(get_key(provider, "peeringLocation") or "")
     tags = get_key(circuit, "tags")
     tags = {str(k).lower(): str(v) for k, v in tags.items()} if isinstance(tags, dict) else {}
-    peering = _private_peering(circuit, file, where, problems)
-    if len(problems) > start:
+    peering = _private_peering(circuit, file, where, issues)
+    if len(issues) > start:
         return None
     sku_name = get_key(sku, "name") if isinstance(sku, dict) else None
     state, _ = _field(circuit, "provisioningState")
@@ -296,26 +296,26 @@ def read_azure_inventory(paths: Sequence[str | Path], customers: pd.DataFrame,
         When a file is not valid JSON or a circuit is malformed, naming the file and the
         JSON path; or when two circuits share a name.
     """
-    problems: list[Problem] = []
+    issues: list[InputIssue] = []
     circuits: list[_Circuit] = []
     for path in paths:
         try:
             document = load_json(path)
         except InputError as error:
-            problems += error.problems
+            issues += error.issues
             continue
         for where, circuit in _circuits_in(document):
-            record = _read_circuit(circuit, str(path), where, problems)
+            record = _read_circuit(circuit, str(path), where, issues)
             if record is not None:
                 circuits.append(record)
     seen: dict[str, _Circuit] = {}
     for circuit in circuits:
         first = seen.setdefault(circuit.name, circuit)
         if first is not circuit:
-            problems.append(json_problem(circuit.file, f"{circuit.path}.name", (
+            issues.append(json_problem(circuit.file, f"{circuit.path}.name", (
                 f"circuit {circuit.name!r} also at {first.file} {first.path}")))
-    if problems:
-        raise InputError(problems)
+    if issues:
+        raise InputError(issues)
     found: list[dict[str, str]] = []
     _match_customers(circuits, customers, tag, found)
     by_id = customers.set_index("customer_id", drop=False)

@@ -11,12 +11,12 @@ import math
 from collections.abc import Mapping
 from pathlib import Path
 
-from planner.validate import InputError, Problem
+from planner.validate import InputError, InputIssue
 
 
-def json_problem(file: str, path: str, message: str) -> Problem:
+def json_problem(file: str, path: str, message: str) -> InputIssue:
     """A problem at one place of a JSON file (``path`` like ``$.Items[3].retailPrice``)."""
-    return Problem(file, 0, path, f"{path}: {message}")
+    return InputIssue(file, 0, path, f"{path}: {message}")
 
 
 def _no_constant(name: str) -> float:
@@ -45,17 +45,17 @@ def load_json(path: str | Path) -> object:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise InputError([Problem(file, 0, "", "file not found")]) from None
+        raise InputError([InputIssue(file, 0, "", "file not found")]) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise InputError([Problem(file, 0, "", f"cannot read it as UTF-8 text: {error}")]
+        raise InputError([InputIssue(file, 0, "", f"cannot read it as UTF-8 text: {error}")]
                          ) from None
     try:
         return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as error:
-        raise InputError([Problem(file, 0, "$", f"not valid JSON at line {error.lineno}, "
+        raise InputError([InputIssue(file, 0, "$", f"not valid JSON at line {error.lineno}, "
                                                 f"column {error.colno}: {error.msg}")]) from None
     except (ValueError, RecursionError) as error:
-        raise InputError([Problem(file, 0, "$", f"not valid JSON: {error}")]) from None
+        raise InputError([InputIssue(file, 0, "$", f"not valid JSON: {error}")]) from None
 
 
 def get_key(obj: Mapping[str, object], key: str, default: object = None) -> object:

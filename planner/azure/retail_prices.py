@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner.azure.jsonfile import get_key, is_number, json_problem, load_json
-from planner.validate import InputError, Problem
+from planner.validate import InputError, InputIssue
 
 CIRCUIT_PRODUCT = "ExpressRoute"
 DIRECT_PRODUCT = "ExpressRoute Direct"
@@ -125,49 +125,49 @@ _TEXT_FIELDS = ("serviceName", "productName", "skuName", "meterName", "armRegion
                 "unitOfMeasure", "type", "currencyCode")
 
 
-def _items_of(document: object, file: str, problems: list[Problem]) -> list[_Item]:
+def _items_of(document: object, file: str, issues: list[InputIssue]) -> list[_Item]:
     if not isinstance(document, dict):
-        problems.append(json_problem(file, "$", "expected an object with Items (a saved "
+        issues.append(json_problem(file, "$", "expected an object with Items (a saved "
                                                 "Retail Prices API page)"))
         return []
     raw = get_key(document, "Items")
     if not isinstance(raw, list):
-        problems.append(json_problem(file, "$.Items", "expected a list of price items"))
+        issues.append(json_problem(file, "$.Items", "expected a list of price items"))
         return []
     items = []
     for index, entry in enumerate(raw):
         where = f"$.Items[{index}]"
         if not isinstance(entry, dict):
-            problems.append(json_problem(file, where, "expected an object"))
+            issues.append(json_problem(file, where, "expected an object"))
             continue
         fields = {name: get_key(entry, name) for name in _TEXT_FIELDS}
         missing = [name for name, value in fields.items() if not isinstance(value, str)]
         bad = bool(missing)
         if len(missing) == 1:
-            problems.append(json_problem(file, f"{where}.{missing[0]}", "expected a string"))
+            issues.append(json_problem(file, f"{where}.{missing[0]}", "expected a string"))
         elif missing:
-            problems.append(json_problem(file, where, (
+            issues.append(json_problem(file, where, (
                 f"not a Retail Prices item: {', '.join(missing)} missing or not text")))
         price = get_key(entry, "retailPrice")
         if not is_number(price) or float(price) < 0:  # type: ignore[arg-type]
-            problems.append(json_problem(file, f"{where}.retailPrice",
+            issues.append(json_problem(file, f"{where}.retailPrice",
                                          "expected a number >= 0"))
             bad = True
         primary = get_key(entry, "isPrimaryMeterRegion", True)
         if not isinstance(primary, bool):
-            problems.append(json_problem(file, f"{where}.isPrimaryMeterRegion",
+            issues.append(json_problem(file, f"{where}.isPrimaryMeterRegion",
                                          "expected true or false"))
             bad = True
         minimum = get_key(entry, "tierMinimumUnits", 0)
         if not is_number(minimum):
-            problems.append(json_problem(file, f"{where}.tierMinimumUnits",
+            issues.append(json_problem(file, f"{where}.tierMinimumUnits",
                                          "expected a number"))
             bad = True
         start = get_key(entry, "effectiveStartDate", "")
         if bad:
             continue
         if fields["currencyCode"] != "USD":
-            problems.append(json_problem(
+            issues.append(json_problem(
                 file, f"{where}.currencyCode",
                 f"{fields['currencyCode']!r}: the planner's prices are in USD; save the pages "
                 "with currencyCode='USD'"))
@@ -249,7 +249,7 @@ def _classify(item: _Item) -> tuple[str, tuple[object, ...] | None, str]:
     return "unused", None, REASON_UNKNOWN
 
 
-def _pick(prices: Iterable[_Price], problems: list[Problem]) -> dict[tuple[object, ...], float]:
+def _pick(prices: Iterable[_Price], issues: list[InputIssue]) -> dict[tuple[object, ...], float]:
     """One price per (key, zone).
 
     The latest effectiveStartDate wins; a tie that disagrees is an error naming both items.
@@ -265,7 +265,7 @@ def _pick(prices: Iterable[_Price], problems: list[Problem]) -> dict[tuple[objec
         if new_date > old_date:  # type: ignore[operator]
             chosen[full] = price
         elif new_date == old_date and price.usd != before.usd:
-            problems.append(json_problem(
+            issues.append(json_problem(
                 price.item.file, f"{price.item.path}.retailPrice",
                 f"{price.usd:g} disagrees with {before.usd:g} of the same meter and zone "
                 f"({before.item.file}, {before.item.path}), effective the same day"))
@@ -335,20 +335,20 @@ def read_retail_prices(paths: Sequence[str | Path]) -> RetailPrices:
         When a file is not a valid page (naming the file and the JSON path), prices of one
         meter disagree, or the pages hold no ExpressRoute circuit price; nothing is returned.
     """
-    problems: list[Problem] = []
+    issues: list[InputIssue] = []
     items: list[_Item] = []
     final_pages = 0
     for path in paths:
         try:
             document = load_json(path)
         except InputError as error:
-            problems += error.problems
+            issues += error.issues
             continue
-        items += _items_of(document, str(path), problems)
+        items += _items_of(document, str(path), issues)
         if not isinstance(document, dict) or not get_key(document, "NextPageLink"):
             final_pages += 1
-    if paths and not final_pages and not problems:
-        problems.append(Problem(", ".join(map(str, paths)), 0, "NextPageLink", (
+    if paths and not final_pages and not issues:
+        issues.append(InputIssue(", ".join(map(str, paths)), 0, "NextPageLink", (
             "every page has a NextPageLink: the last page of the API's answer is missing; "
             "save every page until NextPageLink is null")))
     found: dict[str, list[_Price]] = {"circuit": [], "direct_circuit": [], "port": [],
@@ -362,16 +362,16 @@ def read_retail_prices(paths: Sequence[str | Path]) -> RetailPrices:
             continue
         zone = _ZONE.fullmatch(str(item["armRegionName"])).group(1)  # type: ignore[union-attr]
         found[kind].append(_Price(key or (), zone, float(item["retailPrice"]), item))  # type: ignore
-    circuits = _pick(found["circuit"], problems)
-    egress = _pick(found["egress"], problems)
-    direct = _pick(found["direct_circuit"], problems)
-    ports = _pick(found["port"], problems)
-    if not circuits and not problems:
-        problems.append(Problem(", ".join(map(str, paths)) or "--retail", 0, "",
+    circuits = _pick(found["circuit"], issues)
+    egress = _pick(found["egress"], issues)
+    direct = _pick(found["direct_circuit"], issues)
+    ports = _pick(found["port"], issues)
+    if not circuits and not issues:
+        issues.append(InputIssue(", ".join(map(str, paths)) or "--retail", 0, "",
                                 "no ExpressRoute circuit price (productName 'ExpressRoute', "
                                 "meter '... Data ... Circuit') in the pages"))
-    if problems:
-        raise InputError(problems)
+    if issues:
+        raise InputError(issues)
     zones = sorted({str(k[-1]) for k in circuits}, key=int)
     catalog = _catalog_frame(_collapse(circuits, zones), CATALOG_COLUMNS)
     egress_rates = pd.DataFrame(sorted(((str(k[-1]), v) for k, v in egress.items()),

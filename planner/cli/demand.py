@@ -24,7 +24,7 @@ from planner.demand.history import (
 )
 from planner.demand.readers import read_telemetry
 from planner.io import read_table, write_atomically
-from planner.validate import InputError, Problem
+from planner.validate import InputError, InputIssue
 
 #: Circuits, months and customers listed one per line at most; the rest are counted.
 LISTED_AT_MOST = 20
@@ -62,15 +62,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _check_options(args: argparse.Namespace) -> None:
-    problems = []
+    issues = []
     if args.horizon < 1:
-        problems.append(Problem("--horizon", 0, "", "must be at least 1 month"))
+        issues.append(InputIssue("--horizon", 0, "", "must be at least 1 month"))
     if not 0 < args.quantile < 1:
-        problems.append(Problem("--quantile", 0, "", "must be in (0, 1)"))
+        issues.append(InputIssue("--quantile", 0, "", "must be in (0, 1)"))
     if not 0 < args.percentile <= 100:
-        problems.append(Problem("--percentile", 0, "", "must be in (0, 100]"))
-    if problems:
-        raise InputError(problems)
+        issues.append(InputIssue("--percentile", 0, "", "must be in (0, 100]"))
+    if issues:
+        raise InputError(issues)
 
 
 def _listed(lines: list[str], what: str) -> None:
@@ -93,10 +93,10 @@ def run(args: argparse.Namespace) -> int:
         owners = circuit_owners(inventory, str(inventory_path))
         samples = read_telemetry(args.telemetry)
         if samples.empty:
-            raise InputError([Problem("telemetry", 0, "", "the files hold no samples")])
+            raise InputError([InputIssue("telemetry", 0, "", "the files hold no samples")])
         history = monthly_history(samples, owners, args.percentile)
         if history.table.empty:
-            raise InputError([Problem(str(inventory_path), 0, "", (
+            raise InputError([InputIssue(str(inventory_path), 0, "", (
                 "no circuit of the telemetry belongs to a customer of this inventory"))])
     except InputError as error:
         print(f"planner demand: invalid input, nothing written.\n{error}", file=sys.stderr)

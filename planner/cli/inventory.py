@@ -12,7 +12,7 @@ from planner.io import read_table, write_atomically
 from planner.provision.portfolio import SETTINGS_FILE
 from planner.provision.settings import read_customer_options, read_settings
 from planner.schema import CUSTOMERS
-from planner.validate import InputError, Problem, parse_table
+from planner.validate import InputError, InputIssue, parse_table
 
 #: Findings printed one per line; the rest are in inventory_findings.csv.
 LISTED_AT_MOST = 20
@@ -49,10 +49,10 @@ def read_customers(path: Path) -> pd.DataFrame:
     InputError
         Naming file, row and column of every bad cell.
     """
-    problems: list[Problem] = []
-    table = parse_table(read_table(path), CUSTOMERS, str(path), problems)
-    if problems:
-        raise InputError(problems)
+    issues: list[InputIssue] = []
+    table = parse_table(read_table(path), CUSTOMERS, str(path), issues)
+    if issues:
+        raise InputError(issues)
     for column in ("subscription_id", "secondary_peering_location"):
         table[column] = table[column].fillna("")
     return table

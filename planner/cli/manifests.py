@@ -27,7 +27,7 @@ from planner.provision import (
     write_manifests,
 )
 from planner.scenarios import Scenario, apply_scenario
-from planner.validate import InputError, Inputs, Problem
+from planner.validate import InputError, InputIssue, Inputs
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -59,7 +59,7 @@ def read_plan(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     InputError
         When either file cannot be read.
     """
-    problems = []
+    issues = []
     tables = {}
     for name in ("summary", "circuits"):
         path = folder / f"{name}.csv"
@@ -67,24 +67,24 @@ def read_plan(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             tables[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
         except (OSError, UnicodeDecodeError, pd.errors.ParserError,
                 pd.errors.EmptyDataError) as error:
-            problems.append(Problem(str(path), 0, "", f"cannot read the plan: {error}"))
-    if problems:
-        raise InputError(problems)
+            issues.append(InputIssue(str(path), 0, "", f"cannot read the plan: {error}"))
+    if issues:
+        raise InputError(issues)
     for name, columns in (("summary", ("customer_id", "status")),
                           ("circuits", ("customer_id", "period", "circuit_name", "site",
                                         "action", "tier", "family", "bandwidth_mbps"))):
         missing = [c for c in columns if c not in tables[name].columns]
         if missing:
-            problems.append(Problem(str(folder / f"{name}.csv"), 1, missing[0],
+            issues.append(InputIssue(str(folder / f"{name}.csv"), 1, missing[0],
                                     "required column is missing: not a plan's file"))
-    if problems:
-        raise InputError(problems)
+    if issues:
+        raise InputError(issues)
     circuits = tables["circuits"]
     bandwidth = pd.to_numeric(circuits["bandwidth_mbps"], errors="coerce")
     bad = bandwidth.isna() | (bandwidth != bandwidth.round())
     if bad.any():
         row = int(bad.to_numpy().nonzero()[0][0]) + 2
-        raise InputError([Problem(str(folder / "circuits.csv"), row, "bandwidth_mbps",
+        raise InputError([InputIssue(str(folder / "circuits.csv"), row, "bandwidth_mbps",
                                   "not a whole number of Mb/s")])
     circuits["bandwidth_mbps"] = bandwidth.astype("int64")
     return tables["summary"], circuits
@@ -99,19 +99,19 @@ def optimal_customers(summary: pd.DataFrame, inputs: Inputs, plan: Path) -> list
         Naming each row of summary.csv whose customer the inputs do not hold.
     """
     known = set(inputs.customers["customer_id"])
-    problems = []
+    issues = []
     optimal = []
     for row_number, row in enumerate(summary.to_dict("records"), start=2):
         if row["status"] != "optimal":
             continue
         if row["customer_id"] not in known:
-            problems.append(Problem(str(plan / "summary.csv"), row_number, "customer_id", (
+            issues.append(InputIssue(str(plan / "summary.csv"), row_number, "customer_id", (
                 f"customer {row['customer_id']!r} is not in "
                 f"{inputs.files.get('customers', 'customers.csv')}: the plan was made from "
                 "other inputs")))
         optimal.append(row["customer_id"])
-    if problems:
-        raise InputError(problems)
+    if issues:
+        raise InputError(issues)
     return optimal
 
 
@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         record = read_record(args.plan)
         if record is not None and record.scenarios:
-            raise InputError([Problem(str(args.plan / RECORD_NAME), 0, "", (
+            raise InputError([InputIssue(str(args.plan / RECORD_NAME), 0, "", (
                 "this plan holds scenarios " + ", ".join(record.scenarios)
                 + f": write the manifests of one with --plan {args.plan / record.scenarios[0]}"
             ))])

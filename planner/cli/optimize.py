@@ -43,7 +43,7 @@ from planner.scenarios import (
     parse_scenario,
     read_scenarios,
 )
-from planner.validate import InputError, Inputs, Problem
+from planner.validate import InputError, InputIssue, Inputs
 
 #: Non-optimal customers listed one per line after the run; the rest are counted.
 LISTED_AT_MOST = 20
@@ -202,36 +202,36 @@ def check_run(args: argparse.Namespace, *, manifests: bool) -> CheckedRun:
     PlannerError
         With every problem found, before anything is solved or written.
     """
-    problems: list[Problem] = []
+    issues: list[InputIssue] = []
     try:
         scenarios = scenarios_of(args)
     except InputError as error:
-        problems += error.problems
+        issues += error.issues
         scenarios = None
     paths = input_paths(args)
     settings, allocations = provisioning_paths(args)
     try:
         inputs = read_inputs(**paths)
     except InputError as error:
-        raise InputError(problems + error.problems) from None
+        raise InputError(issues + error.issues) from None
     partner_credit_pct = 0.0
     try:
         partner_credit_pct = read_partner_credit(settings)
     except InputError as error:
-        problems += error.problems
+        issues += error.issues
     provisioning = None
     if manifests:
         try:
             provisioning = read_provisioning(paths["customers"], settings, allocations)
             check_regions(inputs, provisioning, inputs.customers["customer_id"].tolist())
         except InputError as error:
-            problems += error.problems
-    if problems:
-        raise InputError(problems)
+            issues += error.issues
+    if issues:
+        raise InputError(issues)
     try:
         record = record_inputs({**paths, "provisioning": settings, "allocations": allocations})
     except OSError as error:
-        raise InputError([Problem(str(error.filename), 0, "", f"cannot read it: {error}")]
+        raise InputError([InputIssue(str(error.filename), 0, "", f"cannot read it: {error}")]
                          ) from None
     return CheckedRun(inputs, scenarios, provisioning, record, partner_credit_pct)
 

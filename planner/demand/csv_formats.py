@@ -32,23 +32,23 @@ from planner.demand.samples import (
     read_header,
     wide,
 )
-from planner.validate import InputError, Problem
+from planner.validate import InputError, InputIssue
 
 
 def _read_csv_strings(path: Path, columns: list[str]) -> pd.DataFrame:
-    """The named columns of a CSV as text (slow path, used to locate problems by row)."""
+    """The named columns of a CSV as text (slow path, used to locate issues by row)."""
     file = str(path)
     try:
         with open_bytes(path) as handle:
             frame = pd.read_csv(handle, dtype=str, keep_default_na=False, encoding="utf-8")
     except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError,
             pd.errors.EmptyDataError, gzip.BadGzipFile) as error:
-        raise InputError([Problem(file, 0, "", f"cannot read it as UTF-8 CSV: {error}")]
+        raise InputError([InputIssue(file, 0, "", f"cannot read it as UTF-8 CSV: {error}")]
                          ) from None
     frame.columns = [column_name(c) for c in frame.columns]
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise InputError([Problem(file, 1, c, "required column is missing") for c in missing])
+        raise InputError([InputIssue(file, 1, c, "required column is missing") for c in missing])
     return frame[columns]
 
 
@@ -89,9 +89,9 @@ def _read_arrow(path: Path, types: dict[str, pa.DataType]) -> pa.Table | None:
 
 
 def _check_column(file: str, column: str, rows: np.ndarray, texts: np.ndarray,
-                  message: str, problems: list[Problem]) -> None:
+                  message: str, issues: list[InputIssue]) -> None:
     for index in rows[:MAX_PROBLEMS]:
-        problems.append(Problem(file, int(index) + 2, column, f"{texts[index]!r} {message}"))
+        issues.append(InputIssue(file, int(index) + 2, column, f"{texts[index]!r} {message}"))
 
 
 def _check_strings(path: Path, frame: pd.DataFrame, times: list[str], numbers: list[str],
@@ -102,26 +102,26 @@ def _check_strings(path: Path, frame: pd.DataFrame, times: list[str], numbers: l
     """
     file = str(path)
     checked = np.ones(len(frame), bool) if rows is None else rows
-    problems: list[Problem] = []
+    issues: list[InputIssue] = []
     for column in required:
         texts = frame[column].str.strip().to_numpy(object)
         for index in np.flatnonzero((texts == "") & checked)[:MAX_PROBLEMS]:
-            problems.append(Problem(file, int(index) + 2, column, "value is required"))
+            issues.append(InputIssue(file, int(index) + 2, column, "value is required"))
     for column in times:
         texts = frame[column].str.strip().to_numpy(object)
         parsed = parse_times(frame[column])
         bad = parsed.isna().to_numpy() & (texts != "") & checked
         _check_column(file, column, np.flatnonzero(bad), texts, "is not an ISO 8601 timestamp",
-                      problems)
+                      issues)
     for column in numbers:
         texts = frame[column].str.strip().to_numpy(object)
         parsed = pd.to_numeric(frame[column], errors="coerce").to_numpy(float)
         bad = ~(np.isfinite(parsed) & (parsed >= 0)) & (texts != "") & checked
         _check_column(file, column, np.flatnonzero(bad), texts, "is not a number >= 0 [bit/s]",
-                      problems)
-    if problems:
-        problems.sort(key=lambda p: p.row)
-        raise InputError(problems[:MAX_PROBLEMS])
+                      issues)
+    if issues:
+        issues.sort(key=lambda p: p.row)
+        raise InputError(issues[:MAX_PROBLEMS])
 
 
 def _numbers_ok(values: np.ndarray) -> bool:
@@ -152,7 +152,7 @@ def read_plain_csv(path: Path) -> pd.DataFrame:
     circuit, stamps, bits_in, bits_out = columns
     interval, duplicated = inferred_intervals(circuit.codes, stamps)
     if duplicated.size:
-        raise InputError([Problem(str(path), int(r) + 2, "timestamp",
+        raise InputError([InputIssue(str(path), int(r) + 2, "timestamp",
                                   f"circuit {circuit[r]!r} has this timestamp twice")
                           for r in np.sort(duplicated)[:MAX_PROBLEMS]])
     return pd.DataFrame({"circuit": circuit, "timestamp": stamps, "interval_s": interval,
@@ -213,12 +213,12 @@ def read_azure_metrics(path: Path) -> pd.DataFrame:
     circuits = frame["ResourceId"].map(lambda r: circuit_of(str(r)))
     unknown = circuits.isna().to_numpy()
     if unknown.any():
-        raise InputError([Problem(file, int(rows[i]) + 2, "ResourceId",
+        raise InputError([InputIssue(file, int(rows[i]) + 2, "ResourceId",
                                   f"{frame['ResourceId'].iat[i]!r} is not the ID of an "
                                   "ExpressRoute circuit") for i in np.flatnonzero(unknown)
                           [:MAX_PROBLEMS]])
     if frame.empty:
-        raise InputError([Problem(file, 0, "", "no BitsInPerSecond or BitsOutPerSecond rows")])
+        raise InputError([InputIssue(file, 0, "", "no BitsInPerSecond or BitsOutPerSecond rows")])
     long = pd.DataFrame({
         "circuit": circuits.to_numpy(object),
         "timestamp": epoch_seconds(frame["TimeGenerated"]),
@@ -230,7 +230,7 @@ def read_azure_metrics(path: Path) -> pd.DataFrame:
         seconds = frame["TimeGrain"].map(duration_seconds)
         bad = (seconds.isna() | ~seconds.between(MIN_INTERVAL_S, MAX_INTERVAL_S)).to_numpy()
         if bad.any():
-            raise InputError([Problem(file, int(rows[i]) + 2, "TimeGrain",
+            raise InputError([InputIssue(file, int(rows[i]) + 2, "TimeGrain",
                                       f"{frame['TimeGrain'].iat[i]!r} is not an interval of 1 "
                                       "to 60 minutes (e.g. PT1M)") for i in np.flatnonzero(bad)
                               [:MAX_PROBLEMS]])

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.validate import InputError, Problem
+from planner.validate import InputError, InputIssue
 
 BUCKET_S = 300
 HISTORY_COLUMNS = ["customer_id", "period", "peak_mbps", "egress_gb", "coverage"]
@@ -57,10 +57,10 @@ def circuit_owners(inventory: pd.DataFrame, file: str = "inventory.csv") -> dict
     InputError
         When a column is missing or a circuit is listed for two customers.
     """
-    problems = [Problem(file, 1, c, "required column is missing")
+    issues = [InputIssue(file, 1, c, "required column is missing")
                 for c in ("customer_id", "circuit_name") if c not in inventory.columns]
-    if problems:
-        raise InputError(problems)
+    if issues:
+        raise InputError(issues)
     owners: dict[str, str] = {}
     for index, (customer, circuit) in enumerate(zip(inventory["customer_id"].astype(str),
                                                     inventory["circuit_name"].astype(str),
@@ -69,11 +69,11 @@ def circuit_owners(inventory: pd.DataFrame, file: str = "inventory.csv") -> dict
         if not key:
             continue
         if key in owners and owners[key] != customer.strip():
-            problems.append(Problem(file, index + 2, "circuit_name",
+            issues.append(InputIssue(file, index + 2, "circuit_name",
                                     f"circuit {circuit!r} is also listed for {owners[key]!r}"))
         owners.setdefault(key, customer.strip())
-    if problems:
-        raise InputError(problems)
+    if issues:
+        raise InputError(issues)
     return owners
 
 
@@ -134,7 +134,7 @@ def monthly_history(samples: pd.DataFrame, owners: dict[str, str],
     ``egress_gb`` integrates bits out over the covered time and divides by the coverage.
     """
     if not 0 < percentile <= 100:
-        raise InputError([Problem("--percentile", 0, "", f"{percentile} is not in (0, 100]")])
+        raise InputError([InputIssue("--percentile", 0, "", f"{percentile} is not in (0, 100]")])
     circuits = pd.Categorical(samples["circuit"])
     lowered = pd.Index(circuits.categories.astype(str)).str.lower()
     circuit_of_category = pd.factorize(lowered)[0]

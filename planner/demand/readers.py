@@ -22,7 +22,7 @@ from planner.demand.samples import (
     column_name,
     open_bytes,
 )
-from planner.validate import InputError, Problem
+from planner.validate import InputError, InputIssue
 
 __all__ = ["SAMPLE_COLUMNS", "detect_format", "expand_paths", "read_file", "read_telemetry"]
 
@@ -39,9 +39,9 @@ def detect_format(path: Path) -> str:
         with open_bytes(path) as handle:
             head = handle.read(65536)
     except FileNotFoundError:
-        raise InputError([Problem(str(path), 0, "", "file not found")]) from None
+        raise InputError([InputIssue(str(path), 0, "", "file not found")]) from None
     except (OSError, EOFError, gzip.BadGzipFile) as error:
-        raise InputError([Problem(str(path), 0, "", f"cannot read it: {error}")]) from None
+        raise InputError([InputIssue(str(path), 0, "", f"cannot read it: {error}")]) from None
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text[:1] in (b"{", b"["):
         return "az-json"
@@ -51,7 +51,7 @@ def detect_format(path: Path) -> str:
         return "azure-metrics"
     if {c.lower() for c in PLAIN_COLUMNS} <= header:
         return "plain"
-    raise InputError([Problem(str(path), 0, "", (
+    raise InputError([InputIssue(str(path), 0, "", (
         "not a telemetry file: expected the JSON of `az monitor metrics list`, an AzureMetrics "
         f"CSV ({', '.join(AZURE_METRICS_COLUMNS)}) or a CSV with {', '.join(PLAIN_COLUMNS)}"))])
 
@@ -84,19 +84,19 @@ def read_telemetry(paths: Iterable[str | Path]) -> pd.DataFrame:
     Raises
     ------
     InputError
-        With the problems of every file, when any file is bad or none is given.
+        With the issues of every file, when any file is bad or none is given.
     """
     files = expand_paths(paths)
     if not files:
-        raise InputError([Problem("telemetry", 0, "", "no telemetry file given")])
-    frames, problems = [], []
+        raise InputError([InputIssue("telemetry", 0, "", "no telemetry file given")])
+    frames, issues = [], []
     for path in files:
         try:
             frames.append(read_file(path))
         except InputError as error:
-            problems += error.problems
-    if problems:
-        raise InputError(problems)
+            issues += error.issues
+    if issues:
+        raise InputError(issues)
     return pd.concat(frames, ignore_index=True)
 
 

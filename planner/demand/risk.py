@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from planner.demand.forecast import FORECAST_COLUMNS, log_distribution
-from planner.validate import InputError, Problem
+from planner.validate import InputError, InputIssue
 
 RISK_COLUMNS = ["customer_id", "period", "capacity_mbps", "target_mbps", "peak_p50",
                 "peak_p90", "p_over_target", "p_over_capacity"]
@@ -103,36 +103,36 @@ def read_forecast(path: str | Path) -> pd.DataFrame:
     file = str(path)
     raw = read_table(path)
     raw.columns = [str(c).strip() for c in raw.columns]
-    problems = [Problem(file, 1, c, "required column is missing")
+    issues = [InputIssue(file, 1, c, "required column is missing")
                 for c in FORECAST_COLUMNS[:-2] if c not in raw.columns]
-    if problems:
-        raise InputError(problems)
+    if issues:
+        raise InputError(issues)
     for column in ("customer_id", "period"):
         for index in np.flatnonzero(raw[column].str.strip() == ""):
-            problems.append(Problem(file, int(index) + 2, column, "value is required"))
+            issues.append(InputIssue(file, int(index) + 2, column, "value is required"))
     bad_period = ~raw["period"].str.strip().str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")
     for index in np.flatnonzero(bad_period & (raw["period"].str.strip() != "")):
-        problems.append(Problem(file, int(index) + 2, "period",
+        issues.append(InputIssue(file, int(index) + 2, "period",
                                 f"{raw['period'].iat[index]!r} is not a month YYYY-MM"))
     numbers = {}
     for column in ("peak_p10", "peak_p50", "peak_p90"):
         values = pd.to_numeric(raw[column], errors="coerce").to_numpy(float)
         for index in np.flatnonzero(~(np.isfinite(values) & (values >= 0))):
-            problems.append(Problem(file, int(index) + 2, column,
+            issues.append(InputIssue(file, int(index) + 2, column,
                                     f"{raw[column].iat[index]!r} is not a number >= 0 [Mb/s]"))
         numbers[column] = values
     order_broken = (numbers["peak_p10"] > numbers["peak_p50"]) | (
         numbers["peak_p50"] > numbers["peak_p90"])
     for index in np.flatnonzero(order_broken):
-        problems.append(Problem(file, int(index) + 2, "peak_p50",
+        issues.append(InputIssue(file, int(index) + 2, "peak_p50",
                                 "the quantiles must satisfy peak_p10 <= peak_p50 <= peak_p90"))
     duplicated = raw.duplicated(["customer_id", "period"]).to_numpy()
     for index in np.flatnonzero(duplicated):
-        problems.append(Problem(file, int(index) + 2, "period",
+        issues.append(InputIssue(file, int(index) + 2, "period",
                                 f"customer {raw['customer_id'].iat[index]!r} has this month "
                                 "twice"))
-    if problems:
-        raise InputError(problems[:50])
+    if issues:
+        raise InputError(issues[:50])
     out = raw.assign(customer_id=raw["customer_id"].str.strip(),
                      period=raw["period"].str.strip(), **numbers)
     return out

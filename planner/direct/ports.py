@@ -13,7 +13,7 @@ import pandas as pd
 
 from planner.io import read_table
 from planner.schema import DIRECT_BANDWIDTHS_MBPS, FAMILIES, Column, FileSchema
-from planner.validate import HEADER_ROW, InputError, Inputs, Problem, parse_table
+from planner.validate import HEADER_ROW, InputError, InputIssue, Inputs, parse_table
 
 PORTS = FileSchema(
     "ports.csv",
@@ -87,7 +87,7 @@ class PortOffer:
         return self.oversubscription * self.key.port_gbps * 1000.0
 
 
-def check_ports(frame: pd.DataFrame, file: str) -> tuple[list[PortOffer], list[Problem]]:
+def check_ports(frame: pd.DataFrame, file: str) -> tuple[list[PortOffer], list[InputIssue]]:
     """Type ports.csv and check every row.
 
     Parameters
@@ -100,24 +100,24 @@ def check_ports(frame: pd.DataFrame, file: str) -> tuple[list[PortOffer], list[P
     Returns
     -------
     offers : list of PortOffer
-        The pairs on offer, in file order (empty when there are problems).
-    problems : list of Problem
+        The pairs on offer, in file order (empty when there are issues).
+    issues : list of InputIssue
     """
-    problems: list[Problem] = []
-    table = parse_table(frame, PORTS, file, problems)
+    issues: list[InputIssue] = []
+    table = parse_table(frame, PORTS, file, issues)
     for row in table.to_dict("records"):
         gbps = row["port_gbps"]
         if gbps is not None and gbps not in DIRECT_BANDWIDTHS_MBPS:
-            problems.append(Problem(file, row["_row"], "port_gbps",
+            issues.append(InputIssue(file, row["_row"], "port_gbps",
                                     f"{gbps} is not a Direct port size (10 or 100)"))
         held, most = row["existing_pairs"], row["max_pairs"]
         if held is not None and most is not None and held > most:
-            problems.append(Problem(file, row["_row"], "existing_pairs",
+            issues.append(InputIssue(file, row["_row"], "existing_pairs",
                                     f"{held} pairs held exceed max_pairs {most}"))
         if row["peering_location"] is not None and not str(row["peering_location"]).strip():
-            problems.append(Problem(file, row["_row"], "peering_location", "value is required"))
-    if problems:
-        return [], problems
+            issues.append(InputIssue(file, row["_row"], "peering_location", "value is required"))
+    if issues:
+        return [], issues
     offers = [PortOffer(PortKey(str(r["peering_location"]), int(r["port_gbps"]), r["billing"]),
                         float(r["monthly_usd"]), float(r["setup_usd"]), int(r["max_pairs"]),
                         int(r["existing_pairs"]), float(r["oversubscription"]))
@@ -126,7 +126,7 @@ def check_ports(frame: pd.DataFrame, file: str) -> tuple[list[PortOffer], list[P
 
 
 def check_direct_catalog(direct_catalog: pd.DataFrame | None, offers: list[PortOffer],
-                         file: str) -> list[Problem]:
+                         file: str) -> list[InputIssue]:
     """Problems of the Direct catalog rows against the pairs on offer.
 
     A Direct SKU's family must be the billing of pairs of its size (docs/direct.md); a size
@@ -138,16 +138,16 @@ def check_direct_catalog(direct_catalog: pd.DataFrame | None, offers: list[PortO
     billings: dict[int, set[str]] = {}
     for offer in offers:
         billings.setdefault(offer.key.port_gbps, set()).add(offer.key.billing)
-    problems = []
+    issues = []
     for row in direct_catalog.to_dict("records"):
         held = billings.get(row["port_gbps"])
         if held and row["family"] not in held:
-            problems.append(Problem(
+            issues.append(InputIssue(
                 file, row["_row"], "family",
                 f"{row['family']} differs from the billing of the {row['port_gbps']} Gb/s "
                 f"pairs in ports.csv ({', '.join(sorted(held))}): a Direct circuit has its "
                 "pairs' family"))
-    return problems
+    return issues
 
 
 def read_ports(path: str | Path, inputs: Inputs, inventory: str | Path | None = None
@@ -173,19 +173,19 @@ def read_ports(path: str | Path, inputs: Inputs, inventory: str | Path | None = 
         With every problem found, naming file, row and column.
     """
     frame = read_table(path)
-    offers, problems = check_ports(frame, str(path))
-    if not problems and not offers:
-        problems.append(Problem(str(path), HEADER_ROW, "peering_location",
+    offers, issues = check_ports(frame, str(path))
+    if not issues and not offers:
+        issues.append(InputIssue(str(path), HEADER_ROW, "peering_location",
                                 "ports.csv has no pairs"))
-    problems += check_direct_catalog(inputs.direct_catalog, offers,
+    issues += check_direct_catalog(inputs.direct_catalog, offers,
                                      inputs.files.get("catalog", "catalog.csv"))
-    problems += check_inventory_ports(inventory)
-    if problems:
-        raise InputError(problems)
+    issues += check_inventory_ports(inventory)
+    if issues:
+        raise InputError(issues)
     return offers
 
 
-def check_inventory_ports(path: str | Path | None) -> list[Problem]:
+def check_inventory_ports(path: str | Path | None) -> list[InputIssue]:
     """Inventory circuits that already ride Direct pairs are not planned yet: report them.
 
     The planner reads them as provider circuits otherwise, so a filled ``port_gbps`` cell of
@@ -197,6 +197,6 @@ def check_inventory_ports(path: str | Path | None) -> list[Problem]:
     if "port_gbps" not in [str(c).strip() for c in frame.columns]:
         return []
     frame.columns = [str(c).strip() for c in frame.columns]
-    return [Problem(str(path), index + 2, "port_gbps",
+    return [InputIssue(str(path), index + 2, "port_gbps",
                     "circuits already on Direct pairs are not supported in the inventory yet")
             for index, cell in enumerate(frame["port_gbps"].tolist()) if str(cell).strip()]

@@ -18,7 +18,7 @@ import pandas as pd
 
 from planner.provision.settings import ProvisioningSettings
 from planner.schema import Column, FileSchema
-from planner.validate import InputError, Problem, parse_table
+from planner.validate import InputError, InputIssue, parse_table
 
 BLOCK_PREFIX = 29
 RECORD_COLUMNS = ["circuit_name", "customer_id", "peering_location", "address_block", "vlan_id"]
@@ -114,8 +114,8 @@ def read_record(path: str | Path | None) -> list[Allocation]:
     from planner.io import read_table
 
     file = str(path)
-    problems: list[Problem] = []
-    table = parse_table(read_table(path), RECORD, file, problems)
+    issues: list[InputIssue] = []
+    table = parse_table(read_table(path), RECORD, file, issues)
     records: list[tuple[int, Allocation]] = []
     for row in table.to_dict("records"):
         if row["address_block"] is None or row["vlan_id"] is None:
@@ -123,33 +123,33 @@ def read_record(path: str | Path | None) -> list[Allocation]:
         try:
             block = ipaddress.IPv4Network(row["address_block"])
         except ValueError as error:
-            problems.append(Problem(file, row["_row"], "address_block", str(error)))
+            issues.append(InputIssue(file, row["_row"], "address_block", str(error)))
             continue
         records.append((row["_row"], Allocation(row["circuit_name"], row["customer_id"],
                                                 row["peering_location"], block,
                                                 int(row["vlan_id"]))))
-    problems += _clashes(records, file)
-    if problems:
-        raise InputError(problems)
+    issues += _clashes(records, file)
+    if issues:
+        raise InputError(issues)
     return [allocation for _, allocation in records]
 
 
-def _clashes(records: list[tuple[int, Allocation]], file: str) -> list[Problem]:
-    problems = []
+def _clashes(records: list[tuple[int, Allocation]], file: str) -> list[InputIssue]:
+    issues = []
     blocks: dict[ipaddress.IPv4Network, int] = {}
     vlans: dict[tuple[str, int], int] = {}
     for row, allocation in records:
         first = blocks.setdefault(allocation.address_block, row)
         if first != row:
-            problems.append(Problem(file, row, "address_block",
+            issues.append(InputIssue(file, row, "address_block",
                                     f"{allocation.address_block} is also used at row {first}"))
         key = (allocation.peering_location, allocation.vlan_id)
         first = vlans.setdefault(key, row)
         if first != row:
-            problems.append(Problem(file, row, "vlan_id", (
+            issues.append(InputIssue(file, row, "vlan_id", (
                 f"VLAN {allocation.vlan_id} at {allocation.peering_location} is also used "
                 f"at row {first}")))
-    return problems
+    return issues
 
 
 def _free_blocks(pools: Iterable[str], taken: set[ipaddress.IPv4Network]
@@ -202,7 +202,7 @@ def allocate(requests: list[Request], settings: ProvisioningSettings,
     capacity = sum(2 ** (BLOCK_PREFIX - ipaddress.IPv4Network(p).prefixlen)
                    for p in settings.pools)
     if len(missing) + len(taken) > capacity:
-        raise InputError([Problem(settings.source, 0, "peering.pools", (
+        raise InputError([InputIssue(settings.source, 0, "peering.pools", (
             f"peering.pools ({', '.join(settings.pools)}) hold {capacity} /29 blocks but "
             f"{len(missing) + len(taken)} circuits need one: add or widen a pool"))])
     blocks = _free_blocks(settings.pools, taken)
@@ -216,7 +216,7 @@ def allocate(requests: list[Request], settings: ProvisioningSettings,
             vlan += 1
         lowest_free[request.peering_location] = vlan
         if vlan > settings.vlan_max:
-            raise InputError([Problem(settings.source, 0, "peering.vlan_min", (
+            raise InputError([InputIssue(settings.source, 0, "peering.vlan_min", (
                 f"the VLAN range {settings.vlan_min}..{settings.vlan_max} is used up at "
                 f"{request.peering_location} ({len(used)} circuits): widen it"))])
         used.add(vlan)

@@ -26,7 +26,7 @@ from planner.provision.settings import (
     read_settings,
 )
 from planner.tables import CIRCUIT_COLUMNS
-from planner.validate import InputError, Inputs, Problem
+from planner.validate import InputError, InputIssue, Inputs
 
 FORMATS = ("json", "terraform", "arm", "azcli")
 #: The folder of a plan that holds its manifests.
@@ -68,7 +68,7 @@ def read_provisioning(customers: str | Path, settings: str | Path | None = None,
     InputError
         With every problem of the three files.
     """
-    problems: list[Problem] = []
+    issues: list[InputIssue] = []
     result = ProvisioningInputs()
     for load in (lambda: setattr(result, "settings", read_settings(settings)),
                  lambda: setattr(result, "options", read_customer_options(
@@ -77,9 +77,9 @@ def read_provisioning(customers: str | Path, settings: str | Path | None = None,
         try:
             load()
         except InputError as error:
-            problems += error.problems
-    if problems:
-        raise InputError(problems)
+            issues += error.issues
+    if issues:
+        raise InputError(issues)
     return result
 
 
@@ -126,15 +126,15 @@ def check_regions(inputs: Inputs, provisioning: ProvisioningInputs,
         for location in (row.peering_location, row.secondary_peering_location):
             if location and provisioning.settings.region_of(location) is None:
                 unknown.setdefault(location, []).append(row.customer_id)
-    problems = []
+    issues = []
     for location, customers in unknown.items():
         named = ", ".join(customers[:3]) + (f" and {len(customers) - 3} more"
                                             if len(customers) > 3 else "")
-        problems.append(Problem(provisioning.settings.source, 0, "regions", (
+        issues.append(InputIssue(provisioning.settings.source, 0, "regions", (
             f"no Azure region known for peering location {location!r} (customers {named}): "
             "add it under [regions] or give the customers a region column")))
-    if problems:
-        raise InputError(problems)
+    if issues:
+        raise InputError(issues)
 
 
 def build_portfolio(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list[str],

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner.schema import Column, FileSchema
-from planner.validate import InputError, Problem, parse_table
+from planner.validate import InputError, InputIssue, parse_table
 
 #: Microsoft reserves these ASNs; a peer ASN must avoid them (expressroute_facts 7.1).
 RESERVED_ASNS = range(65515, 65521)
@@ -143,10 +143,10 @@ def asn_problem(asn: int) -> str | None:
 
 
 def _get(table: dict, key: str, kind: type, default: object, where: str,
-         problems: list[Problem], file: str) -> object:
+         issues: list[InputIssue], file: str) -> object:
     value = table.get(key, default)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        problems.append(Problem(file, 0, f"{where}.{key}",
+        issues.append(InputIssue(file, 0, f"{where}.{key}",
                                 f"{where}.{key} must be a {kind.__name__}, not {value!r}"))
         return default
     return value
@@ -164,9 +164,9 @@ def read_toml(path: str | Path) -> dict:
     try:
         return tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError([Problem(file, 0, "", "file not found")]) from None
+        raise InputError([InputIssue(file, 0, "", "file not found")]) from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise InputError([Problem(file, 0, "", f"cannot read it as TOML: {error}")]) from None
+        raise InputError([InputIssue(file, 0, "", f"cannot read it as TOML: {error}")]) from None
 
 
 def read_settings(path: str | Path | None) -> ProvisioningSettings:
@@ -191,34 +191,34 @@ def read_settings(path: str | Path | None) -> ProvisioningSettings:
     file = str(path)
     data = read_toml(path)
     defaults = ProvisioningSettings()
-    problems: list[Problem] = []
+    issues: list[InputIssue] = []
     bgp, peering = data.get("bgp", {}), data.get("peering", {})
     names, secrets = data.get("names", {}), data.get("secrets", {})
     regions, vnets = data.get("regions", {}), data.get("vnets", {})
-    asn = _get(bgp, "asn", int, defaults.asn, "bgp", problems, file)
+    asn = _get(bgp, "asn", int, defaults.asn, "bgp", issues, file)
     if (why := asn_problem(int(asn))) is not None:
-        problems.append(Problem(file, 0, "bgp.asn", f"bgp.asn: {why}"))
-    pools = _get(peering, "pools", list, list(defaults.pools), "peering", problems, file)
+        issues.append(InputIssue(file, 0, "bgp.asn", f"bgp.asn: {why}"))
+    pools = _get(peering, "pools", list, list(defaults.pools), "peering", issues, file)
     networks = []
     for text in pools:
         try:
             network = ipaddress.IPv4Network(str(text))
         except ValueError as error:
-            problems.append(Problem(file, 0, "peering.pools", f"peering.pools: {error}"))
+            issues.append(InputIssue(file, 0, "peering.pools", f"peering.pools: {error}"))
             continue
         if network.prefixlen > 29:
-            problems.append(Problem(file, 0, "peering.pools",
+            issues.append(InputIssue(file, 0, "peering.pools",
                                     f"peering.pools: {text} is smaller than one /29"))
         networks.append(network)
     for i, a in enumerate(networks):
         for b in networks[i + 1:]:
             if a.overlaps(b):
-                problems.append(Problem(file, 0, "peering.pools",
+                issues.append(InputIssue(file, 0, "peering.pools",
                                         f"peering.pools: {a} overlaps {b}"))
-    vlan_min = int(_get(peering, "vlan_min", int, defaults.vlan_min, "peering", problems, file))
-    vlan_max = int(_get(peering, "vlan_max", int, defaults.vlan_max, "peering", problems, file))
+    vlan_min = int(_get(peering, "vlan_min", int, defaults.vlan_min, "peering", issues, file))
+    vlan_max = int(_get(peering, "vlan_max", int, defaults.vlan_max, "peering", issues, file))
     if not 1 <= vlan_min <= vlan_max <= 4094:
-        problems.append(Problem(file, 0, "peering.vlan_min", (
+        issues.append(InputIssue(file, 0, "peering.vlan_min", (
             f"peering: VLAN range {vlan_min}..{vlan_max} must lie within 1..4094")))
     text_values = {}
     # (table, its name, key in the file, field of ProvisioningSettings)
@@ -230,37 +230,37 @@ def read_settings(path: str | Path | None) -> ProvisioningSettings:
             (secrets, "secrets", "md5_key_vault_subscription", "md5_key_vault_subscription"),
             (secrets, "secrets", "md5_key_vault_resource_group", "md5_key_vault_resource_group"),
             (secrets, "secrets", "md5_secret", "md5_secret")):
-        text_values[name] = str(_get(table, key, str, getattr(defaults, name), where, problems,
+        text_values[name] = str(_get(table, key, str, getattr(defaults, name), where, issues,
                                      file))
     for key, needed in (("resource_group", "{customer}"), ("gateway_id", "{vnet}")):
         if needed not in text_values[key]:
-            problems.append(Problem(file, 0, f"names.{key}",
+            issues.append(InputIssue(file, 0, f"names.{key}",
                                     f"names.{key} must contain {needed}"))
     if text_values["md5_key_vault"] and "{circuit}" not in text_values["md5_secret"]:
-        problems.append(Problem(file, 0, "secrets.md5_secret",
+        issues.append(InputIssue(file, 0, "secrets.md5_secret",
                                 "secrets.md5_secret must contain {circuit}"))
     subscription = text_values["md5_key_vault_subscription"]
     if text_values["md5_key_vault"] and not re.fullmatch(SUBSCRIPTION_PATTERN, subscription):
-        problems.append(Problem(file, 0, "secrets.md5_key_vault_subscription", (
+        issues.append(InputIssue(file, 0, "secrets.md5_key_vault_subscription", (
             "secrets.md5_key_vault_subscription: the CSP's subscription ID holding "
             f"md5_key_vault (a GUID) is needed with it, not {subscription!r}")))
     group = text_values["md5_key_vault_resource_group"]
     if text_values["md5_key_vault"] and not re.fullmatch(RESOURCE_GROUP_PATTERN, group):
-        problems.append(Problem(file, 0, "secrets.md5_key_vault_resource_group", (
+        issues.append(InputIssue(file, 0, "secrets.md5_key_vault_resource_group", (
             "secrets.md5_key_vault_resource_group: the resource group of md5_key_vault is "
             f"needed with it, not {group!r}")))
     if text_values["vnet_region"] and not re.fullmatch(REGION_PATTERN,
                                                        text_values["vnet_region"]):
-        problems.append(Problem(file, 0, "vnets.region", (
+        issues.append(InputIssue(file, 0, "vnets.region", (
             f"vnets.region: {text_values['vnet_region']!r} is not an Azure region in "
             "programmatic form such as westeurope")))
     for location, region in regions.items():
         if not isinstance(region, str) or not re.fullmatch(REGION_PATTERN, region):
-            problems.append(Problem(file, 0, f"regions.{location}", (
+            issues.append(InputIssue(file, 0, f"regions.{location}", (
                 f"regions.{location}: {region!r} is not an Azure region in programmatic "
                 "form such as westeurope")))
-    if problems:
-        raise InputError(problems)
+    if issues:
+        raise InputError(issues)
     return ProvisioningSettings(
         asn=int(asn), pools=tuple(str(n) for n in networks), vlan_min=vlan_min,
         vlan_max=vlan_max, resource_group=text_values["resource_group"],
@@ -293,11 +293,11 @@ def read_customer_options(customers: pd.DataFrame, file: str = "customers.csv"
     InputError
         Naming file, row and column of every bad cell.
     """
-    problems: list[Problem] = []
-    table = parse_table(customers, PROVISIONING_COLUMNS, file, problems)
+    issues: list[InputIssue] = []
+    table = parse_table(customers, PROVISIONING_COLUMNS, file, issues)
     for row, asn in zip(table["_row"], table["customer_asn"], strict=True):
         if asn and (why := asn_problem(int(asn))) is not None:
-            problems.append(Problem(file, int(row), "customer_asn", why))
-    if problems:
-        raise InputError(problems)
+            issues.append(InputIssue(file, int(row), "customer_asn", why))
+    if issues:
+        raise InputError(issues)
     return table.drop(columns="_row").drop_duplicates("customer_id").set_index("customer_id")

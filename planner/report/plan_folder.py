@@ -16,7 +16,7 @@ import pandas as pd
 from planner.planning import SUMMARY_COLUMNS
 from planner.provenance import recorded_input
 from planner.tables import CIRCUIT_COLUMNS, PERIOD_COLUMNS
-from planner.validate import InputError, Problem
+from planner.validate import InputError, InputIssue
 
 PERIOD_NUMBERS = ["circuits", "capacity_mbps", "peak_mbps", "utilization", "circuit_usd",
                   "egress_usd", "setup_usd", "total_usd"]
@@ -65,26 +65,26 @@ class PlanTables:
 
 def _read_text(path: Path) -> pd.DataFrame:
     if not path.is_file():
-        raise InputError([Problem(str(path), 0, "", "file not found; is this a plan folder "
+        raise InputError([InputIssue(str(path), 0, "", "file not found; is this a plan folder "
                                   "written by `planner optimize`?")])
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError,
             pd.errors.EmptyDataError) as error:
-        raise InputError([Problem(str(path), 0, "", f"cannot read it as UTF-8 CSV: {error}")]
+        raise InputError([InputIssue(str(path), 0, "", f"cannot read it as UTF-8 CSV: {error}")]
                          ) from None
 
 
 def _check_columns(path: Path, table: pd.DataFrame, columns: list[str]) -> None:
     missing = [c for c in columns if c not in table.columns]
     if missing:
-        raise InputError([Problem(str(path), 1, c, "column missing") for c in missing])
+        raise InputError([InputIssue(str(path), 1, c, "column missing") for c in missing])
 
 
 def _numbers(path: Path, table: pd.DataFrame, columns: list[str],
              empty_ok: tuple[str, ...] = ()) -> None:
     """Turn ``columns`` into floats in place; the first bad cell of each is reported."""
-    problems = []
+    issues = []
     for column in columns:
         text = table[column].str.strip()
         values = pd.to_numeric(text, errors="coerce")
@@ -92,11 +92,11 @@ def _numbers(path: Path, table: pd.DataFrame, columns: list[str],
         bad |= np.isinf(values.fillna(0))
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
-            problems.append(Problem(str(path), row + 2, column,
+            issues.append(InputIssue(str(path), row + 2, column,
                                     f"{table[column].iloc[row]!r} is not a number"))
         table[column] = values.astype(float)
-    if problems:
-        raise InputError(problems)
+    if issues:
+        raise InputError(issues)
 
 
 def _table(path: Path, columns: list[str], numbers: list[str],
@@ -171,12 +171,12 @@ def read_plan(folder: str | Path, customers_csv: str | Path | None = None) -> Pl
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputError([Problem(str(folder), 0, "", "plan folder not found")])
+        raise InputError([InputIssue(str(folder), 0, "", "plan folder not found")])
     summary_path = folder / "summary.csv"
     summary = _read_text(summary_path)
     if "scenario" in summary.columns and not (folder / "periods.csv").exists():
         names = ", ".join(dict.fromkeys(summary["scenario"]))
-        raise InputError([Problem(str(summary_path), 0, "", "this folder holds a scenario run; "
+        raise InputError([InputIssue(str(summary_path), 0, "", "this folder holds a scenario run; "
                                   f"give one scenario's folder ({names})")])
     _check_columns(summary_path, summary, SUMMARY_COLUMNS)
     _numbers(summary_path, summary, ["total_usd"], empty_ok=("total_usd",))
