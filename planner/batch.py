@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.domain import Status
+from planner.domain import Family, Site, Status, Tier
 from planner.io import format_periods, format_summary
 from planner.planning import SUMMARY_COLUMNS, plan_customer
 from planner.problems import CustomerProblem, MonthPlan, build_problems
@@ -79,8 +79,8 @@ class Record:
 
     def month_plans(self) -> list[MonthPlan]:
         """The stored plans as :class:`MonthPlan`."""
-        return [MonthPlan(tier, family, {"primary": tuple(primary),
-                                         "secondary": tuple(secondary)})
+        return [MonthPlan(Tier(tier), Family(family), {Site.PRIMARY: tuple(primary),
+                                                       Site.SECONDARY: tuple(secondary)})
                 for tier, family, primary, secondary in self.plans]
 
 
@@ -88,7 +88,7 @@ def solve(problem: CustomerProblem, scenario: str, engine: str,
           time_limit_s: float | None) -> Record:
     """Plan one customer and keep what the checkpoint needs."""
     result = plan_customer(problem, engine, time_limit_s, tables=False)
-    plans = [[p.tier, p.family, list(p.at("primary")), list(p.at("secondary"))]
+    plans = [[p.tier, p.family, list(p.at(Site.PRIMARY)), list(p.at(Site.SECONDARY))]
              for p in result.plans]
     return Record(scenario, problem.customer_id, str(result.status), result.total_usd,
                   result.message, plans)

@@ -13,7 +13,8 @@ from itertools import combinations_with_replacement
 
 import numpy as np
 
-from planner.problems import PRIMARY, SECONDARY, CustomerProblem, MonthPlan
+from planner.domain import Billing, Resiliency, Site
+from planner.problems import CustomerProblem, MonthPlan
 from planner.rules import (
     RULE_CAPACITY,
     RULE_COUNTS,
@@ -30,7 +31,7 @@ def _no_sku_message(problem: CustomerProblem) -> str:
     reasons = []
     if problem.premium_required:
         reasons.append("premium_required is true")
-    if problem.billing != "auto":
+    if problem.billing != Billing.AUTO:
         reasons.append(f"billing is {problem.billing}")
     unrouted = replace(problem, routes_ipv4=0)
     routable = [s.routes_ipv4 for s in problem.catalog if sku_eligible(unrouted, s)]
@@ -52,29 +53,29 @@ def _month_bounds(problem: CustomerProblem, t: int) -> str | None:
     largest = max(s.bandwidth_mbps for s in skus)
     most_links = max(min(s.vnet_links, int(problem.vnets[t])) for s in skus)
     peak, vnets, u = float(problem.peak_mbps[t]), int(problem.vnets[t]), problem.target_utilization
-    per_site = problem.max_circuits_per_location
-    total_cap = min(problem.max_circuits, per_site * len(problem.sites))
+    total_cap = min(problem.max_circuits,
+                    problem.max_circuits_per_location * len(problem.sites))
+    site_cap = problem.per_site_cap
     month = problem.periods[t]
-    if problem.resiliency == "n+1" and min(problem.max_circuits, per_site) < 2:
+    if problem.resiliency == Resiliency.N_PLUS_ONE and site_cap < 2:
         return (f"{month}: {RULE_RESILIENCY}: n+1 needs at least 2 circuits at one site but "
-                f"{RULE_COUNTS} allows {min(problem.max_circuits, per_site)}")
-    if problem.resiliency == "maximum" and problem.max_circuits < 2:
+                f"{RULE_COUNTS} allows {site_cap}")
+    if problem.resiliency == Resiliency.MAXIMUM and problem.max_circuits < 2:
         return (f"{month}: {RULE_RESILIENCY}: maximum needs a circuit at each site but "
                 f"max_circuits is {problem.max_circuits}")
     if total_cap * largest * u < peak:
         return (f"{month}: {RULE_CAPACITY}: peak {peak:g} Mb/s at target utilization {u:g} "
                 f"needs {peak / u:g} Mb/s, but {_circuits(total_cap)} of the "
                 f"largest eligible SKU ({largest} Mb/s) give {total_cap * largest} Mb/s")
-    site_cap = min(problem.max_circuits, per_site)
-    if problem.resiliency == "n+1" and (site_cap - 1) * largest < peak:
+    if problem.resiliency == Resiliency.N_PLUS_ONE and (site_cap - 1) * largest < peak:
         return (f"{month}: {RULE_RESILIENCY}: after losing one circuit the other "
                 f"{_circuits(site_cap - 1)} of at most {largest} Mb/s carry "
                 f"{(site_cap - 1) * largest} Mb/s, less than the peak {peak:g} Mb/s")
-    if problem.resiliency == "maximum" and site_cap * largest < peak:
+    if problem.resiliency == Resiliency.MAXIMUM and site_cap * largest < peak:
         return (f"{month}: {RULE_RESILIENCY}: one site alone must carry the peak {peak:g} Mb/s "
                 f"but {_circuits(site_cap)} of at most {largest} Mb/s carry "
                 f"{site_cap * largest} Mb/s")
-    need = 2 * vnets if problem.resiliency == "n+1" else vnets
+    need = 2 * vnets if problem.resiliency == Resiliency.N_PLUS_ONE else vnets
     if site_cap * most_links < need:
         return (f"{month}: {RULE_VNET_LINKS}: {need} vNet links are needed at one site but "
                 f"{_circuits(site_cap)} link at most {most_links} each")
@@ -109,18 +110,18 @@ def _months_out(problem: CustomerProblem, skus: list) -> np.ndarray:
     most_links = np.minimum(max(s.vnet_links for s in skus), vnets)
     peak = np.asarray(problem.peak_mbps, dtype=float)
     u = problem.target_utilization
-    per_site = problem.max_circuits_per_location
-    total_cap = min(problem.max_circuits, per_site * len(problem.sites))
-    site_cap = min(problem.max_circuits, per_site)
+    total_cap = min(problem.max_circuits,
+                    problem.max_circuits_per_location * len(problem.sites))
+    site_cap = problem.per_site_cap
     mode = problem.resiliency
-    out = np.full(problem.months, (mode == "n+1" and site_cap < 2)
-                  or (mode == "maximum" and problem.max_circuits < 2))
+    out = np.full(problem.months, (mode == Resiliency.N_PLUS_ONE and site_cap < 2)
+                  or (mode == Resiliency.MAXIMUM and problem.max_circuits < 2))
     out |= total_cap * largest * u < peak
-    if mode == "n+1":
+    if mode == Resiliency.N_PLUS_ONE:
         out |= (site_cap - 1) * largest < peak
-    if mode == "maximum":
+    if mode == Resiliency.MAXIMUM:
         out |= site_cap * largest < peak
-    need = 2 * vnets if mode == "n+1" else vnets
+    need = 2 * vnets if mode == Resiliency.N_PLUS_ONE else vnets
     return out | (site_cap * most_links < need)
 
 
@@ -133,17 +134,18 @@ def _site_options(bandwidths: list[int], most: int) -> list[tuple[int, ...]]:
 
 def month_configurations(problem: CustomerProblem, t: int):
     """Every configuration within the count caps in month ``t`` (a generator of MonthPlan)."""
-    per_site = min(problem.max_circuits, problem.max_circuits_per_location)
+    per_site = problem.per_site_cap
     for (tier, family), skus in eligible_skus(problem).items():
         options = _site_options([s.bandwidth_mbps for s in skus], per_site)
-        if problem.resiliency != "maximum":
+        if problem.resiliency != Resiliency.MAXIMUM:
             for primary in options:
-                yield MonthPlan(tier, family, {PRIMARY: primary})
+                yield MonthPlan(tier, family, {Site.PRIMARY: primary})
             continue
         for primary in options:
             for secondary in options:
                 if len(primary) + len(secondary) <= problem.max_circuits:
-                    yield MonthPlan(tier, family, {PRIMARY: primary, SECONDARY: secondary})
+                    yield MonthPlan(tier, family,
+                                    {Site.PRIMARY: primary, Site.SECONDARY: secondary})
 
 
 def diagnose_month(problem: CustomerProblem, t: int) -> str | None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.domain import CAPACITY_TOLERANCE_MBPS, Family, Resiliency, Tier
 from planner.planning import PlanResult
 from planner.problems import catalog_skus
 from planner.validate import Inputs
 
-BREAK_EVEN_TIER = "Standard"
+BREAK_EVEN_TIER = Tier.STANDARD
 COST_PARTS = ("circuit_usd", "egress_usd", "setup_usd")
 
 
@@ -40,9 +41,9 @@ def break_even_table(catalog: pd.DataFrame, egress_rates: pd.DataFrame,
     for zone in egress_rates["zone"]:
         skus = catalog_skus(catalog, zone)  # the zone's prices (docs/model.rst, Prices by zone)
         metered = {s.bandwidth_mbps: s.monthly_usd for s in skus
-                   if s.tier_family == (tier, "MeteredData")}
+                   if s.tier_family == (tier, Family.METERED)}
         unlimited = {s.bandwidth_mbps: s.monthly_usd for s in skus
-                     if s.tier_family == (tier, "UnlimitedData")}
+                     if s.tier_family == (tier, Family.UNLIMITED)}
         for bandwidth in set(metered) & set(unlimited):
             prices[(zone, bandwidth)] = (metered[bandwidth], unlimited[bandwidth])
     out = []
@@ -80,9 +81,9 @@ def demand_table(inputs: Inputs) -> pd.DataFrame:
 def _reasons_several(row: pd.Series, vnet_links_standard: int, largest_mbps: float
                      ) -> list[str]:
     reasons = []
-    if row["resiliency"] == "n+1":
+    if row["resiliency"] == Resiliency.N_PLUS_ONE:
         reasons.append("n+1 resiliency: at least two circuits")
-    if row["resiliency"] == "maximum":
+    if row["resiliency"] == Resiliency.MAXIMUM:
         reasons.append("maximum resiliency: a circuit at each of two sites")
     if row["needed_mbps"] > largest_mbps:
         reasons.append(f"needs {row['needed_mbps']:,.0f} Mb/s, more than the largest circuit "
@@ -114,7 +115,7 @@ def customer_profile(inputs: Inputs) -> pd.DataFrame:
     ladder = np.sort(inputs.catalog["bandwidth_mbps"].unique())
     even = break_even_table(inputs.catalog, inputs.egress_rates)
     even = even.set_index(["bandwidth_mbps", "zone"])["break_even_gb"]
-    standard = inputs.catalog[inputs.catalog["tier"] == "Standard"]
+    standard = inputs.catalog[inputs.catalog["tier"] == Tier.STANDARD]
     links = int(standard["vnet_links"].max()) if len(standard) else 0
     standard_routes = int(standard["routes_ipv4"].max()) if len(standard) else 0
     rows = []
@@ -122,7 +123,7 @@ def customer_profile(inputs: Inputs) -> pd.DataFrame:
         group, customer = grouped.get_group(cid), customers.loc[cid]
         first, last = float(group["peak_mbps"].iloc[0]), float(group["peak_mbps"].iloc[-1])
         needed = float(group["needed_mbps"].max())
-        fits = ladder[ladder >= needed - 1e-9]
+        fits = ladder[ladder >= needed - CAPACITY_TOLERANCE_MBPS]
         size = float(fits[0]) if fits.size else np.nan
         row = pd.Series({
             "customer_id": cid, "name": customer["name"], "resiliency": customer["resiliency"],

@@ -11,11 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from planner.domain import Site, TierFamily, port_of, with_port
+from planner.domain import Billing, Family, Resiliency, Site, Tier, TierFamily, port_of, with_port
 from planner.validate import Inputs
-
-PRIMARY = Site.PRIMARY
-SECONDARY = Site.SECONDARY
 
 
 @dataclass(frozen=True)
@@ -24,7 +21,7 @@ class Sku:
 
     Parameters
     ----------
-    tier, family : str
+    tier, family : Tier, Family
         ``Local``/``Standard``/``Premium`` and ``MeteredData``/``UnlimitedData``.
     bandwidth_mbps : int
         Circuit bandwidth [Mb/s].
@@ -39,8 +36,8 @@ class Sku:
         0 for a provider circuit.
     """
 
-    tier: str
-    family: str
+    tier: Tier
+    family: Family
     bandwidth_mbps: int
     monthly_usd: float
     vnet_links: int
@@ -61,14 +58,14 @@ class ExistingCircuit:
     ----------
     name : str
         Its Azure name.
-    site : str
+    site : Site
         ``primary`` or ``secondary``.
     bandwidth_mbps : int
         Its bandwidth [Mb/s].
     """
 
     name: str
-    site: str
+    site: Site
     bandwidth_mbps: int
 
 
@@ -80,7 +77,7 @@ class CustomerProblem:
     ----------
     customer_id : str
         The customer.
-    resiliency : str
+    resiliency : Resiliency
         ``standard``, ``n+1`` or ``maximum``.
     periods : tuple of str
         The consecutive months of service, ``YYYY-MM``.
@@ -94,7 +91,7 @@ class CustomerProblem:
         Prefixes advertised over private peering [count].
     premium_required, local_eligible : bool
         Tier rules (see docs/model.rst, Tier and family).
-    billing : str
+    billing : Billing
         ``auto``, ``MeteredData`` or ``UnlimitedData``.
     max_circuits, max_circuits_per_location : int
         Count caps [circuits].
@@ -114,7 +111,7 @@ class CustomerProblem:
     """
 
     customer_id: str
-    resiliency: str
+    resiliency: Resiliency
     periods: tuple[str, ...]
     peak_mbps: np.ndarray
     egress_gb: np.ndarray
@@ -122,7 +119,7 @@ class CustomerProblem:
     routes_ipv4: int
     premium_required: bool
     local_eligible: bool
-    billing: str
+    billing: Billing
     max_circuits: int
     max_circuits_per_location: int
     target_utilization: float
@@ -133,9 +130,9 @@ class CustomerProblem:
     inventory_tier_family: TierFamily | None = None
 
     @property
-    def sites(self) -> tuple[str, ...]:
+    def sites(self) -> tuple[Site, ...]:
         """The sites circuits may stand at: both only for ``maximum``."""
-        return (PRIMARY, SECONDARY) if self.resiliency == "maximum" else (PRIMARY,)
+        return tuple(Site) if self.resiliency == Resiliency.MAXIMUM else (Site.PRIMARY,)
 
     @property
     def months(self) -> int:
@@ -158,17 +155,17 @@ class MonthPlan:
 
     Parameters
     ----------
-    tier, family : str
+    tier, family : Tier, Family
         Shared by all the month's circuits.
-    circuits : dict of str to tuple of int
+    circuits : dict of Site to tuple of int
         Bandwidths [Mb/s] at each site, ascending.
     port_gbps : int, default 0
         Port size [Gb/s] of the Direct pairs the circuits ride; 0 for provider circuits.
     """
 
-    tier: str
-    family: str
-    circuits: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    tier: Tier
+    family: Family
+    circuits: dict[Site, tuple[int, ...]] = field(default_factory=dict)
     port_gbps: int = 0
 
     @property
@@ -179,7 +176,7 @@ class MonthPlan:
     @classmethod
     def of(cls, tier_family: TierFamily, circuits: dict[str, tuple[int, ...]]) -> MonthPlan:
         """The plan of ``circuits`` with the tier, family (and port) of ``tier_family``."""
-        return cls(tier_family[0], tier_family[1], circuits, port_of(tier_family))
+        return cls(Tier(tier_family[0]), Family(tier_family[1]), circuits, port_of(tier_family))
 
     def at(self, site: str) -> tuple[int, ...]:
         """Bandwidths [Mb/s] at ``site``."""
@@ -220,7 +217,7 @@ def catalog_skus(catalog: pd.DataFrame, zone: str | None = None) -> tuple[Sku, .
         row_zone = row_zone or ""
         if row_zone and row_zone != zone:
             continue
-        sku = Sku(r.tier, r.family, int(r.bandwidth_mbps), float(r.monthly_usd),
+        sku = Sku(Tier(r.tier), Family(r.family), int(r.bandwidth_mbps), float(r.monthly_usd),
                   int(r.vnet_links), int(r.routes_ipv4))
         key = (sku.tier, sku.family, sku.bandwidth_mbps)
         if row_zone or key not in chosen:
@@ -265,16 +262,16 @@ def build_problems(inputs: Inputs) -> list[CustomerProblem]:
         if existing is not None and len(existing):
             circuits = tuple(
                 ExistingCircuit(str(stock_columns["circuit_name"][i]),
-                                str(stock_columns["site"][i]),
+                                Site(stock_columns["site"][i]),
                                 int(stock_columns["bandwidth_mbps"][i]))
                 for i in existing)
-            tier_family = (str(stock_columns["tier"][existing[0]]),
-                           str(stock_columns["family"][existing[0]]))
+            tier_family = (Tier(stock_columns["tier"][existing[0]]),
+                           Family(stock_columns["family"][existing[0]]))
         if row.zone not in skus_of:
             skus_of[row.zone] = catalog_skus(inputs.catalog, row.zone)
         problems.append(CustomerProblem(
             customer_id=row.customer_id,
-            resiliency=row.resiliency,
+            resiliency=Resiliency(row.resiliency),
             periods=tuple(period[months]),
             peak_mbps=peak[months],
             egress_gb=egress[months],
@@ -282,7 +279,7 @@ def build_problems(inputs: Inputs) -> list[CustomerProblem]:
             routes_ipv4=int(row.routes_ipv4),
             premium_required=bool(row.premium_required),
             local_eligible=bool(row.local_eligible),
-            billing=row.billing,
+            billing=Billing(row.billing),
             max_circuits=int(row.max_circuits),
             max_circuits_per_location=int(row.max_circuits_per_location),
             target_utilization=float(row.target_utilization),

@@ -8,10 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from planner.domain import TierFamily, port_of
-from planner.problems import PRIMARY, SECONDARY, CustomerProblem, MonthPlan, Sku
+from planner.domain import (
+    CAPACITY_TOLERANCE_MBPS,
+    Billing,
+    Family,
+    Resiliency,
+    Site,
+    Tier,
+    TierFamily,
+    port_of,
+)
+from planner.problems import CustomerProblem, MonthPlan, Sku
 
-STANDARD_PREMIUM = {"Standard", "Premium"}
+STANDARD_PREMIUM = {Tier.STANDARD, Tier.PREMIUM}
 
 RULE_CAPACITY = "rule 1 (capacity)"
 RULE_TIER_FAMILY = "rule 2 (tier and family)"
@@ -30,13 +39,13 @@ def tier_in_place(old: TierFamily, new: TierFamily) -> bool:
         return True
     if old[0] in STANDARD_PREMIUM and new[0] in STANDARD_PREMIUM:
         return True
-    return old[0] == "Local" and new[0] in STANDARD_PREMIUM and (
-        old[1] == new[1] == "UnlimitedData")
+    return old[0] == Tier.LOCAL and new[0] in STANDARD_PREMIUM and (
+        old[1] == new[1] == Family.UNLIMITED)
 
 
 def family_in_place(old: TierFamily, new: TierFamily) -> bool:
     """Whether the family change ``old`` -> ``new`` is made in place (Metered -> Unlimited)."""
-    return old[1] == new[1] or (old[1], new[1]) == ("MeteredData", "UnlimitedData")
+    return old[1] == new[1] or (old[1], new[1]) == (Family.METERED, Family.UNLIMITED)
 
 
 def in_place(old: TierFamily, new: TierFamily) -> bool:
@@ -50,16 +59,16 @@ def in_place(old: TierFamily, new: TierFamily) -> bool:
 
 def pays_egress(tf: TierFamily) -> bool:
     """Whether circuits of ``tf`` pay metered egress: MeteredData, except Local (docs/model.rst)."""
-    return tf[1] == "MeteredData" and tf[0] != "Local"
+    return tf[1] == Family.METERED and tf[0] != Tier.LOCAL
 
 
 def sku_eligible(problem: CustomerProblem, sku: Sku) -> bool:
     """Whether ``sku`` may be chosen for the customer (see docs/model.rst, Tier and family)."""
-    if problem.premium_required and sku.tier != "Premium":
+    if problem.premium_required and sku.tier != Tier.PREMIUM:
         return False
-    if sku.tier == "Local" and not problem.local_eligible:
+    if sku.tier == Tier.LOCAL and not problem.local_eligible:
         return False
-    if problem.billing != "auto" and sku.family != problem.billing:
+    if problem.billing != Billing.AUTO and sku.family != problem.billing:
         return False
     return sku.routes_ipv4 >= problem.routes_ipv4
 
@@ -162,7 +171,7 @@ def created_count(previous: MonthPlan | None, current: MonthPlan) -> int:
     if not in_place(previous.tier_family, current.tier_family):
         return current.count
     return sum(len(current.at(site)) - max_matching(previous.at(site), current.at(site))
-               for site in (PRIMARY, SECONDARY))
+               for site in (Site.PRIMARY, Site.SECONDARY))
 
 
 def inventory_plan(problem: CustomerProblem) -> MonthPlan | None:
@@ -171,7 +180,7 @@ def inventory_plan(problem: CustomerProblem) -> MonthPlan | None:
         return None
     tier, family = problem.inventory_tier_family
     return MonthPlan(tier, family, {site: problem.inventory_bandwidths(site)
-                                    for site in (PRIMARY, SECONDARY)
+                                    for site in (Site.PRIMARY, Site.SECONDARY)
                                     if problem.inventory_bandwidths(site)})
 
 
@@ -204,23 +213,24 @@ def broken_rules(problem: CustomerProblem, t: int, plan: MonthPlan) -> list[str]
         broken.append(RULE_TIER_FAMILY)
         return broken
     peak, vnets = problem.peak_mbps[t], int(problem.vnets[t])
-    if plan.capacity_mbps * problem.target_utilization < peak - 1e-9:
+    if plan.capacity_mbps * problem.target_utilization < peak - CAPACITY_TOLERANCE_MBPS:
         broken.append(RULE_CAPACITY)
     if plan.count > problem.max_circuits or any(
-            len(plan.at(site)) > problem.max_circuits_per_location for site in problem.sites):
+            len(plan.at(site)) > problem.per_site_cap for site in problem.sites):
         broken.append(RULE_COUNTS)
     site_links = {site: sum(links(skus[b], vnets) for b in plan.at(site))
                   for site in problem.sites}
-    if problem.resiliency == "standard":
-        links_ok = site_links[PRIMARY] >= vnets
+    if problem.resiliency == Resiliency.STANDARD:
+        links_ok = site_links[Site.PRIMARY] >= vnets
         resilient = plan.count >= 1
-    elif problem.resiliency == "n+1":
-        links_ok = site_links[PRIMARY] >= 2 * vnets
+    elif problem.resiliency == Resiliency.N_PLUS_ONE:
+        links_ok = site_links[Site.PRIMARY] >= 2 * vnets
         resilient = plan.count >= 2 and (
-            plan.capacity_mbps - max(everything, default=0) >= peak - 1e-9)
+            plan.capacity_mbps - max(everything, default=0) >= peak - CAPACITY_TOLERANCE_MBPS)
     else:
         links_ok = all(site_links[site] >= vnets for site in problem.sites)
-        resilient = all(len(plan.at(site)) >= 1 and sum(plan.at(site)) >= peak - 1e-9
+        resilient = all(len(plan.at(site)) >= 1
+                        and sum(plan.at(site)) >= peak - CAPACITY_TOLERANCE_MBPS
                         for site in problem.sites)
     if not links_ok:
         broken.append(RULE_VNET_LINKS)

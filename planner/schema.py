@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-TIERS = ("Local", "Standard", "Premium")
-FAMILIES = ("MeteredData", "UnlimitedData")
-RESILIENCY_MODES = ("standard", "n+1", "maximum")
-BILLING_CHOICES = ("auto", "MeteredData", "UnlimitedData")
-MODELS = ("connect-through", "connect-to")
-SITES = ("primary", "secondary")
+from planner.domain import Billing, Family, Model, Resiliency, Site, Tier
+
+TIERS = tuple(t.value for t in Tier)
+FAMILIES = tuple(f.value for f in Family)
+RESILIENCY_MODES = tuple(r.value for r in Resiliency)
+BILLING_CHOICES = tuple(b.value for b in Billing)
+MODELS = tuple(m.value for m in Model)
+SITES = tuple(s.value for s in Site)
 
 #: Azure links at most 4 circuits of one peering location to one vNet (all gateway SKUs).
 MAX_CIRCUITS_PER_LOCATION = 4

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from planner.domain import Billing, Family, Model, Resiliency, Site, Tier
 from planner.io import write_atomically
 
 #: (peering location, egress zone, has Local regions, providers there), from the locations
@@ -74,8 +75,9 @@ SEASONS = np.array([
 ])
 SEASON_SHARES = (0.4, 0.2, 0.1, 0.05, 0.15, 0.1)
 
-RESILIENCY_SHARES = {"standard": 0.6, "n+1": 0.25, "maximum": 0.15}
-BILLING_SHARES = {"auto": 0.7, "MeteredData": 0.15, "UnlimitedData": 0.15}
+RESILIENCY_SHARES = {Resiliency.STANDARD: 0.6, Resiliency.N_PLUS_ONE: 0.25,
+                     Resiliency.MAXIMUM: 0.15}
+BILLING_SHARES = {Billing.AUTO: 0.7, Billing.METERED: 0.15, Billing.UNLIMITED: 0.15}
 PREMIUM_SHARE = 0.15
 LOCAL_SHARE = 0.2
 INVENTORY_SHARE = 0.25
@@ -192,7 +194,7 @@ def _bandwidth_for(need_mbps: float, ladder: np.ndarray) -> int:
 
 def _local_zones(catalog: pd.DataFrame, zones: set[str]) -> set[str]:
     """Zones where the catalog offers Local: a zone-less Local row offers it everywhere."""
-    local = catalog[catalog["tier"].astype(str).str.strip() == "Local"]
+    local = catalog[catalog["tier"].astype(str).str.strip() == Tier.LOCAL]
     if "zone" not in catalog.columns:
         return zones if len(local) else set()
     row_zones = {str(z).strip() if pd.notna(z) else "" for z in local["zone"]}
@@ -229,7 +231,7 @@ def synthesize(customers: int, months: int, seed: int, catalog: pd.DataFrame,
     places = [loc for loc in LOCATIONS if loc[1] in zones] or list(LOCATIONS)
     ladder = np.sort(pd.to_numeric(catalog["bandwidth_mbps"]).unique())
     local_ladder = np.sort(pd.to_numeric(
-        catalog.loc[catalog["tier"] == "Local", "bandwidth_mbps"]).unique())
+        catalog.loc[catalog["tier"] == Tier.LOCAL, "bandwidth_mbps"]).unique())
 
     ids = [f"cust-{i + 1:05d}" for i in range(n)]
     where = rng.integers(0, len(places), n)
@@ -238,7 +240,7 @@ def synthesize(customers: int, months: int, seed: int, catalog: pd.DataFrame,
     premium = rng.random(n) < PREMIUM_SHARE
     local_zones = _local_zones(catalog, zones)
     has_local = np.array([places[w][2] and places[w][1] in local_zones for w in where])
-    local = has_local & ~premium & (billing != "MeteredData") & (rng.random(n) < LOCAL_SHARE)
+    local = has_local & ~premium & (billing != Billing.METERED) & (rng.random(n) < LOCAL_SHARE)
     vnets = np.minimum(1 + rng.geometric(0.25, n), 30)
     routes = np.round(rng.lognormal(np.log(300), 0.9, n), -1).astype(int).clip(10, 3900)
     routes = np.where(premium & (rng.random(n) < 0.3), rng.integers(4001, 9500, n), routes)
@@ -281,7 +283,7 @@ def synthesize(customers: int, months: int, seed: int, catalog: pd.DataFrame,
         "vnets": month_vnets,
     }, columns=DEMAND_COLUMNS)
 
-    secondary = np.array([SECOND_SITE[places[w][0]] if r == "maximum" else ""
+    secondary = np.array([SECOND_SITE[places[w][0]] if r == Resiliency.MAXIMUM else ""
                           for w, r in zip(where, resiliency, strict=True)])
     names = [f"{NAME_WORDS[0][a]} {NAME_WORDS[1][b]} {i + 1}" for i, (a, b) in enumerate(zip(
         rng.integers(0, len(NAME_WORDS[0]), n), rng.integers(0, len(NAME_WORDS[1]), n),
@@ -293,7 +295,7 @@ def synthesize(customers: int, months: int, seed: int, catalog: pd.DataFrame,
     customers_table = pd.DataFrame({
         "customer_id": ids,
         "name": names,
-        "model": np.where(connect_to, "connect-to", "connect-through"),
+        "model": np.where(connect_to, Model.CONNECT_TO, Model.CONNECT_THROUGH),
         "subscription_id": [str(uuid.uuid5(SUBSCRIPTION_NAMESPACE, f"{seed}/{c}")) for c in ids],
         "peering_location": [places[w][0] for w in where],
         "secondary_peering_location": secondary,
@@ -325,23 +327,23 @@ def _inventory(rng: np.random.Generator, ids: list[str], resiliency: np.ndarray,
     sizing = rng.uniform(0.7, 1.3, len(ids))
     rows = []
     for i in np.flatnonzero(owns):
-        family = billing[i] if billing[i] != "auto" else ("MeteredData" if rng.random() < 0.7
-                                                          else "UnlimitedData")
-        tier = "Premium" if premium[i] or routes[i] > 4000 else "Standard"
+        family = billing[i] if billing[i] != Billing.AUTO else (Family.METERED if rng.random() < 0.7
+                                                          else Family.UNLIMITED)
+        tier = Tier.PREMIUM if premium[i] or routes[i] > 4000 else Tier.STANDARD
         steps = ladder
-        if local[i] and family == "UnlimitedData" and local_ladder.size and rng.random() < 0.5:
-            tier, steps = "Local", local_ladder
+        if local[i] and family == Family.UNLIMITED and local_ladder.size and rng.random() < 0.5:
+            tier, steps = Tier.LOCAL, local_ladder
         need = first_peak[i] * sizing[i]
-        if resiliency[i] == "standard":
-            layout = [("primary", need / utilization[i])]
-        elif resiliency[i] == "n+1":
-            layout = [("primary", need), ("primary", need)]
+        if resiliency[i] == Resiliency.STANDARD:
+            layout = [(Site.PRIMARY, need / utilization[i])]
+        elif resiliency[i] == Resiliency.N_PLUS_ONE:
+            layout = [(Site.PRIMARY, need), (Site.PRIMARY, need)]
         else:
-            layout = [("primary", need), ("secondary", need)]
-        counter = {"primary": 0, "secondary": 0}
+            layout = [(Site.PRIMARY, need), (Site.SECONDARY, need)]
+        counter = {Site.PRIMARY: 0, Site.SECONDARY: 0}
         for site, mbps in layout:
             counter[site] += 1
-            tag = "pri" if site == "primary" else "sec"
+            tag = "pri" if site == Site.PRIMARY else "sec"
             rows.append({"customer_id": ids[i],
                          "circuit_name": f"er-{ids[i]}-{tag}-{counter[site]}",
                          "tier": tier, "family": family,

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.domain import port_of
-from planner.problems import PRIMARY, SECONDARY, CustomerProblem, MonthPlan
+from planner.domain import Site, port_of
+from planner.problems import CustomerProblem, MonthPlan
 from planner.rules import created_count, in_place, inventory_plan, match_circuits, month_costs
 
-SITE_TAGS = {PRIMARY: "pri", SECONDARY: "sec"}
+SITE_TAGS = {Site.PRIMARY: "pri", Site.SECONDARY: "sec"}
 
 PERIOD_COLUMNS = ["customer_id", "period", "tier", "family", "circuits", "capacity_mbps",
                   "peak_mbps", "utilization", "circuit_usd", "egress_usd", "setup_usd",
@@ -40,7 +40,7 @@ class _Namer:
     def __init__(self, customer_id: str, taken: set[str]):
         self.customer_id = customer_id
         self.taken = set(taken)
-        self.counter = {PRIMARY: 0, SECONDARY: 0}
+        self.counter = {Site.PRIMARY: 0, Site.SECONDARY: 0}
 
     def new(self, site: str) -> str:
         while True:
@@ -86,7 +86,7 @@ def circuit_rows(problem: CustomerProblem, plans: list[MonthPlan], medium: bool 
     it, or in the month after the customer's last month. With ``medium`` each row also says
     whether the circuit is a ``provider`` or a ``direct`` one (docs/direct.md).
     """
-    live: dict[str, list[_Live]] = {PRIMARY: [], SECONDARY: []}
+    live: dict[str, list[_Live]] = {Site.PRIMARY: [], Site.SECONDARY: []}
     for circuit in sorted(problem.inventory, key=lambda c: (c.bandwidth_mbps, c.name)):
         live[circuit.site].append(_Live(circuit.name, circuit.bandwidth_mbps))
     namer = _Namer(problem.customer_id, {c.name for c in problem.inventory})
@@ -106,13 +106,13 @@ def circuit_rows(problem: CustomerProblem, plans: list[MonthPlan], medium: bool 
         if plan == previous:
             # The same circuits as the month before: the matching below pairs each with
             # itself (equal bandwidths, lowest index first), so every one is kept.
-            for site in (PRIMARY, SECONDARY):
+            for site in (Site.PRIMARY, Site.SECONDARY):
                 for circuit in live[site]:
                     row(circuit.name, site, period, plan.tier_family, circuit.bandwidth_mbps,
                         "keep")
             continue
         carried = previous is not None and in_place(previous.tier_family, plan.tier_family)
-        for site in (PRIMARY, SECONDARY):
+        for site in (Site.PRIMARY, Site.SECONDARY):
             before = live[site]
             current = list(plan.at(site))
             pairs = match_circuits([c.bandwidth_mbps for c in before], current) if carried else []
@@ -138,7 +138,7 @@ def circuit_rows(problem: CustomerProblem, plans: list[MonthPlan], medium: bool 
             live[site] = now
         previous = plan
     end = next_period(problem.periods[-1])
-    for site in (PRIMARY, SECONDARY):
+    for site in (Site.PRIMARY, Site.SECONDARY):
         for circuit in live[site]:
             assert previous is not None
             row(circuit.name, site, end, previous.tier_family, circuit.bandwidth_mbps, "retire")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from planner.domain import Resiliency, Site
 from planner.errors import PlannerError
 from planner.schema import (
     CATALOG,
@@ -312,7 +313,7 @@ def _check_customers(customers: pd.DataFrame, zones: set[str], file: str, rates_
     columns = ["_row", "resiliency", "peering_location", "secondary_peering_location", "zone"]
     for row in customers[columns].to_dict("records"):
         secondary = row["secondary_peering_location"] or ""
-        if row["resiliency"] == "maximum" and not secondary:
+        if row["resiliency"] == Resiliency.MAXIMUM and not secondary:
             issues.append(InputIssue(file, row["_row"], "secondary_peering_location",
                                     "required when resiliency is maximum"))
         if secondary and secondary == row["peering_location"]:
@@ -387,7 +388,7 @@ def _check_inventory(inventory: pd.DataFrame, customers: pd.DataFrame, file: str
             continue
         if customer is None:
             continue
-        if row["site"] == "secondary" and not customer["secondary_peering_location"]:
+        if row["site"] == Site.SECONDARY and not customer["secondary_peering_location"]:
             issues.append(InputIssue(
                 file, row["_row"], "site",
                 f"customer {row['customer_id']!r} has no secondary_peering_location"))

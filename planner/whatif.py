@@ -20,9 +20,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from planner.domain import Status
+from planner.domain import CAPACITY_TOLERANCE_MBPS, Billing, Family, Resiliency, Status
 from planner.planning import DEFAULT_ENGINE, CustomerResult, plan_customer
-from planner.problems import PRIMARY, SECONDARY, CustomerProblem, MonthPlan, Sku
+from planner.problems import CustomerProblem, MonthPlan, Sku
 from planner.rules import broken_rules, eligible_skus, plan_total
 from planner.schema import BILLING_CHOICES, RESILIENCY_MODES
 from planner.tables import CIRCUIT_COLUMNS, PERIOD_COLUMNS, circuit_rows, period_rows
@@ -167,7 +167,7 @@ def replan(problem: CustomerProblem, whatif: WhatIf, *, has_secondary_site: bool
         leaves no plan that keeps every rule.
     """
     reasons = whatif.problems_with()
-    if whatif.resiliency == "maximum" and not has_secondary_site:
+    if whatif.resiliency == Resiliency.MAXIMUM and not has_secondary_site:
         reasons.append("maximum resiliency needs a secondary peering location, and "
                        f"{problem.customer_id} has none")
     if reasons:
@@ -209,8 +209,8 @@ def next_size_up_plans(problem: CustomerProblem) -> list[list[MonthPlan]]:
     so far at the target utilization (and, for ``n+1`` and ``maximum``, with one circuit
     lost). Circuits are never made smaller.
     """
-    count = 2 if problem.resiliency == "n+1" else 1
-    sites = (PRIMARY, SECONDARY) if problem.resiliency == "maximum" else (PRIMARY,)
+    count = 2 if problem.resiliency == Resiliency.N_PLUS_ONE else 1
+    sites = problem.sites
     u = problem.target_utilization
     candidates = []
     for (tier, family), group in eligible_skus(problem).items():
@@ -218,9 +218,10 @@ def next_size_up_plans(problem: CustomerProblem) -> list[list[MonthPlan]]:
         for peak in problem.peak_mbps:
             running = max(running, float(peak))
             need = running / (u * count * len(sites))
-            if problem.resiliency != "standard":
+            if problem.resiliency != Resiliency.STANDARD:
                 need = max(need, running)
-            sku = next((s for s in group if s.bandwidth_mbps >= need - 1e-9), None)
+            sku = next((s for s in group
+                        if s.bandwidth_mbps >= need - CAPACITY_TOLERANCE_MBPS), None)
             if sku is None:
                 break
             plans.append(MonthPlan(tier, family, {site: (sku.bandwidth_mbps,) * count
@@ -259,9 +260,9 @@ def rule_of_thumb_results(problem: CustomerProblem, engine: str = DEFAULT_ENGINE
         sized = CustomerResult(problem.customer_id, Status.INFEASIBLE, message=(
             "no single bandwidth of one tier and family carries the peak within the rules"))
     results = {RULE_NEXT_SIZE_UP: sized}
-    for rule, family in ((RULE_ALWAYS_UNLIMITED, "UnlimitedData"),
-                         (RULE_ALWAYS_METERED, "MeteredData")):
-        if problem.billing not in ("auto", family):
+    for rule, family in ((RULE_ALWAYS_UNLIMITED, Family.UNLIMITED),
+                         (RULE_ALWAYS_METERED, Family.METERED)):
+        if problem.billing not in (Billing.AUTO, family):
             results[rule] = CustomerResult(problem.customer_id, Status.INFEASIBLE, message=(
                 f"the customer's billing is {problem.billing}"))
         else:

@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner.azure.jsonfile import get_key, is_number, json_problem, load_json
+from planner.domain import Site
 from planner.provision.allocate import RECORD_COLUMNS
 from planner.schema import FAMILIES, TIERS
 from planner.validate import InputError, InputIssue
@@ -251,10 +252,10 @@ def _finding(circuit: _Circuit, text: str, customer_id: str = "") -> dict[str, s
 def _site(circuit: _Circuit, customer: Mapping) -> str | None:
     where = circuit.peering_location.strip().lower()
     if where == str(customer["peering_location"]).strip().lower():
-        return "primary"
+        return Site.PRIMARY
     secondary = str(customer["secondary_peering_location"] or "")
     if secondary and where == secondary.strip().lower():
-        return "secondary"
+        return Site.SECONDARY
     return None
 
 
@@ -370,7 +371,7 @@ def read_azure_inventory(paths: Sequence[str | Path], customers: pd.DataFrame,
                 "split primary then secondary; the manifests will allocate anew")))
             continue
         location = (by_id.loc[circuit.customer_id, "peering_location"] if row["site"] ==
-                    "primary" else by_id.loc[circuit.customer_id, "secondary_peering_location"])
+                    Site.PRIMARY else by_id.loc[circuit.customer_id, "secondary_peering_location"])
         allocations.append({"circuit_name": circuit.name, "customer_id": circuit.customer_id,
                             "peering_location": location, "address_block": str(block),
                             "vlan_id": circuit.peering[2]})

@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner.azure.jsonfile import get_key, is_number, json_problem, load_json
+from planner.domain import Family, Tier
 from planner.validate import InputError, InputIssue
 
 CIRCUIT_PRODUCT = "ExpressRoute"
@@ -39,12 +40,12 @@ STANDARD_VNET_LINKS = 10
 PREMIUM_VNET_LINKS = {50: 20, 100: 25, 200: 25, 500: 40, 1000: 50, 2000: 60, 5000: 75,
                       10000: 100, 40000: 100, 100000: 100}
 #: Private-peering IPv4 routes per circuit: 4,000 Local/Standard, 10,000 Premium.
-ROUTES_IPV4 = {"Local": 4000, "Standard": 4000, "Premium": 10000}
+ROUTES_IPV4 = {Tier.LOCAL: 4000, Tier.STANDARD: 4000, Tier.PREMIUM: 10000}
 #: Circuit sizes carved from a Direct port pair [Gb/s] by port size (docs/azure.rst).
 DIRECT_SIZES_GBPS = {10: (1, 2, 5, 10), 100: (5, 10, 40, 100)}
 
-TIER_ORDER = {"Standard": 0, "Premium": 1, "Local": 2}
-FAMILY_ORDER = {"MeteredData": 0, "UnlimitedData": 1}
+TIER_ORDER = {Tier.STANDARD: 0, Tier.PREMIUM: 1, Tier.LOCAL: 2}
+FAMILY_ORDER = {Family.METERED: 0, Family.UNLIMITED: 1}
 PRICE_BASIS = "list"
 
 CATALOG_COLUMNS = ["tier", "family", "bandwidth_mbps", "zone", "monthly_usd", "vnet_links",
@@ -225,7 +226,7 @@ def _classify(item: _Item) -> tuple[str, tuple[object, ...] | None, str]:
                 return "unused", None, (f"Direct {bandwidth // 1000} Gb/s circuit: no 10 or "
                                         "100 Gb/s port carries it (docs/azure.rst)")
             return "direct_circuit", (tier, family, bandwidth), ""
-        if tier == "Premium" and bandwidth not in PREMIUM_VNET_LINKS:
+        if tier == Tier.PREMIUM and bandwidth not in PREMIUM_VNET_LINKS:
             return "unused", None, f"{REASON_UNKNOWN}: no vNet-link limit for {meter!r}"
         return "circuit", (tier, family, bandwidth), ""
     if meter == EGRESS_METER and product == CIRCUIT_PRODUCT:
@@ -238,7 +239,7 @@ def _classify(item: _Item) -> tuple[str, tuple[object, ...] | None, str]:
         size = int(port.group(2))
         if size not in DIRECT_SIZES_GBPS:
             return "unused", None, f"Direct {size} Gb/s port (ports of 10 and 100 Gb/s are planned)"
-        billing = "UnlimitedData" if port.group(1) else "MeteredData"
+        billing = Family.UNLIMITED if port.group(1) else Family.METERED
         return "port", (size, billing), ""
     if product == DIRECT_PRODUCT and _METRO_PORT.fullmatch(meter):
         return "unused", None, "ExpressRoute Metro port (not planned)"
@@ -292,7 +293,7 @@ def _zone_order(zone: str) -> tuple[int, int]:
 
 
 def _vnet_links(tier: str, bandwidth: int) -> int:
-    return PREMIUM_VNET_LINKS[bandwidth] if tier == "Premium" else STANDARD_VNET_LINKS
+    return PREMIUM_VNET_LINKS[bandwidth] if tier == Tier.PREMIUM else STANDARD_VNET_LINKS
 
 
 def _catalog_frame(rows: list[tuple[tuple[object, ...], str, float]], columns: list[str]

@@ -15,6 +15,7 @@ from planner.direct.outputs import DirectTables, direct_tables
 from planner.direct.ports import PortOffer, read_ports
 from planner.direct.problem import PortfolioProblem, build_portfolio_problem
 from planner.direct.solve import PortfolioResult, solve_portfolio
+from planner.domain import Tier
 from planner.io import read_inputs
 from planner.validate import Inputs
 
@@ -94,7 +95,7 @@ def break_even(offer: PortOffer, catalog: pd.DataFrame) -> pd.DataFrame:
         such customers pay for one pair), customers_per_pair (at most this many fit).
     """
     rows = []
-    same = catalog[(catalog["family"] == offer.key.billing) & (catalog["tier"] == "Standard")]
+    same = catalog[(catalog["family"] == offer.key.billing) & (catalog["tier"] == Tier.STANDARD)]
     for r in same.sort_values("bandwidth_mbps").itertuples(index=False):
         fee = float(r.monthly_usd)
         rows.append({"tier": r.tier, "family": r.family, "bandwidth_mbps": int(r.bandwidth_mbps),

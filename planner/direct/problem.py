@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from planner.direct.ports import PortKey, PortOffer
-from planner.domain import port_of
+from planner.domain import Family, Model, Resiliency, Tier, port_of
 from planner.problems import CustomerProblem, Sku, build_problems
 from planner.tables import next_period
 from planner.validate import Inputs
@@ -98,7 +98,7 @@ def direct_skus(inputs: Inputs) -> tuple[Sku, ...]:
     if table is None or table.empty:
         return ()
     return tuple(
-        Sku(r["tier"], r["family"], int(r["bandwidth_mbps"]), float(r["monthly_usd"]),
+        Sku(Tier(r["tier"]), Family(r["family"]), int(r["bandwidth_mbps"]), float(r["monthly_usd"]),
             int(r["vnet_links"]), int(r["routes_ipv4"]), int(r["port_gbps"]))
         for r in table.to_dict("records"))
 
@@ -137,7 +137,8 @@ def build_portfolio_problem(inputs: Inputs, offers: list[PortOffer]) -> Portfoli
     for position, (problem, row) in enumerate(zip(
             problems, inputs.customers.itertuples(index=False), strict=True)):
         found = catalogs.get(row.peering_location)
-        if found is None or row.model != "connect-through" or row.resiliency == "maximum":
+        if (found is None or row.model != Model.CONNECT_THROUGH
+                or row.resiliency == Resiliency.MAXIMUM):
             continue
         offered, keys = found  # beside the provider SKUs of the customer's own zone
         coupled[position] = CoupledCustomer(replace(problem, catalog=problem.catalog + offered),

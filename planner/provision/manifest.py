@@ -16,6 +16,7 @@ from pathlib import Path
 import orjson
 import pandas as pd
 
+from planner.domain import Model, Site, Tier
 from planner.provision.allocate import Allocation
 from planner.provision.rollout import (
     CircuitLife,
@@ -35,7 +36,7 @@ MANIFEST_FILE = "manifest.json"
 AZURE_ASN = 12076
 MAX_NAME = 80
 #: IPv4 prefixes Azure private peering accepts from on-premises [count] (facts 3.2).
-ADVERTISE_LIMIT = {"Local": 4000, "Standard": 4000, "Premium": 10000}
+ADVERTISE_LIMIT = {Tier.LOCAL: 4000, Tier.STANDARD: 4000, Tier.PREMIUM: 10000}
 
 
 def resource_name(*parts: str) -> str:
@@ -109,9 +110,9 @@ def build_manifest(customer: Mapping[str, object], options: Mapping[str, object]
     subscription = str(customer.get("subscription_id") or "") or ZERO_SUBSCRIPTION
     resource_group = (str(options.get("resource_group") or "")
                       or settings.resource_group.format(customer=customer_id))
-    locations = {"primary": str(customer["peering_location"]),
-                 "secondary": str(customer.get("secondary_peering_location") or "")}
-    connect_to = customer.get("model") == "connect-to"
+    locations = {Site.PRIMARY: str(customer["peering_location"]),
+                 Site.SECONDARY: str(customer.get("secondary_peering_location") or "")}
+    connect_to = customer.get("model") == Model.CONNECT_TO
     peer_asn = int(options.get("customer_asn") or 0) or settings.asn
     forced = bool(options.get("forced_tunneling"))
     region = str(options.get("region") or "")
@@ -135,7 +136,7 @@ def build_manifest(customer: Mapping[str, object], options: Mapping[str, object]
         })
     months = _months(circuits, vnets_by_period, vnet_links, str(customer["resiliency"]))
     # A gateway connection is a resource of its gateway's region, whichever circuit it joins.
-    gateway_region = region or settings.vnet_region or region_of("primary")
+    gateway_region = region or settings.vnet_region or region_of(Site.PRIMARY)
     vnets = {vnet: {"region": gateway_region,
                     "gateway_id": settings.gateway_id.format(subscription=subscription,
                                                              customer=customer_id, vnet=vnet)}
@@ -150,7 +151,7 @@ def build_manifest(customer: Mapping[str, object], options: Mapping[str, object]
             "resiliency": str(customer["resiliency"]),
         },
         "ownership": {
-            "model": "connect-to" if connect_to else "connect-through",
+            "model": Model.CONNECT_TO if connect_to else Model.CONNECT_THROUGH,
             "circuit_owner": "customer" if connect_to else "csp",
             "acts": "customer" if connect_to else "csp",
             "note": ("the customer creates the circuits in its own subscription following "

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.domain import Site
 from planner.io import read_table
 from planner.provision.allocate import Allocation, Request, allocate, read_record, record_frame
 from planner.provision.formats import RENDERERS
@@ -100,7 +101,7 @@ def _requests(inputs: Inputs, circuits: pd.DataFrame, customer_ids: set[str]
     requests = []
     for row in _records(first, ["circuit_name", "customer_id", "site"]):
         customer = locations[row["customer_id"]]
-        location = (customer["secondary_peering_location"] if row["site"] == "secondary"
+        location = (customer["secondary_peering_location"] if row["site"] == Site.SECONDARY
                     else customer["peering_location"])
         requests.append(Request(row["circuit_name"], row["customer_id"], str(location)))
     return requests

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from planner.domain import Family, Resiliency, Site, Tier
 from planner.errors import PlannerError
-from planner.problems import PRIMARY, SECONDARY
 
 SiteSku = tuple[str, str, int]  # tier, family, bandwidth [Mb/s]
 
@@ -110,10 +110,10 @@ def link_vnets(circuits: list[tuple[str, str, int]], vnets: int, resiliency: str
         When the circuits cannot carry the links (a plan that breaks the link rule).
     """
     previous = previous or {}
-    if resiliency == "maximum":
-        groups = [[c for c in circuits if c[1] == site] for site in (PRIMARY, SECONDARY)]
+    if resiliency == Resiliency.MAXIMUM:
+        groups = [[c for c in circuits if c[1] == site] for site in (Site.PRIMARY, Site.SECONDARY)]
     else:
-        groups = [list(circuits)] * (2 if resiliency == "n+1" else 1)
+        groups = [list(circuits)] * (2 if resiliency == Resiliency.N_PLUS_ONE else 1)
     capacity = {name: links for name, _, links in circuits}
     # Keeping last month's links first changes the fewest connections; when that greedy
     # order strands a vNet (n+1 needs two distinct circuits with room left), filling the
@@ -164,11 +164,11 @@ def connection_pairs(links: Mapping[str, tuple[str, ...]]) -> set[tuple[str, str
 def replacement_reason(old: SiteSku, new: SiteSku) -> str:
     """Why ``old`` could not simply be changed into ``new`` (see docs/model.rst)."""
     reasons = []
-    if old[1] == "UnlimitedData" and new[1] == "MeteredData":
+    if old[1] == Family.UNLIMITED and new[1] == Family.METERED:
         reasons.append("UnlimitedData to MeteredData is not possible in place")
-    if old[0] == "Local" and new[0] != "Local" and new[1] != "UnlimitedData":
+    if old[0] == Tier.LOCAL and new[0] != Tier.LOCAL and new[1] != Family.UNLIMITED:
         reasons.append(f"leaving Local for {new[0]} is in place only with UnlimitedData")
-    if old[0] != "Local" and new[0] == "Local":
+    if old[0] != Tier.LOCAL and new[0] == Tier.LOCAL:
         reasons.append(f"{old[0]} to Local is not possible in place")
     if new[2] < old[2]:
         reasons.append(f"bandwidth lowered from {old[2]} to {new[2]} Mb/s")
@@ -195,7 +195,7 @@ def month_changes(circuits: list[CircuitLife], period: str, previous_period: str
     replacement of it (largest with largest), flagged disruptive with the reason.
     """
     changes: list[dict[str, object]] = []
-    for site in (PRIMARY, SECONDARY):
+    for site in (Site.PRIMARY, Site.SECONDARY):
         here = [c for c in circuits if c.site == site and c.action_at(period) is not None]
         created = [c for c in here if c.action_at(period) == "create"]
         retired = [c for c in here if c.action_at(period) == "retire"]

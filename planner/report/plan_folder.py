@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from planner.domain import Site
 from planner.planning import SUMMARY_COLUMNS
 from planner.provenance import recorded_input
 from planner.tables import CIRCUIT_COLUMNS, PERIOD_COLUMNS
@@ -143,7 +144,7 @@ def _locations_from_manifests(folder: Path, circuits: pd.DataFrame) -> pd.Series
     table = _read_text(path)
     _check_columns(path, table, ["circuit_name", "peering_location"])
     where = table.drop_duplicates("circuit_name").set_index("circuit_name")["peering_location"]
-    primary = circuits.loc[circuits["site"] == "primary", ["customer_id", "circuit_name"]]
+    primary = circuits.loc[circuits["site"] == Site.PRIMARY, ["customer_id", "circuit_name"]]
     primary = primary.assign(location=primary["circuit_name"].map(where)).dropna()
     return primary.drop_duplicates("customer_id").set_index("customer_id")["location"]
 

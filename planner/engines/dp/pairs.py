@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from planner.domain import CAPACITY_TOLERANCE_MBPS, Resiliency, TierFamily
+from planner.domain import CAPACITY_TOLERANCE_MBPS, Resiliency, Site, TierFamily
 from planner.engines.dp._kernels import relax_rows
 from planner.engines.dp.space import build_state_space, dp_skus
 from planner.engines.dp.tables import (
@@ -23,7 +23,7 @@ from planner.engines.dp.tables import (
     one_site_ok,
     site_of_pair_ok,
 )
-from planner.problems import PRIMARY, SECONDARY, CustomerProblem, MonthPlan
+from planner.problems import CustomerProblem, MonthPlan
 from planner.rules import in_place, pays_egress
 
 INF = np.inf
@@ -80,10 +80,10 @@ class PairCustomer:
 
     def created_from(self, before: dict[str, np.ndarray]) -> np.ndarray:
         """Circuits created from per-site cumulative counts ``before`` to each state."""
-        primary = created_from(self.space, before[PRIMARY])
+        primary = created_from(self.space, before[Site.PRIMARY])
         if not self.two_sites:
             return primary
-        secondary = created_from(self.space, before[SECONDARY])
+        secondary = created_from(self.space, before[Site.SECONDARY])
         return primary[:, None] + secondary[None, :]
 
     def first_arrival(self, tf: TierFamily) -> np.ndarray:
@@ -92,7 +92,7 @@ class PairCustomer:
         if p.inventory_tier_family is None or not in_place(p.inventory_tier_family, tf):
             return self.fresh()
         before = {site: inventory_before(self.space, p.inventory_bandwidths(site))
-                  for site in (PRIMARY, SECONDARY)}
+                  for site in (Site.PRIMARY, Site.SECONDARY)}
         return p.setup_usd * self.created_from(before)
 
     def forward(self, deadline: float | None = None) -> list[dict[TierFamily, np.ndarray]] | None:
@@ -123,9 +123,9 @@ class PairCustomer:
     def state_plan(self, tf: TierFamily, index: tuple[int, ...]) -> MonthPlan:
         """The MonthPlan of a state index."""
         ladder = self.space.ladder
-        circuits = {PRIMARY: tuple(int(ladder[x]) for x in self.space.states[index[0]])}
+        circuits = {Site.PRIMARY: tuple(int(ladder[x]) for x in self.space.states[index[0]])}
         if self.two_sites:
-            circuits[SECONDARY] = tuple(int(ladder[x]) for x in self.space.states[index[1]])
+            circuits[Site.SECONDARY] = tuple(int(ladder[x]) for x in self.space.states[index[1]])
         return MonthPlan.of(tf, circuits)
 
     def backtrack(self, values: list[dict[TierFamily, np.ndarray]]
@@ -138,9 +138,9 @@ class PairCustomer:
         plans = [self.state_plan(tf, index)]
         for t in range(self.problem.months - 1, 0, -1):
             target = values[t][tf][index] - self.month_cost(t, tf)[index]
-            before = {PRIMARY: self.space.cumulative[index[0]]}
+            before = {Site.PRIMARY: self.space.cumulative[index[0]]}
             if self.two_sites:
-                before[SECONDARY] = self.space.cumulative[index[1]]
+                before[Site.SECONDARY] = self.space.cumulative[index[1]]
             size = sum(len(self.space.states[i]) for i in index)
             tf, index = self._predecessor(values[t - 1], tf, before, size, target)
             plans.append(self.state_plan(tf, index))
@@ -155,10 +155,10 @@ class PairCustomer:
         for old in self.tfs:
             if in_place(old, tf):
                 # created(prev -> cur) = max(0, max_x cur(<=x) - prev(<=x)), per site.
-                created = np.maximum(0, (after[PRIMARY] - self.space.cumulative).max(axis=1))
+                created = np.maximum(0, (after[Site.PRIMARY] - self.space.cumulative).max(axis=1))
                 if self.two_sites:
                     other = np.maximum(
-                        0, (after[SECONDARY] - self.space.cumulative).max(axis=1))
+                        0, (after[Site.SECONDARY] - self.space.cumulative).max(axis=1))
                     created = created[:, None] + other[None, :]
                 total = previous[old] + setup * created
             else:

@@ -33,7 +33,7 @@ import time
 
 import numpy as np
 
-from planner.domain import Status
+from planner.domain import Resiliency, Site, Status
 from planner.engines.dp._kernels import (
     backtrack_one_site,
     forward_one_site,
@@ -43,7 +43,7 @@ from planner.engines.dp._kernels import (
 from planner.engines.dp.pairs import PairCustomer
 from planner.engines.dp.tables import SiteTables
 from planner.engines.result import EngineResult
-from planner.problems import PRIMARY, SECONDARY, CustomerProblem, MonthPlan
+from planner.problems import CustomerProblem, MonthPlan
 
 INF = np.inf
 #: Terms per tier-family and month above which a ``maximum`` customer uses the pair DP.
@@ -77,7 +77,7 @@ def cheapest_one_site(tables: SiteTables, cost: np.ndarray
         An optimal plan, one per month; None when there is none.
     """
     space, setup = tables.space, tables.problem.setup_usd
-    values = forward_one_site(tables.first_arrival(PRIMARY), cost, tables.in_place,
+    values = forward_one_site(tables.first_arrival(Site.PRIMARY), cost, tables.in_place,
                               tables.fresh(), space.moves, setup)
     last = values[-1]
     if not np.isfinite(last).any():
@@ -87,7 +87,7 @@ def cheapest_one_site(tables: SiteTables, cost: np.ndarray
                                                space.size, setup, family, state)
     least = float(last[family, state])
     assert mismatch <= BACKTRACK_TOLERANCE * max(1.0, float(last.min())), mismatch
-    plans = [MonthPlan.of(tables.tfs[f], {PRIMARY: tables.circuits(i)})
+    plans = [MonthPlan.of(tables.tfs[f], {Site.PRIMARY: tables.circuits(i)})
              for f, i in zip(tfs, states, strict=True)]
     return least, plans
 
@@ -118,7 +118,7 @@ def _solve_two_sites(problem: CustomerProblem, deadline: float | None) -> Engine
     tables = SiteTables(problem, two_sites=True)
     space, setup = tables.space, problem.setup_usd
     first, second, parent, span, ok = forward_two_sites(
-        tables.first_arrival(PRIMARY), tables.first_arrival(SECONDARY), tables.cost,
+        tables.first_arrival(Site.PRIMARY), tables.first_arrival(Site.SECONDARY), tables.cost,
         tables.second, tables.in_place, tables.fresh(), space.moves, setup, TERM_CAP)
     if deadline is not None and time.monotonic() > deadline:
         return _time_limit()
@@ -150,8 +150,8 @@ def _solve_two_sites(problem: CustomerProblem, deadline: float | None) -> Engine
         assert abs(value - target) <= BACKTRACK_TOLERANCE * max(1.0, abs(target)), (value,
                                                                                       target)
         picked.append((int(family_of[r]), s1, s2))
-    plans = [MonthPlan.of(tables.tfs[f], {PRIMARY: tables.circuits(a),
-                                           SECONDARY: tables.circuits(b)})
+    plans = [MonthPlan.of(tables.tfs[f], {Site.PRIMARY: tables.circuits(a),
+                                           Site.SECONDARY: tables.circuits(b)})
              for f, a, b in reversed(picked)]
     return EngineResult(Status.OPTIMAL, plans, objective_usd=total)
 
@@ -192,7 +192,7 @@ def solve_dp(problem: CustomerProblem, time_limit_s: float | None = None,
         ``TIME_LIMIT`` when the limit passed first.
     """
     deadline = None if time_limit_s is None else time.monotonic() + time_limit_s
-    if problem.resiliency != "maximum":
+    if problem.resiliency != Resiliency.MAXIMUM:
         result = _solve_one_site(problem, deadline)
     elif force_pairs or sites_couple(problem):
         result = _solve_pairs(problem, deadline)

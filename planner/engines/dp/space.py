@@ -45,9 +45,8 @@ import numpy as np
 from planner.domain import TierFamily
 from planner.problems import CustomerProblem, Sku
 from planner.rules import eligible_skus, in_place, pays_egress
+from planner.schema import FAMILIES, TIERS
 
-TIERS = ("Local", "Standard", "Premium")
-FAMILIES = ("MeteredData", "UnlimitedData")
 ALL_TIER_FAMILIES: tuple[TierFamily, ...] = tuple(product(TIERS, FAMILIES))
 
 

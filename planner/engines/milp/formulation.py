@@ -29,11 +29,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pulp
 
-from planner.domain import TierFamily
+from planner.domain import Resiliency, Site, TierFamily
 from planner.engines.dp import SiteTables, sites_couple
 from planner.engines.dp.pairs import PairCustomer
 from planner.engines.milp.paths import Arcs, Flow, build_arcs, greedy_plan, month_floors
-from planner.problems import PRIMARY, SECONDARY, CustomerProblem
+from planner.problems import CustomerProblem
 from planner.rules import in_place
 
 
@@ -85,7 +85,7 @@ class MilpModel:
 
 def _one_site_flows(problem: CustomerProblem
                     ) -> tuple[SiteTables, list[Flow], list[tuple[str, ...]]]:
-    two = problem.resiliency == "maximum"
+    two = problem.resiliency == Resiliency.MAXIMUM
     tables = SiteTables(problem, two_sites=two)
     space = tables.space
     make = lambda cost, site: Flow(cost, tables.first_arrival(site),  # noqa: E731
@@ -93,9 +93,9 @@ def _one_site_flows(problem: CustomerProblem
                                    space.lower, space.size, tables.in_place,
                                    problem.setup_usd)
     if not two:
-        return tables, [make(tables.cost, PRIMARY)], [(PRIMARY,)]
-    return tables, [make(tables.cost, PRIMARY), make(tables.second, SECONDARY)], [
-        (PRIMARY,), (SECONDARY,)]
+        return tables, [make(tables.cost, Site.PRIMARY)], [(Site.PRIMARY,)]
+    return tables, [make(tables.cost, Site.PRIMARY), make(tables.second, Site.SECONDARY)], [
+        (Site.PRIMARY,), (Site.SECONDARY,)]
 
 
 def _pair_flow(problem: CustomerProblem) -> tuple[PairCustomer, Flow]:
@@ -156,9 +156,9 @@ def create_model(problem: CustomerProblem) -> MilpModel:
     MilpModel
         ``prob`` is None when some month has no state that meets every rule.
     """
-    if problem.resiliency == "maximum" and sites_couple(problem):
+    if problem.resiliency == Resiliency.MAXIMUM and sites_couple(problem):
         pairs, flow = _pair_flow(problem)
-        flows, sites, tfs = [flow], [(PRIMARY, SECONDARY)], list(pairs.tfs)
+        flows, sites, tfs = [flow], [(Site.PRIMARY, Site.SECONDARY)], list(pairs.tfs)
         space = pairs.space
     else:
         tables, flows, sites = _one_site_flows(problem)
