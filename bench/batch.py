@@ -24,7 +24,7 @@ from pathlib import Path
 
 import planner
 from planner.batch import run_batch
-from planner.io import read_table, write_atomically
+from planner.inputs.read import read_table, write_atomically
 from planner.scenarios import BASE, Scenario
 from planner.synth import synthesize
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import planner
 from planner.batch import run_batch
 from planner.cli.manifests import read_plan
-from planner.io import read_table
+from planner.inputs.read import read_table
 from planner.provision import FORMATS, build_portfolio, read_provisioning, write_manifests
 from planner.synth import synthesize
 

@@ -19,7 +19,7 @@ from planner.direct.ports import read_ports
 from planner.direct.problem import build_portfolio_problem
 from planner.direct.solve import solve_portfolio
 from planner.direct.synth import direct_catalog, synth_ports
-from planner.io import read_inputs, read_table
+from planner.inputs.read import read_inputs, read_table
 from planner.synth import synthesize
 
 ROOT = Path(__file__).resolve().parents[1]

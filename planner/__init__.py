@@ -1,5 +1,16 @@
 """planner: size and cost Azure ExpressRoute circuits for a CSP's customers.
 
+The pipeline, by module::
+
+    inputs            read the CSV files, check every cell (InputError names file, row, column)
+    problems          one CustomerProblem per customer, in the words of domain (Tier, Site, ...)
+    diagnose          precheck: months no plan can serve, with the rule that fails
+    engines           plan one customer exactly: engines.dp (default) or engines.milp
+    rules             verify: re-check every month's rules and re-cost the plan independently
+    planning, batch   every customer (batch: processes, Dask, checkpoints, scenarios)
+    tables            summary.csv, periods.csv, circuits.csv
+    provision, plots  manifests for provisioning pipelines; plotly figures and the report
+
 The everyday entry points:
 
 >>> import planner
@@ -12,7 +23,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 from planner.domain import Status
 from planner.errors import PlannerError
-from planner.io import read_folder, read_inputs
+from planner.inputs.read import read_folder, read_inputs
+from planner.inputs.validate import InputError, InputIssue, Inputs, validate_inputs
 from planner.planning import (
     DEFAULT_ENGINE,
     ENGINES,
@@ -23,7 +35,6 @@ from planner.planning import (
     plan_inputs,
 )
 from planner.problems import CustomerProblem, MonthPlan, build_problems
-from planner.validate import InputError, InputIssue, Inputs, validate_inputs
 
 try:
     __version__ = version("planner")

@@ -26,13 +26,13 @@ from pathlib import Path
 import pandas as pd
 
 from planner.domain import Family, Site, Status, Tier
-from planner.io import format_periods, format_summary
+from planner.inputs.read import format_periods, format_summary
+from planner.inputs.validate import Inputs
 from planner.planning import SUMMARY_COLUMNS, plan_customer
 from planner.problems import CustomerProblem, MonthPlan, build_problems
 from planner.progress_bar import progress_bar
 from planner.scenarios import BASE, Scenario, apply_scenario, check_scenarios
 from planner.tables import CIRCUIT_COLUMNS, PERIOD_COLUMNS, circuit_rows, period_rows
-from planner.validate import Inputs
 
 #: Customers per unit of work.
 CHUNK_SIZE = 25
@@ -139,7 +139,7 @@ def _csv_text(frame: pd.DataFrame) -> str:
 
 
 def _period_line(row: dict[str, object]) -> str:
-    """A periods.csv line as :func:`planner.io.format_periods` and ``to_csv`` write it."""
+    """A periods.csv line as :func:`planner.inputs.read.format_periods` and ``to_csv`` write it."""
     return (f"{row['customer_id']},{row['period']},{row['tier']},{row['family']},"
             f"{row['circuits']},{row['capacity_mbps']},{row['peak_mbps']:g},"
             f"{row['utilization']:.4f},{row['circuit_usd']:.2f},{row['egress_usd']:.2f},"

@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from planner.inputs.validate import InputError, InputIssue
 from planner.provision.settings import read_toml
-from planner.validate import InputError, InputIssue
 
 SETTINGS_TABLE = "economics"
 SETTINGS_KEY = "partner_earned_credit_pct"

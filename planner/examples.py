@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from planner.errors import PlannerError
-from planner.io import read_folder
-from planner.validate import Inputs
+from planner.inputs.read import read_folder
+from planner.inputs.validate import Inputs
 
 #: The sample's folder in a checkout of the repository.
 SAMPLE_FOLDER = Path(__file__).resolve().parent.parent / "data"

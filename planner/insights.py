@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from planner.domain import CAPACITY_TOLERANCE_MBPS, Family, Resiliency, Tier
+from planner.inputs.validate import Inputs
 from planner.planning import PlanResult
 from planner.problems import catalog_skus
-from planner.validate import Inputs
 
 BREAK_EVEN_TIER = Tier.STANDARD
 COST_PARTS = ("circuit_usd", "egress_usd", "setup_usd")

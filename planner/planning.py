@@ -13,10 +13,10 @@ import pandas as pd
 from planner.diagnose import diagnose, precheck
 from planner.domain import Status
 from planner.engines import DEFAULT_ENGINE, ENGINE_FUNCTIONS, ENGINES, EngineResult
+from planner.inputs.validate import Inputs, validate_inputs
 from planner.problems import CustomerProblem, MonthPlan, build_problems
 from planner.rules import broken_rules, plan_total
 from planner.tables import CIRCUIT_COLUMNS, PERIOD_COLUMNS, circuit_rows, period_rows
-from planner.validate import Inputs, validate_inputs
 
 SUMMARY_COLUMNS = ["customer_id", "status", "total_usd", "message"]
 

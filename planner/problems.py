@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from planner.domain import Billing, Family, Resiliency, Site, Tier, TierFamily, port_of, with_port
-from planner.validate import Inputs
+from planner.inputs.validate import Inputs
 
 
 @dataclass(frozen=True)

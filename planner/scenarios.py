@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from planner.errors import PlannerError
-from planner.io import read_table
-from planner.validate import Inputs
+from planner.inputs.read import read_table
+from planner.inputs.validate import Inputs
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from planner.domain import Billing, Family, Model, Resiliency, Site, Tier
-from planner.io import write_atomically
+from planner.inputs.read import write_atomically
 
 #: (peering location, egress zone, has Local regions, providers there), from the locations
 #: list of ExpressRoute ("Locations and connectivity providers").

@@ -21,12 +21,12 @@ import numpy as np
 import pandas as pd
 
 from planner.domain import CAPACITY_TOLERANCE_MBPS, Billing, Family, Resiliency, Status
+from planner.inputs.schema import BILLING_CHOICES, RESILIENCY_MODES
+from planner.inputs.validate import Inputs
 from planner.planning import DEFAULT_ENGINE, CustomerResult, plan_customer
 from planner.problems import CustomerProblem, MonthPlan, Sku
 from planner.rules import broken_rules, eligible_skus, plan_total
-from planner.schema import BILLING_CHOICES, RESILIENCY_MODES
 from planner.tables import CIRCUIT_COLUMNS, PERIOD_COLUMNS, circuit_rows, period_rows
-from planner.validate import Inputs
 
 RULE_NEXT_SIZE_UP = "next size up"
 RULE_ALWAYS_UNLIMITED = "always Unlimited"

@@ -18,11 +18,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from planner.domain import Status
+from planner.inputs.schema import BILLING_CHOICES, RESILIENCY_MODES
+from planner.inputs.validate import Inputs
 from planner.planning import DEFAULT_ENGINE, CustomerResult
 from planner.plots import capacity_against_demand, cost_by_month, cost_change
 from planner.problems import CustomerProblem, build_problems
-from planner.schema import BILLING_CHOICES, RESILIENCY_MODES
-from planner.validate import Inputs
 from planner.whatif import WhatIf, compare_periods, replan, secondary_sites
 
 KEEP = "as customer"

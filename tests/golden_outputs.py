@@ -6,7 +6,6 @@ When a change is meant to alter outputs, regenerate the digests and commit them 
 
     python tests/golden_outputs.py --update
 """
-
 from __future__ import annotations
 
 import argparse
@@ -17,8 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
+from helpers import DATA, ROOT
+
 GOLDEN = ROOT / "tests" / "data" / "golden_outputs.json"
 
 #: Synthetic portfolio of the second run: small enough for seconds, with every resiliency.

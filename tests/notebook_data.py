@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import planner
 import planner.examples
+from planner.inputs.validate import Inputs
 from planner.planning import assemble, plan_customer
-from planner.validate import Inputs
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 #: A small slice of the sample: standard, n+1, maximum, and one infeasible customer.
 SAMPLE_IDS = ("contoso-eu", "adatum-health", "kestrel-energy", "polar-render")
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import DATA
 
 from planner.azure.inventory import read_azure_inventory
 from planner.cli.inventory import read_customers
-from planner.validate import InputError
+from planner.inputs.validate import InputError
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 AZ_LIST = DATA / "azure" / "express_route_list.json"
 LISTED = json.loads(AZ_LIST.read_text())
 CUSTOMERS = read_customers(DATA / "customers.csv")

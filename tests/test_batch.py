@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import DATA
 
 import planner
 from planner.batch import (
@@ -24,12 +25,11 @@ from planner.batch import (
     solved_count,
 )
 from planner.cli import main
-from planner.io import format_periods, read_table
+from planner.inputs.read import format_periods, read_table
 from planner.scenarios import Scenario, parse_scenario
 from planner.synth import synthesize
 from planner.tables import CIRCUIT_COLUMNS
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 TABLES = ("summary.csv", "periods.csv", "circuits.csv")
 INPUT_FILES = ("customers.csv", "demand.csv", "catalog.csv", "egress_rates.csv",
                "inventory.csv")

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 PLAN_ONE = """
 import planner
 inputs = planner.read_inputs("{data}/customers.csv", "{data}/demand.csv",

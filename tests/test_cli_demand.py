@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import DATA, planner_cli
 
 from planner.demand import (
     FORECAST_COLUMNS,
@@ -19,14 +19,6 @@ from planner.demand import (
     monthly_history,
     read_telemetry,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
-
-
-def planner_cli(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "planner", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=900)
 
 
 @pytest.fixture(scope="module")

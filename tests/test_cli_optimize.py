@@ -9,14 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import DATA
 
 import planner
 from planner.planning import SUMMARY_COLUMNS
 from planner.rules import broken_rules
 from planner.tables import CIRCUIT_COLUMNS, PERIOD_COLUMNS
-
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import DATA
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 FILES = ("customers.csv", "demand.csv", "catalog.csv", "egress_rates.csv", "inventory.csv")
 
 Frame = pd.DataFrame

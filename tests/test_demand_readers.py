@@ -18,7 +18,7 @@ from planner.demand.telemetry import (
     write_azure_metrics,
     write_plain_csv,
 )
-from planner.validate import InputError
+from planner.inputs.validate import InputError
 
 INVENTORY = pd.DataFrame({"customer_id": ["c1", "c1", "c2"],
                           "circuit_name": ["er-c1-1", "er-c1-2", "er-c2-1"]})

@@ -12,19 +12,18 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import DATA, ROOT
 
 from planner.direct.outputs import direct_tables, recheck_loads
 from planner.direct.ports import PortKey, PortOffer, check_ports
 from planner.direct.problem import build_portfolio_problem
 from planner.direct.solve import pair_schedule, solve_portfolio
+from planner.inputs.validate import InputError, validate_inputs
 from planner.problems import MonthPlan
 from planner.rules import created_count, in_place
-from planner.validate import InputError, validate_inputs
 from tests.direct_instances import generate
 from tests.direct_reference import portfolio_optimum
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
 SEEDS = range(40)
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from planner.inputs.schema import SCHEMAS
 from planner.provision.allocate import RECORD
 from planner.provision.settings import PROVISIONING_COLUMNS
-from planner.schema import SCHEMAS
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 ALL_SCHEMAS = [*SCHEMAS.values(), PROVISIONING_COLUMNS, RECORD]
@@ -78,7 +78,7 @@ def test_command_line_page_lists_every_command_and_flag(built: Path) -> None:
 
 def test_api_reference_covers_the_package(built: Path) -> None:
     generated = {p.name for p in (built / "api" / "generated").glob("*.html")}
-    for module in ("planner.schema", "planner.rules", "planner.planning", "planner.cli"):
+    for module in ("planner.inputs.schema", "planner.rules", "planner.planning", "planner.cli"):
         assert f"{module}.html" in generated
 
 

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from pathlib import Path
 
 import pytest
+from helpers import DATA
 
 import planner
 import planner.engines.dp.solve as dp
 import planner.engines.dp.space as dp_space
-from planner.io import read_table
+from planner.inputs.read import read_table
 from planner.rules import eligible_skus
 from planner.synth import synthesize
-
-DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @functools.cache

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import DATA
 
 import planner
 from planner.economics import (
@@ -17,9 +18,7 @@ from planner.economics import (
     read_partner_credit,
     summary_margins,
 )
-from planner.validate import InputError
-
-DATA = Path(__file__).resolve().parents[1] / "data"
+from planner.inputs.validate import InputError
 
 
 def portfolio(folder: Path, markup: str = "", credit: float | None = None) -> Path:

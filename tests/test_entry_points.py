@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import DATA
 
 import planner
 import planner.examples
-
-DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def test_read_folder_is_the_five_files_read_one_by_one() -> None:

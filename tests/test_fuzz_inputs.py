@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import DATA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.cli import main
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 INPUT_FILES = ("customers.csv", "demand.csv", "catalog.csv", "egress_rates.csv",
                "inventory.csv")
 #: Examples per file; raise it (PLANNER_FUZZ_EXAMPLES=500) for a longer hunt.

@@ -7,29 +7,14 @@ Local UnlimitedData 1 Gb/s 1,200. Zone 1 egress 0.025 USD/GB.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from helpers import DATA, monthly_demand, one_customer
 
 import planner
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 CATALOG = pd.read_csv(DATA / "catalog.csv")
 RATES = pd.read_csv(DATA / "egress_rates.csv")
-
-
-def customer(**overrides: object) -> pd.DataFrame:
-    row = {"customer_id": "c1", "peering_location": "Amsterdam", "provider": "Equinix",
-           "zone": "1", "setup_usd": 1000}
-    row.update(overrides)
-    return pd.DataFrame([row])
-
-
-def demand(*peaks: float, egress_gb: float = 0.0) -> pd.DataFrame:
-    return pd.DataFrame({"customer_id": "c1",
-                         "period": [f"2027-{m + 1:02d}" for m in range(len(peaks))],
-                         "peak_mbps": list(peaks), "egress_gb": egress_gb})
 
 
 def solve(customers: pd.DataFrame, months: pd.DataFrame, engine: str,
@@ -43,15 +28,10 @@ def skus(result: planner.CustomerResult) -> list[tuple[str, str, int, str]]:
     return [tuple(r) for r in table[["period", "tier", "bandwidth_mbps", "action"]].to_numpy()]
 
 
-@pytest.fixture(params=planner.ENGINES)
-def engine(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
 def test_metered_gigabit_with_egress(engine: str) -> None:
     # 700 Mb/s at 0.8 needs 875 Mb/s: one 1 Gb/s metered circuit (436) + 10,000 GB x 0.025
     # (250) + one setup (1,000). Two 500s cost 580 + 250 + 2,000.
-    result = solve(customer(), demand(700, egress_gb=10_000), engine)
+    result = solve(one_customer(), monthly_demand(700, egress_gb=10_000), engine)
     assert result.total_usd == pytest.approx(1686.00, abs=1e-6)
     assert result.plans[0].tier_family == ("Standard", "MeteredData")
     assert result.plans[0].at("primary") == (1000,)
@@ -59,7 +39,8 @@ def test_metered_gigabit_with_egress(engine: str) -> None:
 
 def test_local_beats_metered_when_egress_is_heavy(engine: str) -> None:
     # 100,000 GB metered costs 2,500 on top of 436; Local 1 Gb/s is a flat 1,200.
-    result = solve(customer(local_eligible="true"), demand(700, egress_gb=100_000), engine)
+    result = solve(one_customer(local_eligible="true"),
+                   monthly_demand(700, egress_gb=100_000), engine)
     assert result.total_usd == pytest.approx(1200 + 1000, abs=1e-6)
     assert result.plans[0].tier_family == ("Local", "UnlimitedData")
 
@@ -67,7 +48,7 @@ def test_local_beats_metered_when_egress_is_heavy(engine: str) -> None:
 def test_n_plus_one_two_gigabit_circuits(engine: str) -> None:
     # 800 Mb/s must survive losing the largest circuit: 2 x 1 Gb/s (872) + 2 setups = 2,872;
     # cheaper fees with 3 or 4 smaller circuits need 1,000 or 2,000 more setup.
-    result = solve(customer(resiliency="n+1"), demand(800), engine)
+    result = solve(one_customer(resiliency="n+1"), monthly_demand(800), engine)
     assert result.total_usd == pytest.approx(2872.00, abs=1e-6)
     assert result.plans[0].at("primary") == (1000, 1000)
 
@@ -75,14 +56,14 @@ def test_n_plus_one_two_gigabit_circuits(engine: str) -> None:
 def test_n_plus_one_without_setup_prefers_four_smaller_circuits(engine: str) -> None:
     # 100 + 200 + 500 + 500 Mb/s: 1,300 in all, 800 without the largest; fees
     # 110 + 145 + 290 + 290 = 835 < 3 x 500 (870) < 2 x 1 Gb/s (872).
-    result = solve(customer(resiliency="n+1", setup_usd=0), demand(800), engine)
+    result = solve(one_customer(resiliency="n+1", setup_usd=0), monthly_demand(800), engine)
     assert result.total_usd == pytest.approx(835.00, abs=1e-6)
     assert result.plans[0].at("primary") == (100, 200, 500, 500)
 
 
 def test_maximum_one_gigabit_at_each_site(engine: str) -> None:
-    result = solve(customer(resiliency="maximum", secondary_peering_location="Amsterdam2"),
-                   demand(800), engine)
+    result = solve(one_customer(resiliency="maximum", secondary_peering_location="Amsterdam2"),
+                   monthly_demand(800), engine)
     assert result.total_usd == pytest.approx(2 * 436 + 2 * 1000, abs=1e-6)
     assert result.plans[0].at("primary") == (1000,)
     assert result.plans[0].at("secondary") == (1000,)
@@ -90,7 +71,7 @@ def test_maximum_one_gigabit_at_each_site(engine: str) -> None:
 
 def test_a_short_drop_keeps_the_big_circuit(engine: str) -> None:
     # 1,500 then 300 Mb/s: keeping 2 Gb/s (872 + 872 + 1,000) beats a new 500 (872 + 290 + 2,000).
-    result = solve(customer(), demand(1500, 300), engine)
+    result = solve(one_customer(), monthly_demand(1500, 300), engine)
     assert result.total_usd == pytest.approx(2744.00, abs=1e-6)
     assert skus(result) == [("2027-01", "Standard", 2000, "create"),
                             ("2027-02", "Standard", 2000, "keep"),
@@ -99,7 +80,7 @@ def test_a_short_drop_keeps_the_big_circuit(engine: str) -> None:
 
 def test_a_long_drop_replaces_the_circuit(engine: str) -> None:
     # Two months at 300 Mb/s: 872 + 2 x 290 + 2 setups = 3,452 < 3 x 872 + 1 setup = 3,616.
-    result = solve(customer(), demand(1500, 300, 300), engine)
+    result = solve(one_customer(), monthly_demand(1500, 300, 300), engine)
     assert result.total_usd == pytest.approx(3452.00, abs=1e-6)
     rows = result.circuits
     assert list(rows["action"]) == ["create", "create", "retire", "keep", "retire"]
@@ -111,7 +92,7 @@ def test_inventory_circuit_is_kept_without_setup(engine: str) -> None:
     inventory = pd.DataFrame([{"customer_id": "c1", "circuit_name": "er-old-1",
                                "tier": "Standard", "family": "MeteredData",
                                "bandwidth_mbps": 1000}])
-    result = solve(customer(), demand(700), engine, inventory)
+    result = solve(one_customer(), monthly_demand(700), engine, inventory)
     assert result.total_usd == pytest.approx(436.00, abs=1e-6)
     assert result.circuits["circuit_name"].tolist() == ["er-old-1", "er-old-1"]
     assert result.circuits["action"].tolist() == ["keep", "retire"]
@@ -122,7 +103,7 @@ def test_inventory_upgraded_in_place(engine: str) -> None:
     inventory = pd.DataFrame([{"customer_id": "c1", "circuit_name": "er-old-1",
                                "tier": "Standard", "family": "MeteredData",
                                "bandwidth_mbps": 500}])
-    result = solve(customer(), demand(1200), engine, inventory)
+    result = solve(one_customer(), monthly_demand(1200), engine, inventory)
     assert result.total_usd == pytest.approx(872.00, abs=1e-6)
     assert result.circuits["action"].tolist() == ["upgrade", "retire"]
 
@@ -132,7 +113,7 @@ def test_unlimited_inventory_cannot_turn_metered(engine: str) -> None:
     inventory = pd.DataFrame([{"customer_id": "c1", "circuit_name": "er-old-1",
                                "tier": "Standard", "family": "UnlimitedData",
                                "bandwidth_mbps": 1000}])
-    result = solve(customer(billing="MeteredData"), demand(700), engine, inventory)
+    result = solve(one_customer(billing="MeteredData"), monthly_demand(700), engine, inventory)
     assert result.total_usd == pytest.approx(436 + 1000, abs=1e-6)
     first = result.circuits[result.circuits["period"] == "2027-01"]
     assert sorted(first["action"]) == ["create", "retire"]
@@ -140,7 +121,7 @@ def test_unlimited_inventory_cannot_turn_metered(engine: str) -> None:
 
 
 def test_routes_beyond_premium_are_infeasible(engine: str) -> None:
-    result = solve(customer(routes_ipv4=12_000), demand(100, 100), engine)
+    result = solve(one_customer(routes_ipv4=12_000), monthly_demand(100, 100), engine)
     assert result.status is planner.Status.INFEASIBLE
     assert "2027-01" in result.message and "rule 2" in result.message
     assert result.total_usd is None
@@ -148,7 +129,7 @@ def test_routes_beyond_premium_are_infeasible(engine: str) -> None:
 
 def test_peak_beyond_four_ten_gig_circuits_is_infeasible(engine: str) -> None:
     # 4 x 10 Gb/s x 0.8 = 32 Gb/s < 40 Gb/s in the second month only.
-    result = solve(customer(), demand(1000, 40_000, 1000), engine)
+    result = solve(one_customer(), monthly_demand(1000, 40_000, 1000), engine)
     assert result.status is planner.Status.INFEASIBLE
     assert result.message.startswith("2027-02")
     assert "rule 1 (capacity)" in result.message
@@ -156,8 +137,8 @@ def test_peak_beyond_four_ten_gig_circuits_is_infeasible(engine: str) -> None:
 
 def test_vnets_beyond_links_are_infeasible_and_named(engine: str) -> None:
     # One circuit per location: even Premium 10 Gb/s links only 100 of the 150 vNets.
-    months = demand(100)
+    months = monthly_demand(100)
     months["vnets"] = 150
-    result = solve(customer(max_circuits_per_location=1), months, engine)
+    result = solve(one_customer(max_circuits_per_location=1), months, engine)
     assert result.status is planner.Status.INFEASIBLE
     assert result.message.startswith("2027-01") and "rule 4 (vNet links)" in result.message

@@ -16,9 +16,11 @@ import hcl2
 import jsonschema
 import pandas as pd
 import pytest
+from helpers import DATA
 
 import planner
 from planner.cli import main
+from planner.inputs.validate import InputError
 from planner.provision import (
     ProvisioningInputs,
     build_portfolio,
@@ -31,10 +33,8 @@ from planner.provision import (
 from planner.provision.allocate import Request, allocate
 from planner.provision.formats import arm_circuit, terraform_plan
 from planner.provision.settings import ProvisioningSettings
-from planner.validate import InputError
 from tests.random_instances import generate
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 SAMPLE = {name: DATA / f"{name}.csv"
           for name in ("customers", "demand", "catalog", "egress_rates", "inventory")}
 REQUIRED_TF = {

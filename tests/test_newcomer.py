@@ -4,27 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import DATA, ROOT, files_of, planner_cli
 
 import planner
-from planner.provenance import RECORD_NAME, fingerprint
-
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
-
-
-def planner_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "planner", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=600)
-
-
-def files_of(folder: Path) -> dict[Path, bytes]:
-    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+from planner.inputs.provenance import RECORD_NAME, fingerprint
 
 
 @pytest.fixture(scope="module")

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from helpers import DATA
 
 import planner
-
-DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def test_dp_keeps_an_oversized_inventory_circuit_when_that_is_cheapest() -> None:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import DATA
 
 import planner
 from planner.batch import run_batch
-from planner.io import read_table
+from planner.inputs.read import read_table
 from planner.synth import synthesize
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 CUSTOMERS = 12
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import DATA
 
 from planner.azure.retail_prices import read_retail_prices
-from planner.validate import InputError
+from planner.inputs.validate import InputError
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 PAGES = sorted((DATA / "azure").glob("retail_prices_*.json"))
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import DATA
 
 import planner
-from planner.io import read_table
+from planner.inputs.read import read_table
 from planner.synth import LOCATIONS, synthesize
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 FILES = ("customers.csv", "demand.csv", "inventory.csv", "catalog.csv", "egress_rates.csv")
 
 

@@ -1,7 +1,7 @@
 """Whole-column parsing gives the values and problems of parsing cell by cell.
 
-:func:`planner.validate.parse_table` parses number columns with numpy and other columns once
-per distinct cell; the one-cell parser :func:`planner.validate._parse_cell` is the reference.
+:func:`planner.inputs.validate.parse_table` parses number columns with numpy and other columns once
+per distinct cell; the one-cell parser :func:`planner.inputs.validate._parse_cell` is the reference.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.schema import CUSTOMERS, DEMAND
-from planner.validate import InputIssue, _cell_text, _parse_cell, parse_table
+from planner.inputs.schema import CUSTOMERS, DEMAND
+from planner.inputs.validate import InputIssue, _cell_text, _parse_cell, parse_table
 
 ODD_NUMBERS = ["5", " 7 ", "", "  ", "1_000", "2.5", "-1", "0", "nan", "inf", "1e400", "abc",
                "3.0", "+4", "1e3", "9007199254740993", "-0", "0.0000001", "12e-1", "x1"]

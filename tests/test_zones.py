@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import monthly_demand, one_customer
 
 import planner
+from planner.inputs.validate import InputError
 from planner.problems import catalog_skus
-from planner.validate import InputError
 
 COLUMNS = ["tier", "family", "bandwidth_mbps", "monthly_usd", "vnet_links", "routes_ipv4",
            "zone"]
@@ -35,34 +36,16 @@ RATES = pd.DataFrame({"zone": ["1", "2", "3", "4"],
                       "usd_per_gb": ["0.025", "0.05", "0.14", "0.1"]})
 
 
-def customer(**overrides: object) -> pd.DataFrame:
-    row = {"customer_id": "c1", "peering_location": "Amsterdam", "provider": "Equinix",
-           "zone": "1", "setup_usd": 1000}
-    row.update(overrides)
-    return pd.DataFrame([row])
-
-
-def demand(*peaks: float, egress_gb: float = 0.0) -> pd.DataFrame:
-    return pd.DataFrame({"customer_id": "c1",
-                         "period": [f"2027-{m + 1:02d}" for m in range(len(peaks))],
-                         "peak_mbps": list(peaks), "egress_gb": egress_gb})
-
-
 def solve(customers: pd.DataFrame, months: pd.DataFrame, engine: str,
           catalog: pd.DataFrame = ZONED) -> planner.CustomerResult:
     return planner.plan(customers, months, catalog, RATES, engine=engine).customer("c1")
 
 
-@pytest.fixture(params=planner.ENGINES)
-def engine(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
 def test_the_zone_row_wins_over_the_zone_less_row(engine: str) -> None:
     # UnlimitedData 1 Gb/s for 700 Mb/s: Zone 1 pays the zone-less 5,700, Zone 2 its own
     # 8,700; one setup (1,000) each.
-    one = solve(customer(billing="UnlimitedData"), demand(700), engine)
-    two = solve(customer(billing="UnlimitedData", zone="2"), demand(700), engine)
+    one = solve(one_customer(billing="UnlimitedData"), monthly_demand(700), engine)
+    two = solve(one_customer(billing="UnlimitedData", zone="2"), monthly_demand(700), engine)
     assert one.total_usd == pytest.approx(5700 + 1000, abs=1e-6)
     assert two.total_usd == pytest.approx(8700 + 1000, abs=1e-6)
     assert two.periods["circuit_usd"].tolist() == [8700.0]
@@ -71,9 +54,10 @@ def test_the_zone_row_wins_over_the_zone_less_row(engine: str) -> None:
 def test_local_is_not_on_offer_outside_its_zone(engine: str) -> None:
     # 700 Mb/s with 100,000 GB. Zone 1: Local 1,200 beats metered 436 + 2,500.
     # Zone 4 (no Local row): metered 436 + 10,000 loses to Standard Unlimited 5,700.
-    here = solve(customer(local_eligible="true"), demand(700, egress_gb=100_000), engine)
-    there = solve(customer(local_eligible="true", zone="4"), demand(700, egress_gb=100_000),
-                  engine)
+    here = solve(one_customer(local_eligible="true"),
+                   monthly_demand(700, egress_gb=100_000), engine)
+    there = solve(one_customer(local_eligible="true", zone="4"),
+                  monthly_demand(700, egress_gb=100_000), engine)
     assert here.plans[0].tier_family == ("Local", "UnlimitedData")
     assert here.total_usd == pytest.approx(1200 + 1000, abs=1e-6)
     assert there.plans[0].tier_family == ("Standard", "UnlimitedData")
@@ -83,8 +67,8 @@ def test_local_is_not_on_offer_outside_its_zone(engine: str) -> None:
 def test_a_zone_only_bandwidth_is_chosen_only_in_its_zone(engine: str) -> None:
     # 1,500 Mb/s at 0.8 needs 1,875 Mb/s. Zone 1: one 2 Gb/s (872 + 1,000 setup) beats
     # two 1 Gb/s (872 + 2,000). Zone 2 has no 2 Gb/s row: two 1 Gb/s circuits.
-    here = solve(customer(), demand(1500), engine)
-    there = solve(customer(zone="2"), demand(1500), engine)
+    here = solve(one_customer(), monthly_demand(1500), engine)
+    there = solve(one_customer(zone="2"), monthly_demand(1500), engine)
     assert here.plans[0].at("primary") == (2000,)
     assert here.total_usd == pytest.approx(1872, abs=1e-6)
     assert there.plans[0].at("primary") == (1000, 1000)
@@ -93,13 +77,13 @@ def test_a_zone_only_bandwidth_is_chosen_only_in_its_zone(engine: str) -> None:
 
 def test_a_zone_without_any_sku_is_infeasible_and_named(engine: str) -> None:
     only_zone_one = ZONED[ZONED["zone"] == "1"]
-    result = solve(customer(zone="3"), demand(100), engine, catalog=only_zone_one)
+    result = solve(one_customer(zone="3"), monthly_demand(100), engine, catalog=only_zone_one)
     assert result.status == planner.Status.INFEASIBLE
     assert "2027-01" in result.message and "no catalog SKU" in result.message
 
 
 def test_catalog_skus_resolves_each_zone() -> None:
-    inputs = planner.validate_inputs(customer(), demand(1), ZONED, RATES)
+    inputs = planner.validate_inputs(one_customer(), monthly_demand(1), ZONED, RATES)
     prices = {zone: {(s.tier, s.family, s.bandwidth_mbps): s.monthly_usd
                      for s in catalog_skus(inputs.catalog, zone)} for zone in "1234"}
     assert prices["1"] == {("Standard", "MeteredData", 1000): 436,
@@ -115,8 +99,8 @@ def test_catalog_skus_resolves_each_zone() -> None:
 def test_what_if_prices_scale_the_zone_rows() -> None:
     from planner.whatif import WhatIf, replan
 
-    inputs = planner.validate_inputs(customer(billing="UnlimitedData", zone="2"), demand(700),
-                                     ZONED, RATES)
+    inputs = planner.validate_inputs(one_customer(billing="UnlimitedData", zone="2"),
+                                     monthly_demand(700), ZONED, RATES)
     problem = planner.build_problems(inputs)[0]
     result = replan(problem, WhatIf(price_change_pct=-10))
     assert result.total_usd == pytest.approx(8700 * 0.9 + 1000, abs=1e-6)
@@ -125,7 +109,7 @@ def test_what_if_prices_scale_the_zone_rows() -> None:
 def test_break_even_uses_each_zones_prices() -> None:
     from planner.insights import break_even_table
 
-    inputs = planner.validate_inputs(customer(), demand(1), ZONED, RATES)
+    inputs = planner.validate_inputs(one_customer(), monthly_demand(1), ZONED, RATES)
     table = break_even_table(inputs.catalog, inputs.egress_rates).set_index("zone")
     # Zone 1: (5,700 - 436) / 0.025; Zone 2: (8,700 - 436) / 0.05.
     assert table.loc["1", "break_even_gb"] == pytest.approx(210_560)
@@ -134,7 +118,7 @@ def test_break_even_uses_each_zones_prices() -> None:
 
 def problem_of(frame: pd.DataFrame) -> list[tuple[int, str, str]]:
     with pytest.raises(InputError) as caught:
-        planner.validate_inputs(customer(), demand(1), frame, RATES,
+        planner.validate_inputs(one_customer(), monthly_demand(1), frame, RATES,
                                 files={"catalog": "cat.csv"})
     return [(p.row, p.column, p.message) for p in caught.value.issues if p.file == "cat.csv"]
 
@@ -222,7 +206,7 @@ def test_zones_read_by_plain_read_csv_match_as_in_the_file() -> None:
     # Without dtype=str pandas turns a zone column with empty cells into floats (1.0).
     catalog = pd.read_csv(DATA / "catalog.csv")
     assert catalog["zone"].dtype == float
-    inputs = planner.validate_inputs(customer(zone=2), demand(1), catalog,
+    inputs = planner.validate_inputs(one_customer(zone=2), monthly_demand(1), catalog,
                                      pd.read_csv(DATA / "egress_rates.csv"))
     skus = {(s.tier, s.family, s.bandwidth_mbps): s.monthly_usd
             for s in planner.build_problems(inputs)[0].catalog}

@@ -1,7 +1,7 @@
 """The ``input-columns`` directive: a file's columns as a table, read from its schema.
 
-``.. input-columns:: customers`` renders every :class:`planner.schema.Column` of
-``planner.schema.SCHEMAS["customers"]`` with its default, allowed values, unit and
+``.. input-columns:: customers`` renders every :class:`planner.inputs.schema.Column` of
+``planner.inputs.schema.SCHEMAS["customers"]`` with its default, allowed values, unit and
 meaning, so a column added to a schema appears in the manual without editing it.
 ``provisioning`` names the optional provisioning columns of customers.csv and
 ``allocations`` the allocation record.
@@ -14,9 +14,9 @@ from docutils.statemachine import StringList
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
+from planner.inputs.schema import SCHEMAS, Column, FileSchema
 from planner.provision.allocate import RECORD
 from planner.provision.settings import PROVISIONING_COLUMNS
-from planner.schema import SCHEMAS, Column, FileSchema
 
 #: An empty cell: a literal hyphen, escaped so reStructuredText does not read a list.
 EMPTY = "\\-"
@@ -92,7 +92,7 @@ class InputColumns(SphinxDirective):
         except KeyError:
             raise self.error(f"no input schema called {self.arguments[0]!r}") from None
         container = nodes.container()
-        self.state.nested_parse(StringList(table_lines(schema), source="planner.schema"),
+        self.state.nested_parse(StringList(table_lines(schema), source="planner.inputs.schema"),
                                 self.content_offset, container)
         return container.children
 

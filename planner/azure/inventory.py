@@ -25,9 +25,9 @@ import pandas as pd
 
 from planner.azure.jsonfile import get_key, is_number, json_problem, load_json
 from planner.domain import Site
+from planner.inputs.schema import FAMILIES, TIERS
+from planner.inputs.validate import InputError, InputIssue
 from planner.provision.allocate import RECORD_COLUMNS
-from planner.schema import FAMILIES, TIERS
-from planner.validate import InputError, InputIssue
 
 INVENTORY_COLUMNS = ["customer_id", "circuit_name", "tier", "family", "bandwidth_mbps", "site"]
 DIRECT_COLUMNS = ["customer_id", "circuit_name", "tier", "family", "bandwidth_mbps",

@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 from pathlib import Path
 
-from planner.validate import InputError, InputIssue
+from planner.inputs.validate import InputError, InputIssue
 
 
 def json_problem(file: str, path: str, message: str) -> InputIssue:

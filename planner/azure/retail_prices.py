@@ -25,7 +25,7 @@ import pandas as pd
 
 from planner.azure.jsonfile import get_key, is_number, json_problem, load_json
 from planner.domain import Family, Tier
-from planner.validate import InputError, InputIssue
+from planner.inputs.validate import InputError, InputIssue
 
 CIRCUIT_PRODUCT = "ExpressRoute"
 DIRECT_PRODUCT = "ExpressRoute Direct"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from planner.io import INPUT_FILES
+from planner.inputs.read import INPUT_FILES
 from planner.provision.portfolio import RECORD_FILE, SETTINGS_FILE
 
 EXIT_OK = 0

@@ -23,8 +23,8 @@ from planner.demand.history import (
     monthly_history,
 )
 from planner.demand.readers import read_telemetry
-from planner.io import read_table, write_atomically
-from planner.validate import InputError, InputIssue
+from planner.inputs.read import read_table, write_atomically
+from planner.inputs.validate import InputError, InputIssue
 
 #: Circuits, months and customers listed one per line at most; the rest are counted.
 LISTED_AT_MOST = 20

@@ -24,8 +24,8 @@ from planner.direct.ports import read_ports
 from planner.direct.problem import build_portfolio_problem
 from planner.direct.solve import solve_portfolio
 from planner.domain import Status
-from planner.io import read_inputs, write_atomically
-from planner.validate import InputError
+from planner.inputs.read import read_inputs, write_atomically
+from planner.inputs.validate import InputError
 
 PORTS_FILE = "ports.csv"
 

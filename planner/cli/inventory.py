@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 
 from planner.azure.inventory import DEFAULT_TAG, read_azure_inventory
-from planner.io import read_table, write_atomically
+from planner.inputs.read import read_table, write_atomically
+from planner.inputs.schema import CUSTOMERS
+from planner.inputs.validate import InputError, InputIssue, parse_table
 from planner.provision.portfolio import SETTINGS_FILE
 from planner.provision.settings import read_customer_options, read_settings
-from planner.schema import CUSTOMERS
-from planner.validate import InputError, InputIssue, parse_table
 
 #: Findings printed one per line; the rest are in inventory_findings.csv.
 LISTED_AT_MOST = 20

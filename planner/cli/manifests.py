@@ -17,8 +17,9 @@ from planner.cli.common import (
     provisioning_paths,
 )
 from planner.cli.progress import Progress
-from planner.io import read_inputs, write_atomically
-from planner.provenance import RECORD_NAME, InputRecord, read_record, resolve_recorded
+from planner.inputs.provenance import RECORD_NAME, InputRecord, read_record, resolve_recorded
+from planner.inputs.read import read_inputs, write_atomically
+from planner.inputs.validate import InputError, InputIssue, Inputs
 from planner.provision import (
     FORMATS,
     MANIFESTS_DIR,
@@ -27,7 +28,6 @@ from planner.provision import (
     write_manifests,
 )
 from planner.scenarios import Scenario, apply_scenario
-from planner.validate import InputError, InputIssue, Inputs
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -25,9 +25,10 @@ from planner.cli.direct import ports_path, run_with_ports
 from planner.cli.progress import Progress
 from planner.domain import Status
 from planner.economics import margins_wanted, read_partner_credit, with_margin_columns
-from planner.io import format_summary, read_inputs, write_atomically
+from planner.inputs.provenance import RECORD_NAME, InputRecord, record_inputs
+from planner.inputs.read import format_summary, read_inputs, write_atomically
+from planner.inputs.validate import InputError, InputIssue, Inputs
 from planner.planning import DEFAULT_ENGINE, ENGINES
-from planner.provenance import RECORD_NAME, InputRecord, record_inputs
 from planner.provision import (
     MANIFESTS_DIR,
     ProvisioningInputs,
@@ -43,7 +44,6 @@ from planner.scenarios import (
     parse_scenario,
     read_scenarios,
 )
-from planner.validate import InputError, InputIssue, Inputs
 
 #: Non-optimal customers listed one per line after the run; the rest are counted.
 LISTED_AT_MOST = 20

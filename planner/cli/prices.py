@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from planner.azure.retail_prices import price_tables, read_retail_prices
-from planner.io import write_atomically
+from planner.inputs.read import write_atomically
 
 #: Unknown meters printed one per line; the rest are in unused_meters.csv.
 LISTED_AT_MOST = 20

@@ -8,9 +8,9 @@ import tempfile
 from pathlib import Path
 
 from planner.direct.synth import direct_catalog, synth_ports
-from planner.io import read_table
+from planner.inputs.read import read_table
+from planner.inputs.validate import InputError
 from planner.synth import synthesize
-from planner.validate import InputError
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

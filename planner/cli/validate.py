@@ -8,8 +8,8 @@ from pathlib import Path
 
 from planner.cli.common import EXIT_INVALID_INPUT, EXIT_OK, add_input_flags, add_provisioning_flags
 from planner.cli.optimize import add_scenario_flags, check_run
+from planner.inputs.validate import InputError
 from planner.scenarios import ScenarioError
-from planner.validate import InputError
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

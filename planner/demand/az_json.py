@@ -20,7 +20,7 @@ from planner.demand.samples import (
     open_bytes,
     wide,
 )
-from planner.validate import InputError, InputIssue
+from planner.inputs.validate import InputError, InputIssue
 
 
 def read_az_json(path: Path) -> pd.DataFrame:

@@ -32,7 +32,7 @@ from planner.demand.samples import (
     read_header,
     wide,
 )
-from planner.validate import InputError, InputIssue
+from planner.inputs.validate import InputError, InputIssue
 
 
 def _read_csv_strings(path: Path, columns: list[str]) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.validate import InputError, InputIssue
+from planner.inputs.validate import InputError, InputIssue
 
 BUCKET_S = 300
 HISTORY_COLUMNS = ["customer_id", "period", "peak_mbps", "egress_gb", "coverage"]

@@ -1,8 +1,8 @@
 """Read measured circuit traffic in the three formats of docs/demand.md (gzip accepted).
 
 Every reader returns the samples table that :mod:`planner.demand.samples` describes. Bad
-input raises :class:`planner.validate.InputError` naming the file and the row (CSV, the header
-is row 1) or the JSON path.
+input raises :class:`~planner.inputs.validate.InputError` naming the file and the row
+(CSV, the header is row 1) or the JSON path.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from planner.demand.samples import (
     column_name,
     open_bytes,
 )
-from planner.validate import InputError, InputIssue
+from planner.inputs.validate import InputError, InputIssue
 
 __all__ = ["SAMPLE_COLUMNS", "detect_format", "expand_paths", "read_file", "read_telemetry"]
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from planner.demand.forecast import FORECAST_COLUMNS, log_distribution
-from planner.validate import InputError, InputIssue
+from planner.inputs.validate import InputError, InputIssue
 
 RISK_COLUMNS = ["customer_id", "period", "capacity_mbps", "target_mbps", "peak_p50",
                 "peak_p90", "p_over_target", "p_over_capacity"]
@@ -98,7 +98,7 @@ def read_forecast(path: str | Path) -> pd.DataFrame:
     InputError
         Naming the file, row and column of every bad cell.
     """
-    from planner.io import read_table
+    from planner.inputs.read import read_table
 
     file = str(path)
     raw = read_table(path)

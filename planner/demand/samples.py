@@ -13,8 +13,8 @@ bits_out   float64  ``BitsOutPerSecond`` [bit/s], NaN when not measured
 ========== ======== ===================================================================
 
 The ``DeviceRole`` / ``PeeringType`` split of Azure's metrics is summed per timestamp. Bad
-input raises :class:`planner.validate.InputError` naming the file and the row (CSV, the header
-is row 1) or the JSON path.
+input raises :class:`~planner.inputs.validate.InputError` naming the file and the row
+(CSV, the header is row 1) or the JSON path.
 """
 
 from __future__ import annotations

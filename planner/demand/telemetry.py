@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from planner.demand.readers import SAMPLE_COLUMNS
-from planner.io import write_atomically
+from planner.inputs.read import write_atomically
 from planner.synth import Portfolio
 
 INTERVAL_S = 300

@@ -16,8 +16,8 @@ from planner.direct.ports import PortOffer, read_ports
 from planner.direct.problem import PortfolioProblem, build_portfolio_problem
 from planner.direct.solve import PortfolioResult, solve_portfolio
 from planner.domain import Tier
-from planner.io import read_inputs
-from planner.validate import Inputs
+from planner.inputs.read import read_inputs
+from planner.inputs.validate import Inputs
 
 
 @dataclass

@@ -15,7 +15,7 @@ import pandas as pd
 from planner.direct.problem import PortfolioProblem
 from planner.direct.solve import OPTIMALITY_GAP_USD, PortfolioResult
 from planner.domain import Status
-from planner.io import format_summary, write_tables
+from planner.inputs.read import format_summary, write_tables
 from planner.planning import OBJECTIVE_TOLERANCE_USD, SUMMARY_COLUMNS
 from planner.rules import broken_rules, plan_total
 from planner.tables import (

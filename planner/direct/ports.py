@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.io import read_table
-from planner.schema import DIRECT_BANDWIDTHS_MBPS, FAMILIES, Column, FileSchema
-from planner.validate import HEADER_ROW, InputError, InputIssue, Inputs, parse_table
+from planner.inputs.read import read_table
+from planner.inputs.schema import DIRECT_BANDWIDTHS_MBPS, FAMILIES, Column, FileSchema
+from planner.inputs.validate import HEADER_ROW, InputError, InputIssue, Inputs, parse_table
 
 PORTS = FileSchema(
     "ports.csv",
@@ -131,7 +131,7 @@ def check_direct_catalog(direct_catalog: pd.DataFrame | None, offers: list[PortO
 
     A Direct SKU's family must be the billing of pairs of its size (docs/direct.md); a size
     no pairs offer at all is simply not on offer. Sizes a port does not carve were already
-    reported by :func:`planner.validate.validate_inputs`.
+    reported by :func:`planner.inputs.validate.validate_inputs`.
     """
     if direct_catalog is None or direct_catalog.empty:
         return []

@@ -14,9 +14,9 @@ import numpy as np
 
 from planner.direct.ports import PortKey, PortOffer
 from planner.domain import Family, Model, Resiliency, Tier, port_of
+from planner.inputs.validate import Inputs
 from planner.problems import CustomerProblem, Sku, build_problems
 from planner.tables import next_period
-from planner.validate import Inputs
 
 
 @dataclass(frozen=True)

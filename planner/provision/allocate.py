@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.inputs.schema import Column, FileSchema
+from planner.inputs.validate import InputError, InputIssue, parse_table
 from planner.provision.settings import ProvisioningSettings
-from planner.schema import Column, FileSchema
-from planner.validate import InputError, InputIssue, parse_table
 
 BLOCK_PREFIX = 29
 RECORD_COLUMNS = ["circuit_name", "customer_id", "peering_location", "address_block", "vlan_id"]
@@ -111,7 +111,7 @@ def read_record(path: str | Path | None) -> list[Allocation]:
     """
     if path is None:
         return []
-    from planner.io import read_table
+    from planner.inputs.read import read_table
 
     file = str(path)
     issues: list[InputIssue] = []

@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from planner.domain import Site
-from planner.io import read_table
+from planner.inputs.read import read_table
+from planner.inputs.validate import InputError, InputIssue, Inputs
 from planner.provision.allocate import Allocation, Request, allocate, read_record, record_frame
 from planner.provision.formats import RENDERERS
 from planner.provision.manifest import MANIFEST_FILE, build_manifest, dumps
@@ -27,7 +28,6 @@ from planner.provision.settings import (
     read_settings,
 )
 from planner.tables import CIRCUIT_COLUMNS
-from planner.validate import InputError, InputIssue, Inputs
 
 FORMATS = ("json", "terraform", "arm", "azcli")
 #: The folder of a plan that holds its manifests.

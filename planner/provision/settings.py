@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.schema import Column, FileSchema
-from planner.validate import InputError, InputIssue, parse_table
+from planner.inputs.schema import Column, FileSchema
+from planner.inputs.validate import InputError, InputIssue, parse_table
 
 #: Microsoft reserves these ASNs; a peer ASN must avoid them (expressroute_facts 7.1).
 RESERVED_ASNS = range(65515, 65521)

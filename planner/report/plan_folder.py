@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from planner.domain import Site
+from planner.inputs.provenance import recorded_input
+from planner.inputs.validate import InputError, InputIssue
 from planner.planning import SUMMARY_COLUMNS
-from planner.provenance import recorded_input
 from planner.tables import CIRCUIT_COLUMNS, PERIOD_COLUMNS
-from planner.validate import InputError, InputIssue
 
 PERIOD_NUMBERS = ["circuits", "capacity_mbps", "peak_mbps", "utilization", "circuit_usd",
                   "egress_usd", "setup_usd", "total_usd"]

@@ -43,9 +43,9 @@ from typing import NamedTuple
 import numpy as np
 
 from planner.domain import TierFamily
+from planner.inputs.schema import FAMILIES, TIERS
 from planner.problems import CustomerProblem, Sku
 from planner.rules import eligible_skus, in_place, pays_egress
-from planner.schema import FAMILIES, TIERS
 
 ALL_TIER_FAMILIES: tuple[TierFamily, ...] = tuple(product(TIERS, FAMILIES))
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from planner.domain import Resiliency, Site
 from planner.errors import PlannerError
-from planner.schema import (
+from planner.inputs.schema import (
     CATALOG,
     CATALOG_WITH_PORTS,
     CUSTOMERS,

@@ -1,6 +1,6 @@
 """Declarative schemas of the input files (see docs/inputs.rst).
 
-The schemas only describe columns; :mod:`planner.validate` checks frames against them.
+The schemas only describe columns; :mod:`planner.inputs.validate` checks frames against them.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from planner.validate import InputError, InputIssue
+from planner.inputs.validate import InputError, InputIssue
 
 RECORD_NAME = "inputs.json"
 RECORD_VERSION = 1

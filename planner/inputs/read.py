@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.validate import HEADER_ROW, InputError, InputIssue, Inputs, validate_inputs
+from planner.inputs.validate import HEADER_ROW, InputError, InputIssue, Inputs, validate_inputs
 
 #: The input files by table name, under the names a data folder holds them.
 INPUT_FILES = {"customers": "customers.csv", "demand": "demand.csv", "catalog": "catalog.csv",
