@@ -30,7 +30,15 @@ import pulp
 
 from planner.dp import SiteTables, sites_couple
 from planner.dp_pairs import PairCustomer
-from planner.milp.paths import Arcs, Flow, build_arcs, greedy_plan, month_floors
+from planner.milp.paths import (
+    Arcs,
+    Flow,
+    build_arcs,
+    distances,
+    greedy_plan,
+    keep_within,
+    month_floors,
+)
 from planner.model import PRIMARY, SECONDARY, CustomerProblem, TierFamily
 from planner.rules import in_place
 
@@ -59,6 +67,8 @@ class MilpModel:
         Ladder indices of each one-site state.
     upper_usd : float
         Cost of the greedy plan that bounded the pruning [USD].
+    lower_usd : float
+        Sum of the graphs' shortest paths, a lower bound on every plan [USD].
     """
 
     problem: CustomerProblem
@@ -71,6 +81,7 @@ class MilpModel:
     ladder: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     states: list[tuple[int, ...]] = field(default_factory=list)
     upper_usd: float = np.inf
+    lower_usd: float = -np.inf
     choose: dict[tuple[int, int], pulp.LpVariable] = field(default_factory=dict)
 
     def circuits(self, graph: int, state: int) -> dict[str, tuple[int, ...]]:
@@ -168,12 +179,23 @@ def create_model(problem: CustomerProblem) -> MilpModel:
         return model
     model.upper_usd = greedy_plan(flows)
     least = [f.arrival().min(axis=2) for f in flows]          # (tier-families, months)
-    model.prob = pulp.LpProblem("plan", pulp.LpMinimize)
-    objective = []
+    graphs = []
     for k, flow in enumerate(flows):
         partner = sum((least[j] for j in range(len(flows)) if j != k),
                       np.zeros_like(least[k]))
-        graph = build_arcs(flow, floors, partner, model.upper_usd)
+        graphs.append(build_arcs(flow, floors, partner, model.upper_usd))
+    ways = [distances(graph) for graph in graphs]
+    shortest = [float(from_source[1]) for from_source, _ in ways]
+    if np.isfinite(shortest).all():
+        model.lower_usd = sum(shortest)
+        # Alone, a graph keeps only its shortest paths; of two, a graph's path costs at most
+        # the greedy plan less the other graph's shortest path.
+        best = model.lower_usd if len(graphs) == 1 else model.upper_usd
+        graphs = [keep_within(graph, *way, best - model.lower_usd + length)
+                  for graph, way, length in zip(graphs, ways, shortest, strict=True)]
+    model.prob = pulp.LpProblem("plan", pulp.LpMinimize)
+    objective = []
+    for k, graph in enumerate(graphs):
         model.graphs.append(graph)
         _add_graph(model, k, graph)
         objective += list(zip(model.arcs[k], graph.cost.tolist(), strict=True))

@@ -28,6 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse
+from scipy.sparse.csgraph import dijkstra
 
 #: Slack [USD] on the pruning bound, far above floating-point noise of sums of prices.
 PRUNE_SLACK_USD = 1e-4
@@ -273,3 +275,38 @@ def build_arcs(flow: Flow, floors: np.ndarray, partner: np.ndarray, upper: float
     return Arcs(tail, head.astype(np.int64), price.astype(float),
                 np.array(keys, dtype=np.int64), into.astype(np.int64),
                 head_month.astype(np.int64))
+
+
+def distances(graph: Arcs) -> tuple[np.ndarray, np.ndarray]:
+    """Length of the shortest way from the source to every node, and from every node to the sink.
+
+    Dijkstra's algorithm (every arc costs at least zero); ``inf`` where there is no way.
+    Returns two ``(nodes,)`` arrays [USD].
+    """
+    if len(graph.cost) and graph.cost.min() < 0:
+        raise ValueError("an arc of the plan graph has a negative cost")
+    n = graph.nodes
+    # Of parallel arcs only the cheapest matters (a sparse matrix would add them up).
+    order = np.lexsort((graph.cost, graph.head, graph.tail))
+    tail, head, cost = graph.tail[order], graph.head[order], graph.cost[order]
+    first = np.ones(len(tail), dtype=bool)
+    first[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
+    # Explicit zeros of a sparse matrix are arcs to scipy's graph routines.
+    matrix = scipy.sparse.csr_array((cost[first], (tail[first], head[first])), shape=(n, n))
+    from_source = dijkstra(matrix, directed=True, indices=0)
+    to_sink = dijkstra(matrix.T.tocsr(), directed=True, indices=1)
+    return from_source, to_sink
+
+
+def keep_within(graph: Arcs, from_source: np.ndarray, to_sink: np.ndarray, bound: float
+                ) -> Arcs:
+    """``graph`` with only the arcs on some source-sink path of length <= ``bound`` [USD].
+
+    An arc lies on such a path exactly when the shortest way to its tail, its cost and the
+    shortest way from its head add up to at most ``bound`` (reduced-cost fixing with the
+    distances as the linear program's dual values); :data:`PRUNE_SLACK_USD` is added.
+    """
+    through = from_source[graph.tail] + graph.cost + to_sink[graph.head]
+    keep = through <= bound + PRUNE_SLACK_USD
+    return Arcs(graph.tail[keep], graph.head[keep], graph.cost[keep], graph.node_key,
+                graph.into[keep], graph.head_month[keep])
