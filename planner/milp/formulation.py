@@ -35,9 +35,11 @@ from planner.milp.paths import (
     Flow,
     build_arcs,
     distances,
+    families_along,
     greedy_plan,
     keep_within,
     month_floors,
+    only_families,
 )
 from planner.model import PRIMARY, SECONDARY, CustomerProblem, TierFamily
 from planner.rules import in_place
@@ -185,14 +187,17 @@ def create_model(problem: CustomerProblem) -> MilpModel:
                       np.zeros_like(least[k]))
         graphs.append(build_arcs(flow, floors, partner, model.upper_usd))
     ways = [distances(graph) for graph in graphs]
-    shortest = [float(from_source[1]) for from_source, _ in ways]
+    shortest = [float(from_source[1]) for from_source, _, _ in ways]
     if np.isfinite(shortest).all():
         model.lower_usd = sum(shortest)
+        if len(graphs) == 2:
+            model.upper_usd = min(model.upper_usd, _matched_plan(graphs, ways, problem.months))
         # Alone, a graph keeps only its shortest paths; of two, a graph's path costs at most
-        # the greedy plan less the other graph's shortest path.
+        # the best plan found less the other graph's shortest path.
         best = model.lower_usd if len(graphs) == 1 else model.upper_usd
-        graphs = [keep_within(graph, *way, best - model.lower_usd + length)
-                  for graph, way, length in zip(graphs, ways, shortest, strict=True)]
+        graphs = [keep_within(graph, from_source, to_sink, best - model.lower_usd + length)
+                  for graph, (from_source, to_sink, _), length
+                  in zip(graphs, ways, shortest, strict=True)]
     model.prob = pulp.LpProblem("plan", pulp.LpMinimize)
     objective = []
     for k, graph in enumerate(graphs):
@@ -203,6 +208,18 @@ def create_model(problem: CustomerProblem) -> MilpModel:
     if len(flows) == 2:
         _couple_sites(model)
     return model
+
+
+def _matched_plan(graphs: list[Arcs], ways: list[tuple[np.ndarray, ...]], months: int
+                  ) -> float:
+    """Cost of a plan of two sites [USD]: one site's shortest path, the other's shortest
+    path through the same tier-families, the better of both ways round."""
+    best = np.inf
+    for k in (0, 1):
+        families = families_along(graphs[k], ways[k][2], months)
+        other = only_families(graphs[1 - k], families)
+        best = min(best, float(ways[k][0][1]) + float(distances(other)[0][1]))
+    return best
 
 
 def _couple_sites(model: MilpModel) -> None:

@@ -277,11 +277,12 @@ def build_arcs(flow: Flow, floors: np.ndarray, partner: np.ndarray, upper: float
                 head_month.astype(np.int64))
 
 
-def distances(graph: Arcs) -> tuple[np.ndarray, np.ndarray]:
+def distances(graph: Arcs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Length of the shortest way from the source to every node, and from every node to the sink.
 
     Dijkstra's algorithm (every arc costs at least zero); ``inf`` where there is no way.
-    Returns two ``(nodes,)`` arrays [USD].
+    Returns two ``(nodes,)`` arrays [USD] and the ``(nodes,)`` predecessor of every node on
+    a shortest way from the source (negative where there is none).
     """
     if len(graph.cost) and graph.cost.min() < 0:
         raise ValueError("an arc of the plan graph has a negative cost")
@@ -293,9 +294,30 @@ def distances(graph: Arcs) -> tuple[np.ndarray, np.ndarray]:
     first[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
     # Explicit zeros of a sparse matrix are arcs to scipy's graph routines.
     matrix = scipy.sparse.csr_array((cost[first], (tail[first], head[first])), shape=(n, n))
-    from_source = dijkstra(matrix, directed=True, indices=0)
+    from_source, previous = dijkstra(matrix, directed=True, indices=0,
+                                     return_predecessors=True)
     to_sink = dijkstra(matrix.T.tocsr(), directed=True, indices=1)
-    return from_source, to_sink
+    return from_source, to_sink, previous
+
+
+def families_along(graph: Arcs, previous: np.ndarray, months: int) -> np.ndarray:
+    """``(months,)`` tier-family of every month on the shortest way to the sink."""
+    families = np.full(months, -1, dtype=np.int64)
+    node = 1
+    while node > 0:
+        t, f, _ = graph.node_key[node].tolist()
+        if t >= 0:
+            families[t] = f
+        node = int(previous[node])
+    return families
+
+
+def only_families(graph: Arcs, families: np.ndarray) -> Arcs:
+    """``graph`` without the arcs into a month's nodes of another tier-family than ``families``."""
+    month = np.maximum(graph.head_month, 0)
+    keep = (graph.into < 0) | (graph.into == families[month])
+    return Arcs(graph.tail[keep], graph.head[keep], graph.cost[keep], graph.node_key,
+                graph.into[keep], graph.head_month[keep])
 
 
 def keep_within(graph: Arcs, from_source: np.ndarray, to_sink: np.ndarray, bound: float
