@@ -212,8 +212,11 @@ def create_model(problem: CustomerProblem) -> MilpModel:
 
 def _matched_plan(graphs: list[Arcs], ways: list[tuple[np.ndarray, ...]], months: int
                   ) -> float:
-    """Cost of a plan of two sites [USD]: one site's shortest path, the other's shortest
-    path through the same tier-families, the better of both ways round."""
+    """Cost of a plan of two sites [USD], an upper bound on the optimum.
+
+    One site follows its shortest path and the other its shortest path through the same
+    tier-family each month; the cheaper of both ways round.
+    """
     best = np.inf
     for k in (0, 1):
         families = families_along(graphs[k], ways[k][2], months)

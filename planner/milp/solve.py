@@ -15,6 +15,8 @@ from planner.model import CustomerProblem, MonthPlan, Status
 from planner.solution import EngineResult
 
 SOLVERS = ("highs", "cbc")
+#: Relative amount by which an optimum may fall below the graphs' shortest paths (rounding).
+LOWER_BOUND_TOLERANCE = 1e-9
 
 
 @functools.cache
@@ -125,12 +127,16 @@ def solve_milp(problem: CustomerProblem, time_limit_s: float | None = None,
     elapsed = time.monotonic() - started
     status, solution = model.prob.status, model.prob.sol_status
     if status == pulp.LpStatusOptimal and solution == pulp.LpSolutionOptimal:
+        objective = float(pulp.value(model.prob.objective))
+        if objective < model.lower_usd - LOWER_BOUND_TOLERANCE * max(1.0, abs(objective)):
+            return EngineResult(Status.ERROR, message=(
+                f"the solver's optimum {objective:.2f} USD is below the graphs' shortest "
+                f"paths, {model.lower_usd:.2f} USD"))
         try:
             plans = read_plans(model)
         except ValueError as error:
             return EngineResult(Status.ERROR, message=str(error))
-        return EngineResult(Status.OPTIMAL, plans,
-                            objective_usd=float(pulp.value(model.prob.objective)))
+        return EngineResult(Status.OPTIMAL, plans, objective_usd=objective)
     if status == pulp.LpStatusInfeasible:
         return EngineResult(Status.INFEASIBLE, message="no plan meets every rule")
     if time_limit_s is not None and (solution == pulp.LpSolutionIntegerFeasible
