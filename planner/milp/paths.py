@@ -149,37 +149,44 @@ def greedy_plan(flows: list[Flow]) -> float:
     return total
 
 
-def _covered(low: list[np.ndarray], high: list[np.ndarray]) -> np.ndarray:
-    """Which rows of ``low`` are <= some row of ``high`` in every column of every site."""
-    if not len(high[0]):
-        return np.zeros(len(low[0]), dtype=bool)
-    found = np.zeros(len(low[0]), dtype=bool)
-    chunk = max(1, 2_000_000 // max(1, len(high[0]) * low[0].shape[1]))
-    for begin in range(0, len(low[0]), chunk):
-        fits = np.ones((min(chunk, len(low[0]) - begin), len(high[0])), dtype=bool)
-        for a, b in zip(low, high, strict=True):
-            fits &= (a[begin:begin + chunk, None, :] <= b[None, :, :]).all(axis=2)
-        found[begin:begin + chunk] = fits.any(axis=1)
-    return found
+def _closure(start: np.ndarray, push: list[np.ndarray], pull: list[np.ndarray]) -> np.ndarray:
+    """States reached from the states of mask ``start`` by any number of moves.
+
+    A move of a table in ``push`` goes from ``s`` to ``table[s, x]``, one of a table in
+    ``pull`` from ``table[s, x]`` to ``s``; ``n`` in a table means no move.
+    """
+    n = len(start)
+    reach = np.append(start, False)
+    while True:
+        grown = reach.copy()
+        for table in push:
+            grown[table[reach[:n]].ravel()] = True
+        for table in pull:
+            grown[:n] |= reach[table].any(axis=1)
+        grown[n] = False
+        if np.array_equal(grown, reach):
+            return reach[:n]
+        reach = grown
 
 
 def _between(flow: Flow, sources: np.ndarray, targets: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray]:
     """States of the free-move and creation layers on some way from ``sources`` to ``targets``.
 
-    Free moves (removals and raises) from ``a`` reach exactly the states whose cumulative
-    counts are <= those of ``a`` (Hall); creations from ``a`` reach exactly the states that
-    contain ``a``. A way leaves the free-move layer at an *entry*: a state reached from a
-    source that some target contains.
+    Free moves are removals (``remove``) and raises (a ``lower`` move backwards); creations
+    are removals backwards. A way leaves the free-move layer at an *entry*: a state reached
+    from a source by free moves that some target contains (reaches by removals backwards).
+    Returns the masks of the free-move layer's and the creation layer's states.
     """
-    every = np.arange(len(flow.size))
-    cumulative = [c[every] for c in flow.cumulative]
-    counts = [c[every] for c in flow.counts]
-    into_target = _covered(counts, [c[targets] for c in counts])
-    freed = _covered(cumulative, [c[sources] for c in cumulative])
-    entries = every[freed & into_target]
-    free = freed & _covered([-c for c in cumulative], [-c[entries] for c in cumulative])
-    create = into_target & _covered([-c for c in counts], [-c[entries] for c in counts])
+    start = np.zeros(len(flow.size), dtype=bool)
+    start[targets] = True
+    into_target = _closure(start, [flow.remove], [])
+    start[:] = False
+    start[sources] = True
+    freed = _closure(start, [flow.remove], [flow.lower])
+    entries = freed & into_target
+    free = freed & _closure(entries, [flow.lower], [flow.remove])
+    create = into_target & _closure(entries, [], [flow.remove])
     return free, create
 
 
