@@ -19,6 +19,14 @@ One graph is a shortest-path problem: its constraint matrix is a network matrix,
 linear program has an integral optimum and HiGHS solves it without branching. With two
 graphs the choices are binary; once they are fixed, each site is again a shortest path,
 so the branch-and-bound only branches on tier-families (often not at all).
+
+Each graph is pruned by its own shortest distances (:func:`planner.milp.paths.keep_within`).
+Alone, a graph keeps only the arcs of its shortest paths. Of two, a graph's path costs at
+most the best plan found less the other graph's shortest path; the best plan found is the
+cheaper of the greedy plan and a *matched plan* (one site's shortest path, the other's
+shortest path through the same tier-families). The sum of the graphs' shortest paths is a
+lower bound on every plan (``MilpModel.lower_usd``). None of it reads the ``dp``
+engine's values or plan: only its state space and month costs.
 """
 
 from __future__ import annotations

@@ -15,12 +15,17 @@ A :class:`Flow` holds the month costs of one such graph: one site (``standard``,
 one site of a ``maximum`` customer whose sites do not couple (two flows then share the
 tier-family of every month), or the pairs of states of a coupled ``maximum`` customer.
 
-Bound pruning keeps the graph small and the optimum in it. ``floor[t]``, the least month
-cost of month ``t`` over all states (with the first month's arrival), bounds every plan's
-cost in that month from below, so a node whose own cost plus the floors of the other months
-exceeds the cost ``upper`` of any plan lies on no optimal path. :func:`greedy_plan` gives
-``upper``: month by month it takes the cheapest next state. Every optimal path keeps all its
-nodes, so the shortest path of the pruned graph is a shortest path of the whole one.
+Two prunings keep the graph small and every optimal path in it. First, before the arcs are
+built: ``floor[t]``, the least month cost of month ``t`` over all states (with the first
+month's arrival), bounds every plan's cost in that month from below, so a node whose own cost
+plus the floors of the other months exceeds the cost ``upper`` of some plan lies on no optimal
+path. :func:`greedy_plan` gives ``upper``: month by month it takes the cheapest next state.
+Then, on the built graph: :func:`distances` finds the shortest way from the source to every
+node and from every node to the sink (Dijkstra's algorithm; no arc costs less than zero), and
+:func:`keep_within` keeps an arc only when the way through it, ``from_source[tail] + cost +
+to_sink[head]``, fits the bound. These distances are optimal dual values of the shortest-path
+linear program, so this is reduced-cost fixing: an arc dropped lies on no path within the
+bound, and every optimal path keeps all its arcs.
 """
 
 from __future__ import annotations
