@@ -76,7 +76,8 @@ class MilpModel:
     states : list of tuple of int
         Ladder indices of each one-site state.
     upper_usd : float
-        Cost of the greedy plan that bounded the pruning [USD].
+        Cost of the best plan found before solving, which bounded the pruning: the greedy
+        plan, or for two graphs the cheaper of it and the matched plan [USD].
     lower_usd : float
         Sum of the graphs' shortest paths, a lower bound on every plan [USD].
     """
