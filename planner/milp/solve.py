@@ -106,7 +106,8 @@ def solve_milp(problem: CustomerProblem, time_limit_s: float | None = None,
     problem : CustomerProblem
         The customer; it must have at least one eligible SKU.
     time_limit_s : float, optional
-        Wall-time limit for the solver [s].
+        Wall-time limit [s] for building and solving the model; a model built after the
+        limit passed is not solved.
     solver : str
         ``highs`` or ``cbc``.
 
@@ -122,6 +123,9 @@ def solve_milp(problem: CustomerProblem, time_limit_s: float | None = None,
     if model.prob is None:
         return EngineResult(Status.INFEASIBLE, message="no plan meets every rule")
     spent = time.monotonic() - started
+    if time_limit_s is not None and spent >= time_limit_s:
+        return EngineResult(Status.TIME_LIMIT, message=(
+            f"not proven optimal within the time limit of {time_limit_s:g} s"))
     left = None if time_limit_s is None else max(0.01, time_limit_s - spent)
     model.prob.solve(make_solver(solver, left, integers=bool(model.choose)))
     elapsed = time.monotonic() - started
