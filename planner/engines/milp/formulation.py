@@ -20,6 +20,14 @@ One graph is a shortest-path problem: its constraint matrix is a network matrix,
 linear program has an integral optimum and HiGHS solves it without branching. With two
 graphs the choices are binary; once they are fixed, each site is again a shortest path,
 so the branch-and-bound only branches on tier-families (often not at all).
+
+Each graph is pruned by its own shortest distances (:func:`planner.engines.milp.paths.keep_within`).
+Alone, a graph keeps only the arcs of its shortest paths. Of two, a graph's path costs at
+most the best plan found less the other graph's shortest path; the best plan found is the
+cheaper of the greedy plan and a *matched plan* (one site's shortest path, the other's
+shortest path through the same tier-families). The sum of the graphs' shortest paths is a
+lower bound on every plan (``MilpModel.lower_usd``). None of it reads the ``dp``
+engine's values or plan: only its state space and month costs.
 """
 
 from __future__ import annotations
@@ -32,7 +40,17 @@ import pulp
 from planner.domain import Resiliency, Site, TierFamily
 from planner.engines.dp import SiteTables, sites_couple
 from planner.engines.dp.pairs import PairCustomer
-from planner.engines.milp.paths import Arcs, Flow, build_arcs, greedy_plan, month_floors
+from planner.engines.milp.paths import (
+    Arcs,
+    Flow,
+    build_arcs,
+    distances,
+    families_along,
+    greedy_plan,
+    keep_within,
+    month_floors,
+    only_families,
+)
 from planner.problems import CustomerProblem
 from planner.rules import in_place
 
@@ -60,7 +78,10 @@ class MilpModel:
     states : list of tuple of int
         Ladder indices of each one-site state.
     upper_usd : float
-        Cost of the greedy plan that bounded the pruning [USD].
+        Cost of the best plan found before solving, which bounded the pruning: the greedy
+        plan, or for two graphs the cheaper of it and the matched plan [USD].
+    lower_usd : float
+        Sum of the graphs' shortest paths, a lower bound on every plan [USD].
     """
 
     problem: CustomerProblem
@@ -73,6 +94,7 @@ class MilpModel:
     ladder: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     states: list[tuple[int, ...]] = field(default_factory=list)
     upper_usd: float = np.inf
+    lower_usd: float = -np.inf
     choose: dict[tuple[int, int], pulp.LpVariable] = field(default_factory=dict)
 
     def circuits(self, graph: int, state: int) -> dict[str, tuple[int, ...]]:
@@ -170,12 +192,26 @@ def create_model(problem: CustomerProblem) -> MilpModel:
         return model
     model.upper_usd = greedy_plan(flows)
     least = [f.arrival().min(axis=2) for f in flows]          # (tier-families, months)
-    model.prob = pulp.LpProblem("plan", pulp.LpMinimize)
-    objective = []
+    graphs = []
     for k, flow in enumerate(flows):
         partner = sum((least[j] for j in range(len(flows)) if j != k),
                       np.zeros_like(least[k]))
-        graph = build_arcs(flow, floors, partner, model.upper_usd)
+        graphs.append(build_arcs(flow, floors, partner, model.upper_usd))
+    ways = [distances(graph) for graph in graphs]
+    shortest = [float(from_source[1]) for from_source, _, _ in ways]
+    if np.isfinite(shortest).all():
+        model.lower_usd = sum(shortest)
+        if len(graphs) == 2:
+            model.upper_usd = min(model.upper_usd, _matched_plan(graphs, ways, problem.months))
+        # Alone, a graph keeps only its shortest paths; of two, a graph's path costs at most
+        # the best plan found less the other graph's shortest path.
+        best = model.lower_usd if len(graphs) == 1 else model.upper_usd
+        graphs = [keep_within(graph, from_source, to_sink, best - model.lower_usd + length)
+                  for graph, (from_source, to_sink, _), length
+                  in zip(graphs, ways, shortest, strict=True)]
+    model.prob = pulp.LpProblem("plan", pulp.LpMinimize)
+    objective = []
+    for k, graph in enumerate(graphs):
         model.graphs.append(graph)
         _add_graph(model, k, graph)
         objective += list(zip(model.arcs[k], graph.cost.tolist(), strict=True))
@@ -183,6 +219,21 @@ def create_model(problem: CustomerProblem) -> MilpModel:
     if len(flows) == 2:
         _couple_sites(model)
     return model
+
+
+def _matched_plan(graphs: list[Arcs], ways: list[tuple[np.ndarray, ...]], months: int
+                  ) -> float:
+    """Cost of a plan of two sites [USD], an upper bound on the optimum.
+
+    One site follows its shortest path and the other its shortest path through the same
+    tier-family each month; the cheaper of both ways round.
+    """
+    best = np.inf
+    for k in (0, 1):
+        families = families_along(graphs[k], ways[k][2], months)
+        other = only_families(graphs[1 - k], families)
+        best = min(best, float(ways[k][0][1]) + float(distances(other)[0][1]))
+    return best
 
 
 def _couple_sites(model: MilpModel) -> None:

@@ -15,12 +15,17 @@ A :class:`Flow` holds the month costs of one such graph: one site (``standard``,
 one site of a ``maximum`` customer whose sites do not couple (two flows then share the
 tier-family of every month), or the pairs of states of a coupled ``maximum`` customer.
 
-Bound pruning keeps the graph small and the optimum in it. ``floor[t]``, the least month
-cost of month ``t`` over all states (with the first month's arrival), bounds every plan's
-cost in that month from below, so a node whose own cost plus the floors of the other months
-exceeds the cost ``upper`` of any plan lies on no optimal path. :func:`greedy_plan` gives
-``upper``: month by month it takes the cheapest next state. Every optimal path keeps all its
-nodes, so the shortest path of the pruned graph is a shortest path of the whole one.
+Two prunings keep the graph small and every optimal path in it. First, before the arcs are
+built: ``floor[t]``, the least month cost of month ``t`` over all states (with the first
+month's arrival), bounds every plan's cost in that month from below, so a node whose own cost
+plus the floors of the other months exceeds the cost ``upper`` of some plan lies on no optimal
+path. :func:`greedy_plan` gives ``upper``: month by month it takes the cheapest next state.
+Then, on the built graph: :func:`distances` finds the shortest way from the source to every
+node and from every node to the sink (Dijkstra's algorithm; no arc costs less than zero), and
+:func:`keep_within` keeps an arc only when the way through it, ``from_source[tail] + cost +
+to_sink[head]``, fits the bound. These distances are optimal dual values of the shortest-path
+linear program, so this is reduced-cost fixing: an arc dropped lies on no path within the
+bound, and every optimal path keeps all its arcs.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse
+from scipy.sparse.csgraph import dijkstra
 
 #: Slack [USD] on the pruning bound, far above floating-point noise of sums of prices.
 PRUNE_SLACK_USD = 1e-4
@@ -148,37 +155,44 @@ def greedy_plan(flows: list[Flow]) -> float:
     return total
 
 
-def _covered(low: list[np.ndarray], high: list[np.ndarray]) -> np.ndarray:
-    """Which rows of ``low`` are <= some row of ``high`` in every column of every site."""
-    if not len(high[0]):
-        return np.zeros(len(low[0]), dtype=bool)
-    found = np.zeros(len(low[0]), dtype=bool)
-    chunk = max(1, 2_000_000 // max(1, len(high[0]) * low[0].shape[1]))
-    for begin in range(0, len(low[0]), chunk):
-        fits = np.ones((min(chunk, len(low[0]) - begin), len(high[0])), dtype=bool)
-        for a, b in zip(low, high, strict=True):
-            fits &= (a[begin:begin + chunk, None, :] <= b[None, :, :]).all(axis=2)
-        found[begin:begin + chunk] = fits.any(axis=1)
-    return found
+def _closure(start: np.ndarray, push: list[np.ndarray], pull: list[np.ndarray]) -> np.ndarray:
+    """States reached from the states of mask ``start`` by any number of moves.
+
+    A move of a table in ``push`` goes from ``s`` to ``table[s, x]``, one of a table in
+    ``pull`` from ``table[s, x]`` to ``s``; ``n`` in a table means no move.
+    """
+    n = len(start)
+    reach = np.append(start, False)
+    while True:
+        grown = reach.copy()
+        for table in push:
+            grown[table[reach[:n]].ravel()] = True
+        for table in pull:
+            grown[:n] |= reach[table].any(axis=1)
+        grown[n] = False
+        if np.array_equal(grown, reach):
+            return reach[:n]
+        reach = grown
 
 
 def _between(flow: Flow, sources: np.ndarray, targets: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray]:
     """States of the free-move and creation layers on some way from ``sources`` to ``targets``.
 
-    Free moves (removals and raises) from ``a`` reach exactly the states whose cumulative
-    counts are <= those of ``a`` (Hall); creations from ``a`` reach exactly the states that
-    contain ``a``. A way leaves the free-move layer at an *entry*: a state reached from a
-    source that some target contains.
+    Free moves are removals (``remove``) and raises (a ``lower`` move backwards); creations
+    are removals backwards. A way leaves the free-move layer at an *entry*: a state reached
+    from a source by free moves that some target contains (reaches by removals backwards).
+    Returns the masks of the free-move layer's and the creation layer's states.
     """
-    every = np.arange(len(flow.size))
-    cumulative = [c[every] for c in flow.cumulative]
-    counts = [c[every] for c in flow.counts]
-    into_target = _covered(counts, [c[targets] for c in counts])
-    freed = _covered(cumulative, [c[sources] for c in cumulative])
-    entries = every[freed & into_target]
-    free = freed & _covered([-c for c in cumulative], [-c[entries] for c in cumulative])
-    create = into_target & _covered([-c for c in counts], [-c[entries] for c in counts])
+    start = np.zeros(len(flow.size), dtype=bool)
+    start[targets] = True
+    into_target = _closure(start, [flow.remove], [])
+    start[:] = False
+    start[sources] = True
+    freed = _closure(start, [flow.remove], [flow.lower])
+    entries = freed & into_target
+    free = freed & _closure(entries, [flow.lower], [flow.remove])
+    create = into_target & _closure(entries, [], [flow.remove])
     return free, create
 
 
@@ -274,3 +288,60 @@ def build_arcs(flow: Flow, floors: np.ndarray, partner: np.ndarray, upper: float
     return Arcs(tail, head.astype(np.int64), price.astype(float),
                 np.array(keys, dtype=np.int64), into.astype(np.int64),
                 head_month.astype(np.int64))
+
+
+def distances(graph: Arcs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Length of the shortest way from the source to every node, and from every node to the sink.
+
+    Dijkstra's algorithm (every arc costs at least zero); ``inf`` where there is no way.
+    Returns two ``(nodes,)`` arrays [USD] and the ``(nodes,)`` predecessor of every node on
+    a shortest way from the source (negative where there is none).
+    """
+    if len(graph.cost) and graph.cost.min() < 0:
+        raise ValueError("an arc of the plan graph has a negative cost")
+    n = graph.nodes
+    # Of parallel arcs only the cheapest matters (a sparse matrix would add them up).
+    order = np.lexsort((graph.cost, graph.head, graph.tail))
+    tail, head, cost = graph.tail[order], graph.head[order], graph.cost[order]
+    first = np.ones(len(tail), dtype=bool)
+    first[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
+    # Explicit zeros of a sparse matrix are arcs to scipy's graph routines.
+    matrix = scipy.sparse.csr_array((cost[first], (tail[first], head[first])), shape=(n, n))
+    from_source, previous = dijkstra(matrix, directed=True, indices=0,
+                                     return_predecessors=True)
+    to_sink = dijkstra(matrix.T.tocsr(), directed=True, indices=1)
+    return from_source, to_sink, previous
+
+
+def families_along(graph: Arcs, previous: np.ndarray, months: int) -> np.ndarray:
+    """``(months,)`` tier-family of every month on the shortest way to the sink."""
+    families = np.full(months, -1, dtype=np.int64)
+    node = 1
+    while node > 0:
+        t, f, _ = graph.node_key[node].tolist()
+        if t >= 0:
+            families[t] = f
+        node = int(previous[node])
+    return families
+
+
+def only_families(graph: Arcs, families: np.ndarray) -> Arcs:
+    """``graph`` without the arcs into a month's nodes of another tier-family than ``families``."""
+    month = np.maximum(graph.head_month, 0)
+    keep = (graph.into < 0) | (graph.into == families[month])
+    return Arcs(graph.tail[keep], graph.head[keep], graph.cost[keep], graph.node_key,
+                graph.into[keep], graph.head_month[keep])
+
+
+def keep_within(graph: Arcs, from_source: np.ndarray, to_sink: np.ndarray, bound: float
+                ) -> Arcs:
+    """``graph`` with only the arcs on some source-sink path of length <= ``bound`` [USD].
+
+    An arc lies on such a path exactly when the shortest way to its tail, its cost and the
+    shortest way from its head add up to at most ``bound`` (reduced-cost fixing with the
+    distances as the linear program's dual values); :data:`PRUNE_SLACK_USD` is added.
+    """
+    through = from_source[graph.tail] + graph.cost + to_sink[graph.head]
+    keep = through <= bound + PRUNE_SLACK_USD
+    return Arcs(graph.tail[keep], graph.head[keep], graph.cost[keep], graph.node_key,
+                graph.into[keep], graph.head_month[keep])

@@ -16,6 +16,8 @@ from planner.engines.result import EngineResult
 from planner.problems import CustomerProblem, MonthPlan
 
 SOLVERS = ("highs", "cbc")
+#: Relative amount by which an optimum may fall below the graphs' shortest paths (rounding).
+LOWER_BOUND_TOLERANCE = 1e-9
 
 
 @functools.cache
@@ -105,7 +107,8 @@ def solve_milp(problem: CustomerProblem, time_limit_s: float | None = None,
     problem : CustomerProblem
         The customer; it must have at least one eligible SKU.
     time_limit_s : float, optional
-        Wall-time limit for the solver [s].
+        Wall-time limit [s] for building and solving the model; a model built after the
+        limit passed is not solved.
     solver : str
         ``highs`` or ``cbc``.
 
@@ -121,17 +124,24 @@ def solve_milp(problem: CustomerProblem, time_limit_s: float | None = None,
     if model.prob is None:
         return EngineResult(Status.INFEASIBLE, message="no plan meets every rule")
     spent = time.monotonic() - started
+    if time_limit_s is not None and spent >= time_limit_s:
+        return EngineResult(Status.TIME_LIMIT, message=(
+            f"not proven optimal within the time limit of {time_limit_s:g} s"))
     left = None if time_limit_s is None else max(0.01, time_limit_s - spent)
     model.prob.solve(make_solver(solver, left, integers=bool(model.choose)))
     elapsed = time.monotonic() - started
     status, solution = model.prob.status, model.prob.sol_status
     if status == pulp.LpStatusOptimal and solution == pulp.LpSolutionOptimal:
+        objective = float(pulp.value(model.prob.objective))
+        if objective < model.lower_usd - LOWER_BOUND_TOLERANCE * max(1.0, abs(objective)):
+            return EngineResult(Status.ERROR, message=(
+                f"the solver's optimum {objective:.2f} USD is below the graphs' shortest "
+                f"paths, {model.lower_usd:.2f} USD"))
         try:
             plans = read_plans(model)
         except ValueError as error:
             return EngineResult(Status.ERROR, message=str(error))
-        return EngineResult(Status.OPTIMAL, plans,
-                            objective_usd=float(pulp.value(model.prob.objective)))
+        return EngineResult(Status.OPTIMAL, plans, objective_usd=objective)
     if status == pulp.LpStatusInfeasible:
         return EngineResult(Status.INFEASIBLE, message="no plan meets every rule")
     if time_limit_s is not None and (solution == pulp.LpSolutionIntegerFeasible
