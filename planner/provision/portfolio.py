@@ -17,7 +17,7 @@ import pandas as pd
 
 from planner.io import read_table
 from planner.provision.allocate import Allocation, Request, allocate, read_record, record_frame
-from planner.provision.formats import RENDERERS
+from planner.provision.formats import RENDERERS, SHARED_FILES
 from planner.provision.manifest import MANIFEST_FILE, build_manifest, dumps
 from planner.provision.settings import (
     PROVISIONING_COLUMNS,
@@ -211,8 +211,12 @@ def _build_customers(batch: list[tuple], vnet_links: dict[tuple, int],
 
 
 def render(manifest: dict, formats: tuple[str, ...] = FORMATS) -> dict[str, str]:
-    """The files of one customer's folder in the chosen formats."""
-    files = {MANIFEST_FILE: dumps(manifest)} if "json" in formats else {}
+    """The files of one customer's folder in the chosen formats.
+
+    Terraform and ARM read ``manifest.json``, so ``terraform`` and ``arm`` write it too.
+    """
+    files = ({MANIFEST_FILE: dumps(manifest)} if {"json", "terraform", "arm"} & set(formats)
+             else {})
     for name in formats:
         if name in RENDERERS:
             files.update(RENDERERS[name](manifest))
@@ -271,5 +275,9 @@ def write_manifests(folder: Path, manifests: dict[str, dict],
             count = _write_customers(folder, batch, formats)
             if progress:
                 progress(count)
+    for name in formats:
+        for file_name, text in SHARED_FILES.get(name, {}).items():
+            (folder / file_name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / file_name).write_bytes(text.encode("utf-8"))
     record_frame(allocations.values()).to_csv(folder / ALLOCATIONS_OUT, index=False,
                                               lineterminator="\n")
