@@ -186,11 +186,20 @@ def _months(circuits: list[CircuitLife], vnets_by_period: Mapping[str, int],
     periods = sorted({str(r["period"]) for c in circuits for r in c.timeline})
     previous_links: dict[str, tuple[str, ...]] = {}
     previous_period: str | None = None
+    previous_state: tuple | None = None
+    sites = {c.name: c.site for c in circuits}
     months = []
     for period in periods:
         now = alive(circuits, period)
         vnets = int(vnets_by_period.get(period, 0)) if now else 0
-        sites = {c.name: c.site for c in circuits}
+        # A month where every circuit is kept as it was and the vNets are as many links
+        # them as the month before (link_vnets keeps links it can): nothing to write.
+        state = (now, vnets)
+        if state == previous_state and all(
+                c.action_at(period) in (None, "keep") for c in circuits):
+            previous_period = period
+            continue
+        previous_state = state
         links = link_vnets(
             [(name, sites[name], min(vnet_links[sku], vnets)) for name, sku in sorted(now.items())],
             vnets, resiliency, previous_links) if vnets else {}
