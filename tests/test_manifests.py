@@ -25,8 +25,10 @@ from planner.provision import (
     circuits_from_manifests,
     load_schema,
     portfolio,
+    prepare_portfolio,
     read_provisioning,
     write_manifests,
+    write_portfolio,
 )
 from planner.provision.allocate import Request, allocate
 from planner.provision.formats import ARM_TEMPLATE, arm_circuit
@@ -644,6 +646,36 @@ def test_arm_deployments_make_each_resource_once_and_depend_only_inside_themselv
                 assert counts[peering] >= 1
 
 
+def test_the_real_azure_cli_reads_the_manifest_as_the_arm_templates_parameter(sample, tmp_path):
+    custom = pytest.importorskip("azure.cli.command_modules.resource.custom")
+    core = pytest.importorskip("azure.cli.core.commands")
+    _, optimal, manifests, _, folder = sample
+    customer = folder / optimal[0]
+    step = next(iter(manifests[optimal[0]]["rollout"]["changes"]))
+    documented = ["deployment", "group", "create", "--resource-group", "rg-x", "--mode",
+                  "Incremental", "--template-file", "../rollout.arm.json", "--parameters",
+                  f"step={step}", "manifest=@manifest.json"]
+    # The CLI replaces NAME=@FILE by the file's text before parsing ...
+    previous = os.getcwd()
+    os.chdir(customer)
+    try:
+        expanded = core._expand_file_prefixed_files(documented)
+    finally:
+        os.chdir(previous)
+    assert expanded[-1] == "manifest=" + (customer / "manifest.json").read_text().rstrip("\n")
+    # ... and makes of it the template's parameters: the manifest as an object.
+    template = json.loads((folder / "rollout.arm.json").read_text())
+    parameters = custom._process_parameters(template, [expanded[-2:]])
+    assert parameters == {"step": {"value": step},
+                          "manifest": {"value": manifests[optimal[0]]}}
+    # The command itself parses and stops only for want of an account.
+    results = json.loads(subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("azcli_check.py"))],
+        input=json.dumps([documented]), capture_output=True, text=True, check=True,
+        cwd=customer).stdout)
+    assert results[0]["status"] == 1 and "az login" in results[0]["errors"], results
+
+
 def test_arm_body_of_a_circuit_matches_the_manifest():
     circuit = {"name": "er-x-pri-1", "region": "westeurope", "service_provider": "Equinix",
                "peering_location": "Amsterdam"}
@@ -752,6 +784,13 @@ def test_two_runs_write_identical_bytes_whatever_the_jobs(sample, tmp_path, monk
     first = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     second = {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()}
     assert first == second
+    # Building and writing in one pass per worker (as the CLI does) writes the same bytes.
+    once = tmp_path / "once"
+    counted = []
+    write_portfolio(once, prepare_portfolio(inputs, result.circuits, optimal, provisioning),
+                    jobs=2, progress=counted.append)
+    assert sum(counted) == len(manifests)
+    assert {p.relative_to(once): p.read_bytes() for p in once.rglob("*") if p.is_file()} == first
 
 
 def test_the_allocation_record_keeps_addresses_when_the_portfolio_changes(sample, tmp_path):
