@@ -1,8 +1,9 @@
 """Render a neutral manifest for provisioning tools: Terraform JSON, ARM and the az CLI.
 
-Every renderer reads only the manifest, so all formats describe the same circuits,
-peerings and vNet connections. Each returns file names (relative to the customer's
-folder) mapped to their text.
+The Terraform configuration and the ARM template are the same for every customer and read
+the customer's ``manifest.json`` (:data:`SHARED_FILES`); the az CLI script is rendered per
+customer from the manifest alone (:data:`RENDERERS`, file names relative to the customer's
+folder mapped to their text). All formats follow the manifest's rollout.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The neutral JSON manifest of one customer, and reading manifests back.
 
-The manifest is the single description every other format is rendered from: the
-customer, who owns and who acts, the security intent, every circuit with its month-by-month
-SKU and its private peering, and for each month that changes anything, the changes, the
-vNet connections after the month and the steps in a safe order.
+The manifest is the single description every other format is rendered from or reads: the
+customer, who owns and who acts, the security intent, every circuit with its SKU timeline
+and its private peering, each month that changes anything with its changes, and the
+rollout: the steps in a safe order with each circuit, peering and vNet connection listed
+once with the steps it exists in.
 """
 
 from __future__ import annotations
