@@ -3,8 +3,9 @@
 Generates the synthetic portfolio (``planner synth``'s generator), plans it once with the
 batch runner (or reads a plan written before with ``--plan``), then times building the
 neutral manifests and writing all four formats with ``--jobs`` processes, twice, and prints
-wall time, files, bytes on disk (apparent and allocated), peak memory and whether the two
-runs wrote identical bytes.
+wall time, CPU time of all processes (user + system), the load average during each run,
+files, bytes on disk (apparent and allocated, as ``du -s`` counts them), peak memory and
+whether the two runs wrote identical bytes.
 
 Usage: ``python bench/manifests.py --customers 10000 --months 36 [--jobs 2]
 [--plan OUT_DIR --data DATA_DIR]``
@@ -24,9 +25,9 @@ from pathlib import Path
 
 import planner
 from planner.batch import run_batch
-from planner.cli.manifests import read_plan
+from planner.cli.manifests import optimal_customers, read_plan
 from planner.inputs.read import read_table
-from planner.provision import FORMATS, build_portfolio, read_provisioning, write_manifests
+from planner.provision import FORMATS, prepare_portfolio, read_provisioning, write_portfolio
 from planner.synth import synthesize
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -34,11 +35,12 @@ FILES = ("customers.csv", "demand.csv", "catalog.csv", "egress_rates.csv", "inve
 
 
 def tree_figures(folder: Path) -> tuple[int, int, int, str]:
-    """Files, apparent bytes, allocated bytes and a digest of every path and content."""
+    """Files, apparent bytes, allocated bytes (files and folders) and a digest of all."""
     files = apparent = allocated = 0
     digest = hashlib.sha256()
     for root, dirs, names in os.walk(folder):
         dirs.sort()
+        allocated += Path(root).stat().st_blocks * 512  # folders count, as with du -s
         for name in sorted(names):
             path = Path(root) / name
             stat = path.stat()
@@ -47,6 +49,12 @@ def tree_figures(folder: Path) -> tuple[int, int, int, str]:
             allocated += stat.st_blocks * 512
             digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
     return files, apparent, allocated, digest.hexdigest()
+
+
+def _cpu_seconds() -> float:
+    """User and system CPU time of this process and of its finished children [s]."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
 
 
 def main() -> None:
@@ -80,25 +88,29 @@ def main() -> None:
                                          "customer_id"].tolist()
             circuits = output.circuits_frame()
         else:
-            optimal, circuits = read_plan(args.plan)
+            summary, circuits = read_plan(args.plan)
+            optimal = optimal_customers(summary, inputs, args.plan)
         provisioning = read_provisioning(data / "customers.csv", data / "provisioning.toml")
         digests = []
         for run in (1, 2):
             out = folder / f"manifests-{run}"
+            cpu_before = _cpu_seconds()
             start = time.perf_counter()
-            manifests, allocations = build_portfolio(inputs, circuits, optimal, provisioning,
-                                                     jobs=args.jobs)
-            built = time.perf_counter() - start
-            write_manifests(out, manifests, allocations, FORMATS, jobs=args.jobs)
+            portfolio = prepare_portfolio(inputs, circuits, optimal, provisioning)
+            prepared = time.perf_counter() - start
+            write_portfolio(out, portfolio, FORMATS, jobs=args.jobs)
             wall = time.perf_counter() - start
+            cpu = _cpu_seconds() - cpu_before
+            load = os.getloadavg()[0]
             files, apparent, allocated, digest = tree_figures(out)
             digests.append(digest)
-            print(f"run {run}: {len(manifests)} customers, formats {' '.join(FORMATS)}, "
-                  f"jobs {args.jobs}: {wall:.1f} s wall ({built:.1f} s building the "
-                  f"manifests), {files} files, {apparent / 1e6:.0f} MB ({allocated / 1e6:.0f} "
-                  f"MB allocated on disk)")
+            print(f"run {run}: {len(portfolio.work)} customers, formats {' '.join(FORMATS)}, "
+                  f"jobs {args.jobs}: {wall:.1f} s wall ({prepared:.1f} s allocating and "
+                  f"grouping in one process), {cpu:.1f} s CPU in all processes, load average "
+                  f"{load:.1f} (1 min) at the end; {files} files, {apparent / 1e6:.0f} MB "
+                  f"({allocated / 1e6:.0f} MB allocated on disk)")
             shutil.rmtree(out)
-            del manifests, allocations
+            del portfolio
         own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"peak memory: {own:.0f} MiB (this process), {child:.0f} MiB (largest worker)")

@@ -62,12 +62,12 @@ def test_round_trip_az_json_plan_and_terraform_imports_name_the_same_ids(tmp_pat
     azure = {c["name"]: c for c in LISTED}
     imported: dict[str, str] = {}
     for customer in (out / "manifests").iterdir():
-        if not (customer / "terraform" / "plan.json").exists():
+        if not (customer / "manifest.json").exists():
             continue
-        plan = json.loads((customer / "terraform" / "plan.json").read_text())
         manifest = json.loads((customer / "manifest.json").read_text())
+        imports = manifest["rollout"]["imports"]  # what the Terraform configuration imports
         peerings = {c["name"]: c["private_peering"] for c in manifest["circuits"]}
-        for name, ids in plan["imports"].items():
+        for name, ids in imports.items():
             imported[name] = ids["circuit"]
             peering = azure[name]["peerings"][0]
             assert ids["peering"] == peering["id"]
@@ -77,7 +77,7 @@ def test_round_trip_az_json_plan_and_terraform_imports_name_the_same_ids(tmp_pat
                 peering["secondaryPeerAddressPrefix"]
             assert peerings[name]["vlan_id"] == peering["vlanId"]
         existing = {c["name"] for c in manifest["circuits"] if c["existing"]}
-        assert existing == set(plan["imports"])
+        assert existing == set(imports)
     assert imported and all(imported[n] == azure[n]["id"] for n in imported)
     customers_with_inventory = {c["name"].rsplit("-", 2)[0] for c in LISTED}
     assert {n.rsplit("-", 2)[0] for n in imported} == customers_with_inventory

@@ -27,11 +27,14 @@ from planner.provision import (
     circuits_from_manifests,
     load_schema,
     portfolio,
+    prepare_portfolio,
     read_provisioning,
     write_manifests,
+    write_portfolio,
 )
 from planner.provision.allocate import Request, allocate
-from planner.provision.formats import arm_circuit, terraform_plan
+from planner.provision.formats import ARM_TEMPLATE, arm_circuit
+from planner.provision.manifest import rollout_steps
 from planner.provision.settings import ProvisioningSettings
 from tests.random_instances import generate
 
@@ -95,9 +98,10 @@ def test_vnet_links_follow_the_resiliency_rules(sample):
     for manifest in manifests.values():
         sites = {c["name"]: c["site"] for c in manifest["circuits"]}
         mode = manifest["customer"]["resiliency"]
+        after = connections_after_each_month(manifest)
         for month in manifest["months"]:
             by_vnet: dict[str, list[str]] = {}
-            for connection in month["connections"]:
+            for connection in after[month["period"]]:
                 by_vnet.setdefault(connection["vnet"], []).append(connection["circuit"])
             assert len(by_vnet) == month["vnets"]
             for circuits in by_vnet.values():
@@ -110,19 +114,47 @@ def test_vnet_links_follow_the_resiliency_rules(sample):
                     assert sorted(sites[c] for c in circuits) == ["primary", "secondary"]
 
 
+def connections_after_each_month(manifest: dict) -> dict[str, list[dict]]:
+    """The vNet connections in place after each month of the manifest, by period."""
+    return {step["period"]: step["connections"] for step in rollout_steps(manifest)}
+
+
 def test_replacements_are_disruptive_and_built_before_the_old_circuit_goes(sample):
     _, _, manifests, _, _ = sample
     replacements = 0
     for manifest in manifests.values():
+        spans = manifest["rollout"]["circuits"]
+        steps = manifest["rollout"]["steps"]
         for month in manifest["months"]:
-            order = {(s["action"], s.get("circuit")): s["order"] for s in month["steps"]}
             for change in month["changes"]:
                 if change["action"] == "replace":
                     replacements += 1
                     assert change["disruptive"] and change["reason"]
-                    assert (order[("create_circuit", change["circuit"])]
-                            < order[("delete_circuit", change["replaces"])])
+                    new, old = spans[change["circuit"]], spans[change["replaces"]]
+                    # The new circuit is peered before the old one goes, in the same month.
+                    assert new["peered"] < old["until"] < len(steps)
+                    assert steps[old["until"]] == f"{month['period']}-3-retire"
     assert replacements > 0
+
+
+def test_the_rollout_is_the_same_as_month_by_month_and_listed_once(sample):
+    _, _, manifests, _, _ = sample
+    for manifest in manifests.values():
+        steps = rollout_steps(manifest)
+        periods = [m["period"] for m in manifest["months"]]
+        assert sorted({s["period"] for s in steps}) == periods
+        labels = [s["label"] for s in steps]
+        assert labels == sorted(labels) == manifest["rollout"]["steps"]
+        for before, step in itertools.pairwise(steps):
+            # Build before break: a build step only adds, a retire step only removes.
+            if step["stage"] in ("circuits", "build"):
+                assert set(before["circuits"]) <= set(step["circuits"])
+                assert {c["name"] for c in before["connections"]} <= {
+                    c["name"] for c in step["connections"]}
+            else:
+                assert set(step["circuits"]) <= set(before["circuits"])
+            for connection in step["connections"]:
+                assert connection["circuit"] in step["peerings"]
 
 
 REFERENCE = re.compile(r"\b(var|local|each|path|data|module)\.([A-Za-z_][A-Za-z0-9_-]*)"
@@ -163,13 +195,14 @@ def _expressions(text):
     return found
 
 
-def check_terraform_folder(folder: Path) -> dict:
+def check_terraform_folder(folder: Path, workspaces: tuple[str, ...] = ()) -> dict:
     """Check that a folder is one Terraform configuration whose references all resolve.
 
     Returns the merged configuration. Every ``*.tf.json`` of the folder is read together,
     as Terraform does: no resource, variable, local or provider may be declared twice,
     every ``${...}`` reference and ``depends_on`` entry must name something declared in the
-    folder, ``each`` appears only under ``for_each``, and files read with ``file()`` exist.
+    folder, ``each`` appears only under ``for_each``, and files read with ``file()`` exist
+    (for each of ``workspaces`` where the path names ``terraform.workspace``).
     """
     declared: dict[str, str] = {}
     merged: dict = {"resource": {}, "data": {}, "variable": {}, "locals": {}, "import": []}
@@ -218,7 +251,9 @@ def check_terraform_folder(folder: Path) -> dict:
                     else:
                         assert resolves(kind, name), f"{where}: {kind}.{name} is not declared"
                 for used in re.findall(r'file\("\$\{path\.module\}/([^"]+)"\)', expression):
-                    assert (folder / used).is_file(), f"{where}: {used} is missing"
+                    for workspace in workspaces if "${terraform.workspace}" in used else ("",):
+                        path = folder / used.replace("${terraform.workspace}", workspace)
+                        assert path.is_file(), f"{where}: {path} is missing"
 
     check(merged["locals"], "locals", False)
     check(merged.get("provider", {}), "provider", False)
@@ -238,123 +273,140 @@ def check_terraform_folder(folder: Path) -> dict:
     return merged
 
 
-def test_every_terraform_folder_is_one_configuration_that_resolves(sample):
+def test_the_terraform_folder_is_one_configuration_that_resolves_for_every_customer(sample):
     _, optimal, manifests, _, folder = sample
-    folders = sorted(folder.glob("*/terraform"))
-    assert [f.parent.name for f in folders] == sorted(optimal)
-    for terraform in folders:
-        assert sorted(p.name for p in terraform.iterdir()) == ["main.tf.json", "plan.json"]
-        config = check_terraform_folder(terraform)
-        assert config["terraform"]["required_version"].startswith(">= 1.7")
-        assert config["terraform"]["required_providers"]["azurerm"]["version"] == ">= 4.4, < 5.0"
-        assert config["provider"]["azurerm"]["features"] == {}
-        for kind, resources in config["resource"].items():
-            for body in resources.values():
-                if kind in REQUIRED_TF:
-                    assert REQUIRED_TF[kind] <= set(body), (terraform, kind)
-        # No key reaches Terraform state: nothing reads the vault, no key is set.
-        assert not config["data"] and "key_vault" not in (terraform / "main.tf.json").read_text()
-        peering = config["resource"]["azurerm_express_route_circuit_peering"]["private"]
-        assert "shared_key" not in peering
-        assert peering["lifecycle"]["ignore_changes"] == ["shared_key"]
+    terraform = folder / "terraform"
+    assert sorted(p.name for p in terraform.iterdir()) == ["main.tf.json"]
+    config = check_terraform_folder(terraform, tuple(optimal))
+    assert config["terraform"]["required_version"].startswith(">= 1.7")
+    assert config["terraform"]["required_providers"]["azurerm"]["version"] == ">= 4.4, < 5.0"
+    assert config["provider"]["azurerm"]["features"] == {}
+    assert "${terraform.workspace}/manifest.json" in config["locals"]["manifest"]
+    for kind, resources in config["resource"].items():
+        for body in resources.values():
+            if kind in REQUIRED_TF:
+                assert REQUIRED_TF[kind] <= set(body), kind
+    # No key reaches Terraform state: nothing reads the vault, no key is set.
+    assert not config["data"] and "key_vault" not in (terraform / "main.tf.json").read_text()
+    peering = config["resource"]["azurerm_express_route_circuit_peering"]["private"]
+    assert "shared_key" not in peering
+    assert peering["lifecycle"]["ignore_changes"] == ["shared_key"]
 
 
 def test_the_terraform_check_catches_what_terraform_would_reject(sample, tmp_path):
     _, optimal, _, _, folder = sample
-    good = json.loads((folder / optimal[0] / "terraform" / "main.tf.json").read_text())
-    (tmp_path / "plan.json").write_text("{}")
+    good = json.loads((folder / "terraform" / "main.tf.json").read_text())
+    terraform = tmp_path / "terraform"
+    terraform.mkdir()
+    (tmp_path / "c1").mkdir()
+    (tmp_path / "c1" / "manifest.json").write_text("{}")
     cases = {
         "two files declaring one resource": [good, {"resource": {
             "azurerm_express_route_circuit": {"circuit": {"name": "x"}}}}],
         "an undeclared local": [{**good, "locals": {**good["locals"],
-                                                    "step": "${local.plans.steps[var.step]}"}}],
+                                                    "rollout": "${local.manifests.rollout}"}}],
         "a depends_on outside the folder": [{**good, "resource": {**good["resource"],
             "azurerm_virtual_network_gateway_connection": {"vnet": {
                 **good["resource"]["azurerm_virtual_network_gateway_connection"]["vnet"],
                 "depends_on": ["azurerm_express_route_circuit_peering.other"]}}}}],
         "an expression Terraform cannot parse": [{**good, "locals": {
-            **good["locals"], "peerings": "${ {for name in local.step.peerings : name =>} }"}}],
+            **good["locals"], "peerings": "${ {for name in local.circuits : name =>} }"}}],
         "a missing data file": [{**good, "locals": {
-            **good["locals"], "plan": '${jsondecode(file("${path.module}/steps.json"))}'}}],
+            **good["locals"], "manifest": '${jsondecode(file("${path.module}/steps.json"))}'}}],
     }
     for what, configs in cases.items():
-        for old in tmp_path.glob("*.tf.json"):
+        for old in terraform.glob("*.tf.json"):
             old.unlink()
         for index, config in enumerate(configs):
-            (tmp_path / f"f{index}.tf.json").write_text(json.dumps(config))
+            (terraform / f"f{index}.tf.json").write_text(json.dumps(config))
         with pytest.raises(AssertionError):
-            check_terraform_folder(tmp_path)
+            check_terraform_folder(terraform, ("c1",))
             pytest.fail(what)
-    (tmp_path / "f0.tf.json").write_text(json.dumps(good))
-    check_terraform_folder(tmp_path)
+    (terraform / "f0.tf.json").write_text(json.dumps(good))
+    check_terraform_folder(terraform, ("c1",))
+    with pytest.raises(AssertionError, match="c2"):  # a customer without its manifest
+        check_terraform_folder(terraform, ("c1", "c2"))
 
 
-def _plan_steps(plan: dict, pattern: str):
-    """What ``main.tf.json`` makes of ``plan.json`` at each step, as Terraform would."""
-    assert list(plan["steps"]) == sorted(plan["steps"]) == plan["order"]
-    for label in plan["order"]:
-        assert re.fullmatch(pattern, label), label
-        step = plan["steps"][label]
-        circuits = {n: {**plan["circuits"][n], **sku} for n, sku in step["circuits"].items()}
-        peerings = {n: plan["circuits"][n] for n in step["peerings"]}
-        connections = {n: plan["connections"][n] for n in step["connections"]}
-        yield label, circuits, peerings, connections
+def terraform_state(manifest: dict, step: str) -> tuple[dict, dict, dict, dict]:
+    """What ``main.tf.json``'s locals make of a manifest at ``step``, as Terraform would.
+
+    Follows the expressions of the configuration: the step's index, the circuits whose span
+    holds it (with their peering's and their latest SKU's attributes), the peerings made by
+    then and the connections whose spans hold it; and the imports.
+    """
+    rollout = manifest["rollout"]
+    at = rollout["steps"].index(step)
+    skus = {name: [s for s in span["skus"] if s["from"] <= at]
+            for name, span in rollout["circuits"].items()}
+    circuits = {c["name"]: {**c, **c["private_peering"], **skus[c["name"]][-1]}
+                for c in manifest["circuits"]
+                if rollout["circuits"][c["name"]]["from"] <= at < rollout["circuits"][c["name"]][
+                    "until"]}
+    peerings = {n: c for n, c in circuits.items() if rollout["circuits"][n]["peered"] <= at}
+    connections = {n: {**link, **manifest["vnets"][link["vnet"]]}
+                   for n, link in rollout["connections"].items()
+                   if any(a <= at < b for a, b in link["steps"])}
+    imports = {n: ids for n, ids in rollout["imports"].items() if n in circuits}
+    return circuits, peerings, connections, imports
 
 
-def test_each_step_of_the_terraform_plan_has_everything_its_resources_refer_to(sample):
+def test_each_step_of_the_terraform_configuration_is_the_rollout_step(sample):
     _, _, manifests, _, folder = sample
+    config = json.loads((folder / "terraform" / "main.tf.json").read_text())
+    pattern = re.search(r'regex\("(.+?)", var\.step\)',
+                        config["variable"]["step"]["validation"][0]["condition"]).group(1)
+    resources = config["resource"]
+    attributes = {kind: {a for _, text in _strings(body)
+                         for a in re.findall(r"each\.value\.([a-z_]+)", text)}
+                  for kind, blocks in resources.items() for body in blocks.values()}
     imported = 0
-    for customer_id, manifest in manifests.items():
-        terraform = folder / customer_id / "terraform"
-        config = json.loads((terraform / "main.tf.json").read_text())
-        plan = json.loads((terraform / "plan.json").read_text())
-        pattern = re.search(r'regex\("(.+?)", var\.step\)',
-                            config["variable"]["step"]["validation"][0]["condition"]).group(1)
-        resources = config["resource"]
-        attributes = {kind: {a for _, text in _strings(body)
-                             for a in re.findall(r"each\.value\.([a-z_]+)", text)}
-                      for kind, blocks in resources.items() for body in blocks.values()}
+    for manifest in manifests.values():
         existing = {c["name"] for c in manifest["circuits"] if c["existing"]}
-        first = True
-        for _label, circuits, peerings, connections in _plan_steps(plan, pattern):
+        for index, step in enumerate(rollout_steps(manifest)):
+            assert re.fullmatch(pattern, step["label"]), step["label"]
+            circuits, peerings, connections, imports = terraform_state(manifest, step["label"])
+            # Terraform's reading of the manifest is the rollout every format follows.
+            assert {n: {k: c[k] for k in ("tier", "family", "bandwidth_mbps")}
+                    for n, c in circuits.items()} == step["circuits"]
+            assert sorted(peerings) == step["peerings"]
+            assert sorted(connections) == [c["name"] for c in step["connections"]]
             for body in circuits.values():
                 assert attributes["azurerm_express_route_circuit"] <= set(body)
-            for name, body in peerings.items():
-                assert name in circuits
+            for body in peerings.values():
                 assert attributes["azurerm_express_route_circuit_peering"] <= set(body)
             for body in connections.values():
                 assert body["circuit"] in peerings
                 assert attributes["azurerm_virtual_network_gateway_connection"] <= set(body)
-            if first:
+            if index == 0:
                 # Inventory circuits and their peerings are imported in the first step.
-                assert existing <= set(peerings)
-                first = False
-        assert set(plan["imports"]) == existing
+                assert existing <= set(peerings) and set(imports) == existing
         for name in existing:
-            circuit_id = plan["imports"][name]["circuit"]
+            circuit_id = manifest["rollout"]["imports"][name]["circuit"]
             assert circuit_id.endswith(f"/expressRouteCircuits/{name}")
-            assert plan["imports"][name]["peering"] == f"{circuit_id}/peerings/AzurePrivatePeering"
+            assert (manifest["rollout"]["imports"][name]["peering"]
+                    == f"{circuit_id}/peerings/AzurePrivatePeering")
             imported += 1
-        group_import = [b for b in config["import"] if b["to"] == "azurerm_resource_group.customer"]
-        assert len(group_import) == (1 if existing else 0)
     assert imported > 0
+    group_import = [b for b in config["import"]
+                    if b["to"] == "azurerm_resource_group.customer[each.key]"]
+    assert len(group_import) == 1
+    assert "length(local.rollout.imports) > 0" in config["locals"]["group_imports"]
 
 
 def test_new_circuits_get_their_peering_only_in_the_step_after_they_are_ordered(sample):
-    _, _, manifests, _, folder = sample
+    _, _, manifests, _, _ = sample
     split = 0
-    for customer_id in manifests:
-        plan = json.loads((folder / customer_id / "terraform" / "plan.json").read_text())
-        steps = plan["order"]
-        for index, label in enumerate(steps):
-            if not label.endswith("-1-circuits"):
+    for manifest in manifests.values():
+        steps = rollout_steps(manifest)
+        for index, step in enumerate(steps):
+            if step["stage"] != "circuits":
                 continue
-            step, after = plan["steps"][label], plan["steps"][steps[index + 1]]
-            assert steps[index + 1] == label.replace("-1-circuits", "-2-build")
+            after = steps[index + 1]
+            assert after["label"] == step["label"].replace("-1-circuits", "-2-build")
             new = set(after["peerings"]) - set(step["peerings"])
             assert new and new <= set(step["circuits"])
-            assert not new & {c["circuit"] for c in (plan["connections"][n]
-                                                     for n in step["connections"])}
+            assert not new & {c["circuit"] for c in step["connections"]}
             split += 1
     assert split > 0
 
@@ -366,30 +418,153 @@ def test_gateway_connections_are_made_in_the_gateways_region(sample, tmp_path):
         primary = next(c["region"] for c in manifest["circuits"] if c["site"] == "primary")
         regions = {c["name"]: c["region"] for c in manifest["circuits"]}
         assert all(vnet["region"] == primary for vnet in manifest["vnets"].values())
-        for month in manifest["months"]:
-            for connection in month["connections"]:
-                assert connection["vnet"] in manifest["vnets"]
-                checked += regions[connection["circuit"]] != primary
+        for link in manifest["rollout"]["connections"].values():
+            assert link["vnet"] in manifest["vnets"]
+            checked += regions[link["circuit"]] != primary
     assert checked > 0, "no sample connection joins a circuit of another region"
     provisioning = read_provisioning(SAMPLE["customers"], DATA / "provisioning.toml")
     provisioning.settings = dataclasses.replace(provisioning.settings, vnet_region="northeurope")
     again, _ = build_portfolio(result.inputs, result.circuits, optimal, provisioning)
     assert {v["region"] for m in again.values() for v in m["vnets"].values()} == {"northeurope"}
-    plan = terraform_plan(next(m for m in again.values() if m["vnets"]))
-    assert {c["region"] for c in plan["connections"].values()} == {"northeurope"}
+    manifest = next(m for m in again.values() if m["vnets"])
+    _, _, connections, _ = terraform_state(manifest, manifest["rollout"]["steps"][-1])
+    assert {c["region"] for c in connections.values()} <= {"northeurope"}
+    assert {c["region"] for step in rollout_steps(manifest) for c in step["connections"]} == {
+        "northeurope"}
+
+
+ARM_TOKEN = re.compile(r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<number>-?\d+)"
+                       r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<punct>[()\[\].,]))")
+
+
+def arm_evaluate(expression: str, parameters: dict, variables: dict, copy_index: int | None):
+    """Evaluate an ARM template expression (the functions ``rollout.arm.json`` uses).
+
+    Unknown functions are an error, so a template using one the test does not know fails.
+    """
+    tokens = []
+    position = 0
+    while position < len(expression):
+        match = ARM_TOKEN.match(expression, position)
+        assert match and match.end() > position, f"cannot read {expression[position:]!r}"
+        tokens.append((match.lastgroup, match.group(match.lastgroup)))
+        position = match.end()
+    index = 0
+
+    def take(value=None):
+        nonlocal index
+        kind, text = tokens[index]
+        assert value is None or text == value, (expression, index, text, value)
+        index += 1
+        return kind, text
+
+    def call(name, args):
+        functions = {
+            "parameters": lambda n: parameters[n], "variables": lambda n: variables[n],
+            "copyIndex": lambda: copy_index, "length": len, "concat": lambda *a: sum(a, []),
+            "createArray": lambda *a: list(a),
+            "createObject": lambda *a: dict(zip(a[::2], a[1::2], strict=True)),
+            "union": lambda *a: {k: v for d in a for k, v in d.items()},
+            "format": lambda f, *a: re.sub(r"\{(\d+)\}", lambda m: str(a[int(m.group(1))]), f),
+            "equals": lambda x, y: x == y,
+            "resourceId": lambda kind, *names: ("/subscriptions/SUB/resourceGroups/RG/providers/"
+                                                f"{kind}/{'/'.join(names)}"),
+        }
+        assert name in functions, f"unknown ARM function {name}"
+        return functions[name](*args)
+
+    def primary():
+        kind, text = take()
+        if kind == "string":
+            value = text[1:-1].replace("''", "'")
+        elif kind == "number":
+            value = int(text)
+        else:
+            take("(")
+            args = []
+            while tokens[index][1] != ")":
+                args.append(primary())
+                if tokens[index][1] == ",":
+                    take(",")
+            take(")")
+            value = call(text, args)
+        while index < len(tokens) and tokens[index][1] in (".", "["):
+            if take()[1] == ".":
+                value = value[take()[1]]
+            else:
+                value = value[primary()]
+                take("]")
+        return value
+
+    result = primary()
+    assert index == len(tokens), expression
+    return result
+
+
+def arm_resolve(node, parameters, variables, copy_index=None):
+    """A template value with every ``[...]`` expression evaluated."""
+    if isinstance(node, str) and node.startswith("[") and not node.startswith("[["):
+        return arm_evaluate(node[1:-1], parameters, variables, copy_index)
+    if isinstance(node, dict):
+        return {k: arm_resolve(v, parameters, variables, copy_index) for k, v in node.items()}
+    if isinstance(node, list):
+        return [arm_resolve(v, parameters, variables, copy_index) for v in node]
+    return node
+
+
+def arm_deploy(template: dict, manifest: dict, step: str) -> list[dict]:
+    """The resources ARM makes of ``template`` with ``manifest`` and ``step``: copies expanded."""
+    parameters = {"manifest": manifest, "step": step}
+    assert set(template["parameters"]) == set(parameters)
+    variables: dict = {}
+    for name, value in template["variables"].items():  # in order: later ones use earlier
+        variables[name] = arm_resolve(value, parameters, variables)
+    resources = []
+    for resource in template["resources"]:
+        copy = resource.get("copy")
+        count = arm_resolve(copy["count"], parameters, variables) if copy else 1
+        for index in range(count):
+            body = arm_resolve({k: v for k, v in resource.items() if k != "copy"}, parameters,
+                               variables, index if copy else None)
+            resources.append({**body, "_loop": copy["name"] if copy else None})
+    return resources
+
+
+def _arm_steps(folder: Path, manifests: dict):
+    template = json.loads((folder / "rollout.arm.json").read_text())
+    assert template == ARM_TEMPLATE
+    for customer_id, manifest in manifests.items():
+        written = json.loads((folder / customer_id / "manifest.json").read_text())
+        assert written == manifest  # what ARM reads is what was built
+        for label in written["rollout"]["changes"]:
+            yield customer_id, written, label, arm_deploy(template, written, label)
+
+
+def test_the_arm_evaluation_of_the_tests_refuses_what_it_does_not_know():
+    with pytest.raises(AssertionError, match="unknown ARM function"):
+        arm_evaluate("take(parameters('x'), 1)", {"x": [1]}, {}, None)
+    assert arm_evaluate("format('{0}/{1}', variables('a')[1].b, 'c')", {},
+                        {"a": [0, {"b": "x"}]}, None) == "x/c"
 
 
 def test_arm_circuit_bodies_load_into_the_sdk_and_serialize_back(sample):
     models = pytest.importorskip("azure.mgmt.network.models")
-    _, _, _, _, folder = sample
+    _, _, manifests, _, folder = sample
     count = 0
-    for path in sorted(folder.glob("*/arm/*-*.json")):
-        template = json.loads(path.read_text())
-        for resource in template["resources"]:
+    for _, manifest, label, resources in _arm_steps(folder, manifests):
+        step = next(s for s in rollout_steps(manifest) if s["label"] == label)
+        circuits = {c["name"]: c for c in manifest["circuits"]}
+        for resource in resources:
             if resource["type"] != "Microsoft.Network/expressRouteCircuits":
                 continue
             assert resource["apiVersion"] == "2024-05-01"
-            body = {k: v for k, v in resource.items() if k not in ("type", "apiVersion", "name")}
+            name = resource["name"]
+            assert resource["tags"] == {"customer": manifest["customer"]["id"],
+                                        "managed-by": "planner"}
+            assert {k: v for k, v in resource.items() if k not in ("tags", "_loop")} == \
+                arm_circuit(circuits[name], step["circuits"][name])
+            body = {k: v for k, v in resource.items()
+                    if k not in ("type", "apiVersion", "name", "_loop")}
             loaded = models.ExpressRouteCircuit(body)
             provider = loaded.properties.service_provider_properties
             assert loaded.sku.tier in {t.value for t in models.ExpressRouteCircuitSkuTier}
@@ -409,67 +584,96 @@ def test_arm_circuit_bodies_load_into_the_sdk_and_serialize_back(sample):
     assert count > 0
 
 
-def test_arm_peerings_and_connections_load_into_the_sdk_and_keys_come_from_the_vault(sample):
+def test_arm_peerings_and_connections_load_into_the_sdk_and_md5_keys_are_set_after(sample):
     models = pytest.importorskip("azure.mgmt.network.models")
     _, _, manifests, _, folder = sample
-    settings = read_provisioning(SAMPLE["customers"], DATA / "provisioning.toml").settings
-    vault = (f"/subscriptions/{settings.md5_key_vault_subscription}/resourceGroups/"
-             f"{settings.md5_key_vault_resource_group}/providers/Microsoft.KeyVault/vaults/"
-             f"{settings.md5_key_vault}")
     kinds = {"Microsoft.Network/expressRouteCircuits/peerings": models.ExpressRouteCircuitPeering,
              "Microsoft.Network/connections": models.VirtualNetworkGatewayConnection}
     loaded = dict.fromkeys(kinds, 0)
-    for customer_id, manifest in manifests.items():
-        arm = folder / customer_id / "arm"
-        parameters = json.loads((arm / "parameters.json").read_text())["parameters"]
-        assert {p["reference"]["keyVault"]["id"] for p in parameters.values()} == {vault}
+    for customer_id, manifest, label, resources in _arm_steps(folder, manifests):
         primary = next(c["region"] for c in manifest["circuits"] if c["site"] == "primary")
-        for path in sorted(arm.glob("*-*.json")):
-            template = json.loads(path.read_text())
-            assert set(template["parameters"]) == set(parameters)
-            for resource in template["resources"]:
-                model = kinds.get(resource["type"])
-                if model is None:
-                    continue
-                body = {k: v for k, v in resource.items()
-                        if k not in ("type", "apiVersion", "name", "dependsOn")}
-                instance = model(body)
-                properties = instance.properties
-                if model is models.VirtualNetworkGatewayConnection:
-                    assert instance.location == primary
-                    assert properties.connection_type == "ExpressRoute"
-                    assert properties.virtual_network_gateway1.id.startswith("/subscriptions/")
-                else:
-                    assert properties.peering_type == "AzurePrivatePeering"
-                    assert properties.shared_key.startswith("[parameters('sharedKey_")
-                    assert 1 <= properties.vlan_id <= 4094
-                assert instance.as_dict() == body
-                loaded[resource["type"]] += 1
+        script = (folder / customer_id / "provision.sh").read_text()
+        md5_case = script.split("  md5)")[1].split(f"      {label})")
+        for resource in resources:
+            model = kinds.get(resource["type"])
+            if model is None:
+                continue
+            body = {k: v for k, v in resource.items()
+                    if k not in ("type", "apiVersion", "name", "dependsOn", "_loop")}
+            instance = model(body)
+            properties = instance.properties
+            if model is models.VirtualNetworkGatewayConnection:
+                assert instance.location == primary
+                assert properties.connection_type == "ExpressRoute"
+                assert properties.virtual_network_gateway1.id.startswith("/subscriptions/")
+                assert properties.peer.id.endswith(
+                    "/" + manifest["rollout"]["connections"][resource["name"]]["circuit"])
+            else:
+                assert properties.peering_type == "AzurePrivatePeering"
+                assert properties.shared_key is None  # never in a template
+                assert 1 <= properties.vlan_id <= 4094
+                # ... `provision.sh md5 STEP` sets it from the vault after the deployment.
+                circuit = resource["name"].split("/")[0]
+                assert len(md5_case) == 2 and f"set_md5 {circuit} " in md5_case[1].split(";;")[0]
+            assert instance.as_dict() == body
+            loaded[resource["type"]] += 1
     assert all(loaded.values()), loaded
 
 
-def test_arm_templates_make_each_resource_once_and_depend_only_inside_themselves(sample):
+def test_arm_deployments_make_each_resource_once_and_depend_only_inside_themselves(sample):
     _, _, manifests, _, folder = sample
+    made: dict[str, dict[str, int]] = {}
+    for customer_id, _, _, resources in _arm_steps(folder, manifests):
+        loops = {r["_loop"] for r in resources} | {
+            r["copy"]["name"] for r in ARM_TEMPLATE["resources"]}
+        for resource in resources:
+            key = f"{resource['type']}:{resource['name']}"
+            made.setdefault(customer_id, {})[key] = made.get(customer_id, {}).get(key, 0) + 1
+            for target in resource.get("dependsOn", []):
+                assert target in loops, (customer_id, target)
     for customer_id, manifest in manifests.items():
-        made: dict[str, int] = {}
-        for path in sorted((folder / customer_id / "arm").glob("*-*.json")):
-            resources = json.loads(path.read_text())["resources"]
-            ids = {f"{r['type']}:{r['name']}" for r in resources}
-            for resource in resources:
-                key = f"{resource['type']}:{resource['name']}"
-                made[key] = made.get(key, 0) + 1
-                for target in resource.get("dependsOn", []):
-                    kind, *names = re.findall(r"'([^']+)'", target)
-                    assert f"{kind}:{'/'.join(names)}" in ids, (path, target)
-        connections = {c["name"] for m in manifest["months"] for c in m["connections"]}
-        assert {k.split(":")[1] for k in made if k.startswith("Microsoft.Network/connections:")
-                } == connections
+        counts = made.get(customer_id, {})
+        connections = set(manifest["rollout"]["connections"])
+        assert {k.split(":")[1] for k in counts
+                if k.startswith("Microsoft.Network/connections:")} == connections
+        assert all(counts[f"Microsoft.Network/connections:{c}"] == len(
+            manifest["rollout"]["connections"][c]["steps"]) for c in connections)
         for circuit in manifest["circuits"]:
             name = circuit["name"]
             peering = f"Microsoft.Network/expressRouteCircuits/peerings:{name}/AzurePrivatePeering"
             if not circuit["existing"]:
-                assert made[f"Microsoft.Network/expressRouteCircuits:{name}"] >= 1
-                assert made[peering] >= 1
+                assert counts[f"Microsoft.Network/expressRouteCircuits:{name}"] >= 1
+                assert counts[peering] >= 1
+
+
+def test_the_real_azure_cli_reads_the_manifest_as_the_arm_templates_parameter(sample, tmp_path):
+    custom = pytest.importorskip("azure.cli.command_modules.resource.custom")
+    core = pytest.importorskip("azure.cli.core.commands")
+    _, optimal, manifests, _, folder = sample
+    customer = folder / optimal[0]
+    step = next(iter(manifests[optimal[0]]["rollout"]["changes"]))
+    documented = ["deployment", "group", "create", "--resource-group", "rg-x", "--mode",
+                  "Incremental", "--template-file", "../rollout.arm.json", "--parameters",
+                  f"step={step}", "manifest=@manifest.json"]
+    # The CLI replaces NAME=@FILE by the file's text before parsing ...
+    previous = os.getcwd()
+    os.chdir(customer)
+    try:
+        expanded = core._expand_file_prefixed_files(documented)
+    finally:
+        os.chdir(previous)
+    assert expanded[-1] == "manifest=" + (customer / "manifest.json").read_text().rstrip("\n")
+    # ... and makes of it the template's parameters: the manifest as an object.
+    template = json.loads((folder / "rollout.arm.json").read_text())
+    parameters = custom._process_parameters(template, [expanded[-2:]])
+    assert parameters == {"step": {"value": step},
+                          "manifest": {"value": manifests[optimal[0]]}}
+    # The command itself parses and stops only for want of an account.
+    results = json.loads(subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("azcli_check.py"))],
+        input=json.dumps([documented]), capture_output=True, text=True, check=True,
+        cwd=customer).stdout)
+    assert results[0]["status"] == 1 and "az login" in results[0]["errors"], results
 
 
 def test_arm_body_of_a_circuit_matches_the_manifest():
@@ -484,12 +688,20 @@ def test_arm_body_of_a_circuit_matches_the_manifest():
 
 def test_cli_scripts_pass_bash_n_and_never_hold_a_key(sample):
     _, _, _, _, folder = sample
-    for path in sorted(folder.glob("*/provision.sh")):
+    library = (folder / "provision-lib.sh").read_text()
+    subprocess.run(["bash", "-n", str(folder / "provision-lib.sh")], check=True)
+    # The only keys passed are read from the vault inside the command that sets them.
+    assert library.count("--shared-key") == 2
+    assert library.count('--shared-key "$(md5_key "$') == 2
+    assert "az keyvault secret show" in library
+    scripts = sorted(folder.glob("*/provision.sh"))
+    assert scripts
+    for path in scripts:
         text = path.read_text()
-        assert "set -euo pipefail" in text
-        assert "az network express-route" in text
+        assert "set -euo pipefail" in text and "/../provision-lib.sh" in text
+        assert "case \"${1:-}\" in" in text
         subprocess.run(["bash", "-n", str(path)], check=True)
-        assert "--shared-key \"$(az keyvault secret show" in text or "--shared-key" not in text
+        assert "--shared-key" not in text and "keyvault" not in text
 
 
 FAKE_AZ = """#!/usr/bin/env bash
@@ -510,8 +722,8 @@ def _recorded_az_commands(folder: Path, tmp_path: Path) -> list[list[str]]:
         usage = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True)
         assert usage.returncode == 2 and "steps in order:" in usage.stderr
         steps = usage.stderr.split("steps in order:")[1].split()
-        plan = json.loads((script.parent / "terraform" / "plan.json").read_text())
-        assert steps == plan["order"]
+        manifest = json.loads((script.parent / "manifest.json").read_text())
+        assert steps == manifest["rollout"]["steps"]
         for step in steps:
             for args in ([step], ["wait", step], ["md5", step]):
                 subprocess.run(["bash", str(script), *args], env=env, check=True,
@@ -572,6 +784,13 @@ def test_two_runs_write_identical_bytes_whatever_the_jobs(sample, tmp_path, monk
     first = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     second = {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()}
     assert first == second
+    # Building and writing in one pass per worker (as the CLI does) writes the same bytes.
+    once = tmp_path / "once"
+    counted = []
+    write_portfolio(once, prepare_portfolio(inputs, result.circuits, optimal, provisioning),
+                    jobs=2, progress=counted.append)
+    assert sum(counted) == len(manifests)
+    assert {p.relative_to(once): p.read_bytes() for p in once.rglob("*") if p.is_file()} == first
 
 
 def test_the_allocation_record_keeps_addresses_when_the_portfolio_changes(sample, tmp_path):

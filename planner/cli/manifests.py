@@ -23,9 +23,9 @@ from planner.inputs.validate import InputError, InputIssue, Inputs
 from planner.provision import (
     FORMATS,
     MANIFESTS_DIR,
-    build_portfolio,
+    prepare_portfolio,
     read_provisioning,
-    write_manifests,
+    write_portfolio,
 )
 from planner.scenarios import Scenario, apply_scenario
 
@@ -149,14 +149,13 @@ def run(args: argparse.Namespace) -> int:
         provisioning = read_provisioning(paths["customers"], settings, allocations)
         summary, circuits = read_plan(args.plan)
         optimal = optimal_customers(summary, inputs, args.plan)
-        manifests, allocated = build_portfolio(inputs, circuits, optimal, provisioning,
-                                               jobs=args.jobs)
+        portfolio = prepare_portfolio(inputs, circuits, optimal, provisioning)
     except InputError as error:
         print(f"planner: invalid input, nothing written.\n{error}", file=sys.stderr)
         return EXIT_INVALID_INPUT
     formats = tuple(args.formats)
-    progress = Progress(len(manifests), verb="wrote the manifests of")
-    out = write_atomically(args.plan / MANIFESTS_DIR, lambda folder: write_manifests(
-        folder, manifests, allocated, formats, jobs=args.jobs, progress=progress.advance))
-    print(f"wrote {', '.join(formats)} manifests of {len(manifests)} customers to {out}")
+    progress = Progress(len(portfolio.work), verb="wrote the manifests of")
+    out = write_atomically(args.plan / MANIFESTS_DIR, lambda folder: write_portfolio(
+        folder, portfolio, formats, jobs=args.jobs, progress=progress.advance))
+    print(f"wrote {', '.join(formats)} manifests of {len(portfolio.work)} customers to {out}")
     return EXIT_OK

@@ -32,10 +32,10 @@ from planner.planning import DEFAULT_ENGINE, ENGINES
 from planner.provision import (
     MANIFESTS_DIR,
     ProvisioningInputs,
-    build_portfolio,
     check_regions,
+    prepare_portfolio,
     read_provisioning,
-    write_manifests,
+    write_portfolio,
 )
 from planner.scenarios import (
     Scenario,
@@ -289,9 +289,8 @@ def run(args: argparse.Namespace) -> int:
         for output in [] if checked.provisioning is None else outputs:
             optimal = output.summary.loc[output.summary["status"] == Status.OPTIMAL,
                                          "customer_id"]
-            handoffs.append(build_portfolio(output.inputs, output.circuits_frame(),
-                                            optimal.tolist(), checked.provisioning,
-                                            jobs=args.jobs))
+            handoffs.append(prepare_portfolio(output.inputs, output.circuits_frame(),
+                                              optimal.tolist(), checked.provisioning))
     except InputError as error:
         print(f"planner: invalid input, nothing written.\n{error}", file=sys.stderr)
         return EXIT_INVALID_INPUT
@@ -307,7 +306,7 @@ def run(args: argparse.Namespace) -> int:
                 from planner.demand.risk import write_risk
                 write_risk(target, forecast, output.inputs.customers)
             if handoffs:
-                write_manifests(target / MANIFESTS_DIR, *handoffs[index], jobs=args.jobs)
+                write_portfolio(target / MANIFESTS_DIR, handoffs[index], jobs=args.jobs)
         if scenario_mode:
             combined_summary(outputs).to_csv(folder / "summary.csv", index=False)
             write_record(folder, replace(checked.record,

@@ -1,8 +1,9 @@
 """Render a neutral manifest for provisioning tools: Terraform JSON, ARM and the az CLI.
 
-Every renderer reads only the manifest, so all formats describe the same circuits,
-peerings and vNet connections. Each returns file names (relative to the customer's
-folder) mapped to their text.
+The Terraform configuration and the ARM template are the same for every customer and read
+the customer's ``manifest.json`` (:data:`SHARED_FILES`); the az CLI script is rendered per
+customer from the manifest alone (:data:`RENDERERS`, file names relative to the customer's
+folder mapped to their text). All formats follow the manifest's rollout.
 """
 
 from __future__ import annotations
@@ -11,14 +12,10 @@ import re
 import shlex
 from collections.abc import Mapping
 
-import orjson
-
 from planner.provision.manifest import dumps, rollout_steps
 
 ARM_API_VERSION = "2024-05-01"
 ARM_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
-ARM_PARAMETERS_SCHEMA = ("https://schema.management.azure.com/schemas/2019-04-01/"
-                         "deploymentParameters.json#")
 PEERING = "AzurePrivatePeering"
 
 
@@ -26,24 +23,9 @@ def _json(data: object) -> str:
     return dumps(data)
 
 
-def _data_json(data: object) -> str:
-    """Files only tools read (Terraform's plan data, ARM templates): one line, sorted keys.
-
-    They are a large share of a portfolio's manifests; indenting them would add a third.
-    """
-    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE).decode()
-
-
 def _label(name: str) -> str:
     label = re.sub(r"[^A-Za-z0-9_-]", "_", name)
     return label if re.match(r"[A-Za-z_]", label) else f"_{label}"
-
-
-def _circuit_id(manifest: Mapping, name: str) -> str:
-    customer = manifest["customer"]
-    return (f"/subscriptions/{customer['subscription_id']}/resourceGroups/"
-            f"{customer['resource_group']}/providers/Microsoft.Network/expressRouteCircuits/"
-            f"{name}")
 
 
 def _tags(manifest: Mapping) -> dict[str, str]:
@@ -56,12 +38,18 @@ def _tags(manifest: Mapping) -> dict[str, str]:
 AZURERM_VERSION = ">= 4.4, < 5.0"
 TERRAFORM_VERSION = ">= 1.7, < 2.0"
 STEP_PATTERN = "^[0-9]{4}-[0-9]{2}-[1-3]-(circuits|build|retire)$"
+TERRAFORM_FILE = "terraform/main.tf.json"
 _CIRCUIT = "azurerm_express_route_circuit.circuit"
 _PEERING = "azurerm_express_route_circuit_peering.private"
 _RESOURCE_GROUP = "azurerm_resource_group.customer"
+_AT = "local.at"
 
-#: The configuration every customer's ``terraform/`` folder holds: all it describes
-#: comes from ``plan.json`` beside it, the step from ``-var step=...``.
+_GROUP_NAME = f"${{{_RESOURCE_GROUP}[local.manifest.customer.resource_group].name}}"
+
+#: The portfolio's one Terraform configuration (``manifests/terraform/main.tf.json``), one
+#: state per customer: the workspace names the customer, whose ``manifest.json`` (its
+#: ``rollout`` lists every resource once with the steps it exists in) says what to make;
+#: the step comes from ``-var step=...``.
 TERRAFORM_CONFIG: dict[str, object] = {
     "terraform": {
         "required_version": TERRAFORM_VERSION,
@@ -69,46 +57,68 @@ TERRAFORM_CONFIG: dict[str, object] = {
                                            "version": AZURERM_VERSION}}},
     "variable": {"step": {
         "type": "string",
-        "description": "The rollout step to apply, e.g. 2027-01-2-build (see plan.json order)",
+        "description": "The rollout step to apply, e.g. 2027-01-2-build (see the customer's "
+                       "manifest.json, rollout.steps)",
         "validation": [{"condition": f'${{can(regex("{STEP_PATTERN}", var.step))}}',
                         "error_message": "step must look like 2027-01-2-build; the steps are "
-                                         "listed in order under \"order\" in plan.json."}]}},
+                                         "listed in order under rollout.steps in the "
+                                         "customer's manifest.json."}]}},
     "locals": {
-        "plan": '${jsondecode(file("${path.module}/plan.json"))}',
-        "step": "${local.plan.steps[var.step]}",
-        "circuits": ("${ {for name, sku in local.step.circuits :"
-                     " name => merge(local.plan.circuits[name], sku)} }"),
-        "peerings": "${ {for name in local.step.peerings : name => local.plan.circuits[name]} }",
-        "connections": ("${ {for name in local.step.connections :"
-                        " name => local.plan.connections[name]} }"),
-        "circuit_imports": ("${ {for name, ids in local.plan.imports :"
-                            " name => ids.circuit if contains(keys(local.step.circuits), name)} }"),
-        "peering_imports": ("${ {for name, ids in local.plan.imports :"
-                            " name => ids.peering if contains(local.step.peerings, name)} }"),
+        # The workspace is the customer: `terraform workspace select -or-create <customer>`.
+        "manifest": ('${jsondecode(file("${path.module}/../${terraform.workspace}/'
+                     'manifest.json"))}'),
+        "rollout": "${local.manifest.rollout}",
+        "at": "${index(local.rollout.steps, var.step)}",
+        "tags": '${ {customer = local.manifest.customer.id, "managed-by" = "planner"} }',
+        "groups": "${ {(local.manifest.customer.resource_group) = local.manifest.customer} }",
+        "skus": ("${ {for name, span in local.rollout.circuits :"
+                 f" name => [for sku in span.skus : sku if sku.from <= {_AT}]}} }}"),
+        "circuits": ("${ {for circuit in local.manifest.circuits : circuit.name =>"
+                     " merge(circuit, circuit.private_peering,"
+                     " local.skus[circuit.name][length(local.skus[circuit.name]) - 1])"
+                     f" if local.rollout.circuits[circuit.name].from <= {_AT}"
+                     f" && {_AT} < local.rollout.circuits[circuit.name].until}} }}"),
+        "peerings": ("${ {for name, circuit in local.circuits : name => circuit"
+                     f" if local.rollout.circuits[name].peered <= {_AT}}} }}"),
+        "connections": ("${ {for name, link in local.rollout.connections :"
+                        " name => merge(link, local.manifest.vnets[link.vnet])"
+                        f" if anytrue([for span in link.steps : span[0] <= {_AT}"
+                        f" && {_AT} < span[1]])}} }}"),
+        # A customer with inventory has its resource group already: it is imported.
+        "group_imports": ("${ {for name, customer in local.groups : name =>"
+                          ' "/subscriptions/${customer.subscription_id}/resourceGroups/${name}"'
+                          " if length(local.rollout.imports) > 0} }"),
+        "circuit_imports": ("${ {for name, ids in local.rollout.imports :"
+                            " name => ids.circuit if contains(keys(local.circuits), name)} }"),
+        "peering_imports": ("${ {for name, ids in local.rollout.imports :"
+                            " name => ids.peering if contains(keys(local.peerings), name)} }"),
     },
-    "provider": {"azurerm": {"features": {}, "subscription_id": "${local.plan.subscription_id}"}},
+    "provider": {"azurerm": {"features": {},
+                             "subscription_id": "${local.manifest.customer.subscription_id}"}},
     "resource": {
         "azurerm_resource_group": {"customer": {
-            "name": "${local.plan.resource_group}", "location": "${local.plan.location}",
-            "tags": "${local.plan.tags}",
+            "for_each": "${local.groups}",
+            "name": "${each.key}",
+            "location": "${each.value.location}",
+            "tags": "${local.tags}",
             # An existing group is imported, not replaced, whatever its region and tags.
             "lifecycle": {"ignore_changes": ["location", "tags"]}}},
         "azurerm_express_route_circuit": {"circuit": {
             "for_each": "${local.circuits}",
             "name": "${each.key}",
-            "resource_group_name": f"${{{_RESOURCE_GROUP}.name}}",
+            "resource_group_name": _GROUP_NAME,
             "location": "${each.value.region}",
             "service_provider_name": "${each.value.service_provider}",
             "peering_location": "${each.value.peering_location}",
             "bandwidth_in_mbps": "${each.value.bandwidth_mbps}",
             "sku": {"tier": "${each.value.tier}", "family": "${each.value.family}"},
             "allow_classic_operations": False,
-            "tags": "${local.plan.tags}"}},
+            "tags": "${local.tags}"}},
         "azurerm_express_route_circuit_peering": {"private": {
             "for_each": "${local.peerings}",
             "peering_type": PEERING,
             "express_route_circuit_name": f"${{{_CIRCUIT}[each.key].name}}",
-            "resource_group_name": f"${{{_RESOURCE_GROUP}.name}}",
+            "resource_group_name": _GROUP_NAME,
             "peer_asn": "${each.value.peer_asn}",
             "primary_peer_address_prefix": "${each.value.primary_peer_address_prefix}",
             "secondary_peer_address_prefix": "${each.value.secondary_peer_address_prefix}",
@@ -119,84 +129,28 @@ TERRAFORM_CONFIG: dict[str, object] = {
         "azurerm_virtual_network_gateway_connection": {"vnet": {
             "for_each": "${local.connections}",
             "name": "${each.key}",
-            "resource_group_name": f"${{{_RESOURCE_GROUP}.name}}",
+            "resource_group_name": _GROUP_NAME,
             "location": "${each.value.region}",
             "type": "ExpressRoute",
             "virtual_network_gateway_id": "${each.value.gateway_id}",
             "express_route_circuit_id": f"${{{_CIRCUIT}[each.value.circuit].id}}",
             "depends_on": [_PEERING],
-            "tags": "${local.plan.tags}"}},
+            "tags": "${local.tags}"}},
     },
     "import": [
+        {"for_each": "${local.group_imports}", "to": f"{_RESOURCE_GROUP}[each.key]",
+         "id": "${each.value}"},
         {"for_each": "${local.circuit_imports}", "to": f"{_CIRCUIT}[each.key]",
          "id": "${each.value}"},
         {"for_each": "${local.peering_imports}", "to": f"{_PEERING}[each.key]",
          "id": "${each.value}"},
     ],
 }
-_TERRAFORM_TEXT = _json(TERRAFORM_CONFIG)
-_TERRAFORM_IMPORTING_GROUP = _json({**TERRAFORM_CONFIG, "import": [
-    *TERRAFORM_CONFIG["import"],
-    {"to": _RESOURCE_GROUP, "id": "${local.plan.resource_group_id}"}]})
-
-
-def _resource_group_id(manifest: Mapping) -> str:
-    customer = manifest["customer"]
-    return (f"/subscriptions/{customer['subscription_id']}/resourceGroups/"
-            f"{customer['resource_group']}")
-
-
-def _location(manifest: Mapping) -> str:
-    """Where the customer's resource group is made: the first circuit's region."""
-    return next((c["region"] for c in manifest["circuits"]), "")
-
-
-def terraform_plan(manifest: Mapping) -> dict[str, object]:
-    """The data ``terraform/main.tf.json`` reads: what exists at each step of the rollout."""
-    customer = manifest["customer"]
-    steps = rollout_steps(manifest)
-    gateways = manifest["vnets"]
-    connections = {c["name"]: {"circuit": c["circuit"], **gateways[c["vnet"]]}
-                   for month in manifest["months"] for c in month["connections"]}
-    circuits = {}
-    for circuit in manifest["circuits"]:
-        peering = circuit["private_peering"]
-        circuits[circuit["name"]] = {
-            "region": circuit["region"], "service_provider": circuit["service_provider"],
-            "peering_location": circuit["peering_location"],
-            **{key: peering[key] for key in ("peer_asn", "primary_peer_address_prefix",
-                                             "secondary_peer_address_prefix", "vlan_id")}}
-    imports = {c["name"]: {"circuit": _circuit_id(manifest, c["name"]),
-                           "peering": f"{_circuit_id(manifest, c['name'])}/peerings/{PEERING}"}
-               for c in manifest["circuits"] if c["existing"]}
-    return {
-        "customer": customer["id"], "subscription_id": customer["subscription_id"],
-        "resource_group": customer["resource_group"],
-        "resource_group_id": _resource_group_id(manifest), "location": _location(manifest),
-        "tags": _tags(manifest), "circuits": circuits, "connections": dict(sorted(
-            connections.items())), "imports": imports,
-        "order": [step["label"] for step in steps],
-        "steps": {step["label"]: {"circuits": step["circuits"], "peerings": step["peerings"],
-                                  "connections": [c["name"] for c in step["connections"]]}
-                  for step in steps}}
-
-
-def terraform(manifest: Mapping) -> dict[str, str]:
-    """One Terraform configuration per customer: ``terraform/main.tf.json`` and its data.
-
-    ``main.tf.json`` is the same for every customer (only customers with inventory add an
-    ``import`` of their existing resource group); ``plan.json`` holds the circuits,
-    peerings and connections of each step. ``terraform apply -var step=<label>`` brings
-    the customer to the state after that step; apply the steps in the order listed in
-    ``plan.json``.
-    """
-    existing = any(c["existing"] for c in manifest["circuits"])
-    return {"terraform/main.tf.json": _TERRAFORM_IMPORTING_GROUP if existing else _TERRAFORM_TEXT,
-            "terraform/plan.json": _data_json(terraform_plan(manifest))}
+TERRAFORM_TEXT = _json(TERRAFORM_CONFIG)
 
 
 def arm_circuit(circuit: Mapping, sku: Mapping) -> dict[str, object]:
-    """The ARM resource of one circuit (its body loads into the SDK's ExpressRouteCircuit)."""
+    """The ARM resource of one circuit, as :data:`ARM_TEMPLATE` makes it for a manifest."""
     return {
         "type": "Microsoft.Network/expressRouteCircuits", "apiVersion": ARM_API_VERSION,
         "name": circuit["name"], "location": circuit["region"],
@@ -209,113 +163,152 @@ def arm_circuit(circuit: Mapping, sku: Mapping) -> dict[str, object]:
                                           "bandwidthInMbps": sku["bandwidth_mbps"]}}}
 
 
-def _key_parameter(name: str) -> str:
-    return f"sharedKey_{_label(name).replace('-', '_')}"
+#: The portfolio's one ARM template (``manifests/rollout.arm.json``): deployed with a
+#: customer's ``manifest.json`` as the ``manifest`` parameter, it makes what the step
+#: ``step`` of the manifest's ``rollout.changes`` creates or changes (``circuits`` and
+#: ``build`` steps; the retire steps are the az CLI script's).
+ARM_FILE = "rollout.arm.json"
+_CHANGE = "variables('circuits')[copyIndex()]"
+_CIRCUIT_OF_CHANGE = f"parameters('manifest').circuits[{_CHANGE}.index]"
+_PEERED = "parameters('manifest').circuits[variables('peerings')[copyIndex()].index]"
+_LINK = "variables('links')[variables('change').connect[copyIndex()]]"
+ARM_TEMPLATE: dict[str, object] = {
+    "$schema": ARM_SCHEMA, "contentVersion": "1.0.0.0",
+    "parameters": {
+        "manifest": {"type": "object", "metadata": {
+            "description": "The customer's manifest.json (--parameters manifest=@manifest.json)"}},
+        "step": {"type": "string", "metadata": {
+            "description": "A circuits or build step of the manifest's rollout.steps"}}},
+    "variables": {
+        # A step's change lists only what it does: the lists it leaves out are empty.
+        "change": ("[union(createObject('create', createArray(), 'peer', createArray(), "
+                   "'upgrade', createArray(), 'connect', createArray()), "
+                   "parameters('manifest').rollout.changes[parameters('step')])]"),
+        "circuits": "[concat(variables('change').create, variables('change').upgrade)]",
+        "peerings": "[concat(variables('change').peer, variables('change').upgrade)]",
+        "links": "[parameters('manifest').rollout.connections]",
+        "tags": {"customer": "[parameters('manifest').customer.id]", "managed-by": "planner"}},
+    "resources": [
+        {"type": "Microsoft.Network/expressRouteCircuits", "apiVersion": ARM_API_VERSION,
+         "copy": {"name": "circuits", "count": "[length(variables('circuits'))]"},
+         "name": f"[{_CHANGE}.circuit]",
+         "location": f"[{_CIRCUIT_OF_CHANGE}.region]",
+         "tags": "[variables('tags')]",
+         "sku": {"name": f"[format('{{0}}_{{1}}', {_CHANGE}.tier, {_CHANGE}.family)]",
+                 "tier": f"[{_CHANGE}.tier]", "family": f"[{_CHANGE}.family]"},
+         "properties": {
+             "allowClassicOperations": False,
+             "serviceProviderProperties": {
+                 "serviceProviderName": f"[{_CIRCUIT_OF_CHANGE}.service_provider]",
+                 "peeringLocation": f"[{_CIRCUIT_OF_CHANGE}.peering_location]",
+                 "bandwidthInMbps": f"[{_CHANGE}.bandwidth_mbps]"}}},
+        # An upgraded circuit's peering is deployed again with it; `provision.sh md5 STEP`
+        # then sets its MD5 key, as for new peerings.
+        {"type": "Microsoft.Network/expressRouteCircuits/peerings",
+         "apiVersion": ARM_API_VERSION,
+         "copy": {"name": "peerings", "count": "[length(variables('peerings'))]"},
+         "dependsOn": ["circuits"],
+         "name": f"[format('{{0}}/{PEERING}', variables('peerings')[copyIndex()].circuit)]",
+         "properties": {
+             "peeringType": PEERING,
+             "peerASN": f"[{_PEERED}.private_peering.peer_asn]",
+             "primaryPeerAddressPrefix":
+                 f"[{_PEERED}.private_peering.primary_peer_address_prefix]",
+             "secondaryPeerAddressPrefix":
+                 f"[{_PEERED}.private_peering.secondary_peer_address_prefix]",
+             "vlanId": f"[{_PEERED}.private_peering.vlan_id]"}},
+        {"type": "Microsoft.Network/connections", "apiVersion": ARM_API_VERSION,
+         "copy": {"name": "connections", "count": "[length(variables('change').connect)]"},
+         "dependsOn": ["peerings"],
+         "name": "[variables('change').connect[copyIndex()]]",
+         "location": f"[parameters('manifest').vnets[{_LINK}.vnet].region]",
+         "tags": "[variables('tags')]",
+         "properties": {
+             "connectionType": "ExpressRoute", "routingWeight": 0,
+             "virtualNetworkGateway1": {
+                 "id": f"[parameters('manifest').vnets[{_LINK}.vnet].gateway_id]"},
+             "peer": {"id": ("[resourceId('Microsoft.Network/expressRouteCircuits', "
+                             f"{_LINK}.circuit)]")}}},
+    ],
+}
+ARM_TEXT = _json(ARM_TEMPLATE)
 
 
-def _arm_peering(circuit: Mapping, secret: bool, with_circuit: bool) -> dict[str, object]:
-    name, peering = circuit["name"], circuit["private_peering"]
-    properties: dict[str, object] = {
-        "peeringType": PEERING, "peerASN": peering["peer_asn"],
-        "primaryPeerAddressPrefix": peering["primary_peer_address_prefix"],
-        "secondaryPeerAddressPrefix": peering["secondary_peer_address_prefix"],
-        "vlanId": peering["vlan_id"]}
-    if secret:
-        properties["sharedKey"] = f"[parameters('{_key_parameter(name)}')]"
-    resource: dict[str, object] = {
-        "type": "Microsoft.Network/expressRouteCircuits/peerings",
-        "apiVersion": ARM_API_VERSION, "name": f"{name}/{PEERING}", "properties": properties}
-    if with_circuit:
-        resource["dependsOn"] = [
-            f"[resourceId('Microsoft.Network/expressRouteCircuits', '{name}')]"]
-    return resource
+#: The functions every customer's ``provision.sh`` calls, written once beside the
+#: customers' folders as :data:`SHELL_LIBRARY` and sourced by each script.
+SHELL_LIBRARY = "provision-lib.sh"
+_FUNCTIONS = """\
+# ExpressRoute rollout functions, written by planner; sourced by each customer's provision.sh,
+# which sets SUB, RG, CUSTOMER, KV, KV_SUB, GATEWAY and GATEWAY_REGION.
 
-
-def arm(manifest: Mapping) -> dict[str, str]:
-    """One ARM template per ``circuits`` and ``build`` step, ``arm/<step>.json``.
-
-    Each template holds what its step creates or changes: the new circuits (``circuits``
-    steps); the new circuits' private peerings, the circuits upgraded in place with their
-    peering, and the new vNet connections (``build`` steps). Deploy them in incremental
-    mode, which leaves everything else as it is; the retire steps of the az CLI script
-    remove what goes away. With MD5, every template takes each circuit's key as a secure
-    parameter, and ``arm/parameters.json`` refers to the secrets in the CSP's Key Vault, so
-    no key is written anywhere.
-    """
-    circuits = {c["name"]: c for c in manifest["circuits"]}
-    secrets = {name: c["private_peering"]["shared_key_secret"] for name, c in circuits.items()
-               if c["private_peering"]["shared_key_secret"]}
-    parameters = {_key_parameter(name): {"type": "securestring", "metadata": {
-        "description": f"MD5 key: Key Vault {secret['key_vault']}, secret {secret['secret']}"}}
-        for name, secret in sorted(secrets.items())}
-    files = {}
-    before: Mapping | None = None
-    for step in rollout_steps(manifest):
-        if step["stage"] == "retire":
-            before = step
-            continue
-        resources: list[dict[str, object]] = []
-        if step["stage"] == "circuits":
-            for name in step["new"]:
-                resources.append({**arm_circuit(circuits[name], step["circuits"][name]),
-                                  "tags": _tags(manifest)})
-        else:
-            for name in step["upgraded"]:
-                resources.append({**arm_circuit(circuits[name], step["circuits"][name]),
-                                  "tags": _tags(manifest)})
-            peered = sorted({*step["new"], *step["upgraded"]})
-            for name in peered:
-                resources.append(_arm_peering(circuits[name], name in secrets,
-                                              name in step["upgraded"]))
-            old = {c["name"] for c in before["connections"]} if before else set()
-            for connection in step["connections"]:
-                if connection["name"] in old:
-                    continue
-                circuit = connection["circuit"]
-                resource: dict[str, object] = {
-                    "type": "Microsoft.Network/connections", "apiVersion": ARM_API_VERSION,
-                    "name": connection["name"], "location": connection["region"],
-                    "tags": _tags(manifest),
-                    "properties": {
-                        "connectionType": "ExpressRoute", "routingWeight": 0,
-                        "virtualNetworkGateway1": {"id": connection["gateway_id"]},
-                        "peer": {"id": ("[resourceId('Microsoft.Network/expressRouteCircuits',"
-                                        f" '{circuit}')]")}}}
-                if circuit in peered:
-                    resource["dependsOn"] = [(
-                        "[resourceId('Microsoft.Network/expressRouteCircuits/peerings', "
-                        f"'{circuit}', '{PEERING}')]")]
-                resources.append(resource)
-        files[f"arm/{step['label']}.json"] = _data_json({
-            "$schema": ARM_SCHEMA, "contentVersion": "1.0.0.0", "parameters": parameters,
-            "resources": resources})
-        before = step
-    if secrets:
-        files["arm/parameters.json"] = _json({
-            "$schema": ARM_PARAMETERS_SCHEMA, "contentVersion": "1.0.0.0",
-            "parameters": {_key_parameter(name): {"reference": {
-                "keyVault": {"id": secret["key_vault_id"]}, "secretName": secret["secret"]}}
-                for name, secret in sorted(secrets.items())}})
-    return files
-
-
-_WAIT = """\
 show_service_key() {
   # Quote the service key to the connectivity provider, which then provisions the circuit.
-  echo "service key of $1: $(az network express-route show -g "$RG" -n "$1" \\
+  echo "service key of $1: $(az network express-route show -n "$1" -g "$RG" \\
     --subscription "$SUB" --query serviceKey -o tsv)"
 }
 
 wait_for_provider() {
   # The provider must provision the circuit (quote the service key to it) before peering.
-  local circuit="$1"
-  echo "service key of ${circuit}: $(az network express-route show -g "$RG" -n "$circuit" \\
-    --subscription "$SUB" --query serviceKey -o tsv)"
-  until [ "$(az network express-route show -g "$RG" -n "$circuit" --subscription "$SUB" \\
+  show_service_key "$1"
+  until [ "$(az network express-route show -n "$1" -g "$RG" --subscription "$SUB" \\
       --query serviceProviderProvisioningState -o tsv)" = "Provisioned" ]; do
-    echo "waiting for the provider to provision ${circuit}..."
+    echo "waiting for the provider to provision $1..."
     sleep 60
   done
+}
+
+md5_key() {
+  # The BGP MD5 key, read from the CSP's Key Vault straight into the command that sets it.
+  az keyvault secret show --subscription "$KV_SUB" --vault-name "$KV" --name "$1" \\
+    --query value -o tsv
+}
+
+create_circuit() {  # NAME LOCATION PROVIDER PEERING_LOCATION MBPS TIER FAMILY
+  az network express-route create --name "$1" --resource-group "$RG" \\
+    --subscription "$SUB" --location "$2" --provider "$3" --peering-location "$4" \\
+    --bandwidth "$5" --sku-tier "$6" --sku-family "$7" \\
+    --tags customer="$CUSTOMER" managed-by=planner
+  show_service_key "$1"
+}
+
+upgrade_circuit() {  # NAME MBPS TIER FAMILY
+  az network express-route update --name "$1" --resource-group "$RG" \\
+    --subscription "$SUB" --bandwidth "$2" --sku-tier "$3" --sku-family "$4"
+}
+
+delete_circuit() {  # NAME
+  az network express-route delete --name "$1" --resource-group "$RG" --subscription "$SUB"
+}
+
+create_peering() {  # CIRCUIT PEER_ASN PRIMARY_SUBNET SECONDARY_SUBNET VLAN [MD5_SECRET]
+  wait_for_provider "$1"
+  if [ -n "${6:-}" ]; then
+    az network express-route peering create --circuit-name "$1" --resource-group "$RG" \\
+      --subscription "$SUB" --peering-type AzurePrivatePeering --peer-asn "$2" \\
+      --primary-peer-subnet "$3" --secondary-peer-subnet "$4" --vlan-id "$5" \\
+      --shared-key "$(md5_key "$6")"
+  else
+    az network express-route peering create --circuit-name "$1" --resource-group "$RG" \\
+      --subscription "$SUB" --peering-type AzurePrivatePeering --peer-asn "$2" \\
+      --primary-peer-subnet "$3" --secondary-peer-subnet "$4" --vlan-id "$5"
+  fi
+}
+
+set_md5() {  # CIRCUIT MD5_SECRET
+  az network express-route peering update --circuit-name "$1" --name AzurePrivatePeering \\
+    --resource-group "$RG" --subscription "$SUB" --shared-key "$(md5_key "$2")" \\
+    --output none
+}
+
+connect() {  # CONNECTION VNET CIRCUIT
+  az network vpn-connection create --name "$1" --resource-group "$RG" \\
+    --subscription "$SUB" --location "${GATEWAY_REGION[$2]}" \\
+    --vnet-gateway1 "${GATEWAY[$2]}" --express-route-circuit2 \\
+    "/subscriptions/$SUB/resourceGroups/$RG/providers/Microsoft.Network/expressRouteCircuits/$3"
+}
+
+disconnect() {  # CONNECTION
+  az network vpn-connection delete --name "$1" --resource-group "$RG" --subscription "$SUB"
 }
 """
 
@@ -324,83 +317,44 @@ def _q(value: object) -> str:
     return shlex.quote(str(value))
 
 
-def _key_command(secret: Mapping) -> str:
-    """Reads an MD5 key from the CSP's Key Vault straight into an argument."""
-    subscription = secret["key_vault_id"].split("/")[2]
-    return ("\"$(az keyvault secret show --subscription "
-            f"{_q(subscription)} --vault-name {_q(secret['key_vault'])} "
-            f"--name {_q(secret['secret'])} --query value -o tsv)\"")
-
-
-def _step_commands(manifest: Mapping, step: Mapping, before: Mapping | None) -> list[str]:
-    """The az commands that take the customer from ``before`` to ``step``."""
-    customer = manifest["customer"]
-    circuits = {c["name"]: c for c in manifest["circuits"]}
-    where = "--resource-group \"$RG\" --subscription \"$SUB\""
+def _step_commands(manifest: Mapping, circuits: Mapping, step: Mapping,
+                   before: Mapping | None) -> list[str]:
+    """The calls that take the customer from ``before`` to ``step``."""
     commands = []
     if before is None:
-        commands.append(f"az group create --name \"$RG\" --subscription \"$SUB\" "
-                        f"--location {_q(_location(manifest))} --output none")
+        commands.append("az group create --name \"$RG\" --subscription \"$SUB\" "
+                        f"--location {_q(manifest['customer']['location'])} --output none")
     old_connections = {c["name"] for c in before["connections"]} if before else set()
     if step["stage"] == "circuits":
         for name in step["new"]:
             circuit, sku = circuits[name], step["circuits"][name]
             commands.append(
-                f"az network express-route create --name {_q(name)} {where} "
-                f"--location {_q(circuit['region'])} "
-                f"--provider {_q(circuit['service_provider'])} "
-                f"--peering-location {_q(circuit['peering_location'])} "
-                f"--bandwidth {sku['bandwidth_mbps']} --sku-tier {sku['tier']} "
-                f"--sku-family {sku['family']} --tags customer={_q(customer['id'])} "
-                "managed-by=planner")
-            commands.append(f"show_service_key {_q(name)}")
+                f"create_circuit {_q(name)} {_q(circuit['region'])} "
+                f"{_q(circuit['service_provider'])} {_q(circuit['peering_location'])} "
+                f"{sku['bandwidth_mbps']} {sku['tier']} {sku['family']}")
     elif step["stage"] == "build":
         for name in step["new"]:
             peering = circuits[name]["private_peering"]
             secret = peering["shared_key_secret"]
-            key = f" --shared-key {_key_command(secret)}" if secret else ""
-            commands.append(f"wait_for_provider {_q(name)}")
             commands.append(
-                f"az network express-route peering create --circuit-name {_q(name)} {where} "
-                f"--peering-type {PEERING} --peer-asn {peering['peer_asn']} "
-                f"--primary-peer-subnet {peering['primary_peer_address_prefix']} "
-                f"--secondary-peer-subnet {peering['secondary_peer_address_prefix']} "
-                f"--vlan-id {peering['vlan_id']}{key}")
+                f"create_peering {_q(name)} {peering['peer_asn']} "
+                f"{peering['primary_peer_address_prefix']} "
+                f"{peering['secondary_peer_address_prefix']} {peering['vlan_id']}"
+                + (f" {_q(secret)}" if secret else ""))
         for name in step["upgraded"]:
             sku = step["circuits"][name]
-            commands.append(
-                f"az network express-route update --name {_q(name)} {where} "
-                f"--bandwidth {sku['bandwidth_mbps']} --sku-tier {sku['tier']} "
-                f"--sku-family {sku['family']}")
+            commands.append(f"upgrade_circuit {_q(name)} {sku['bandwidth_mbps']} "
+                            f"{sku['tier']} {sku['family']}")
         for connection in step["connections"]:
-            if connection["name"] in old_connections:
-                continue
-            commands.append(
-                f"az network vpn-connection create --name {_q(connection['name'])} {where} "
-                f"--location {_q(connection['region'])} "
-                f"--vnet-gateway1 {_q(connection['gateway_id'])} "
-                f"--express-route-circuit2 \"/subscriptions/$SUB/resourceGroups/$RG/"
-                f"providers/Microsoft.Network/expressRouteCircuits/{connection['circuit']}\"")
+            if connection["name"] not in old_connections:
+                commands.append(f"connect {_q(connection['name'])} {_q(connection['vnet'])} "
+                                f"{_q(connection['circuit'])}")
     else:
         kept = {c["name"] for c in step["connections"]}
         for name in sorted(old_connections - kept):
-            commands.append(f"az network vpn-connection delete --name {_q(name)} {where}")
+            commands.append(f"disconnect {_q(name)}")
         for name in sorted(set(before["circuits"] if before else ()) - set(step["circuits"])):
-            commands.append(f"az network express-route delete --name {_q(name)} {where}")
-    return commands
-
-
-def _md5_commands(manifest: Mapping, step: Mapping) -> list[str]:
-    """Set the MD5 key on the peerings a step creates (for Terraform and other tools)."""
-    circuits = {c["name"]: c for c in manifest["circuits"]}
-    commands = []
-    for name in step["new"] if step["stage"] == "build" else ():
-        secret = circuits[name]["private_peering"]["shared_key_secret"]
-        if secret:
-            commands.append(
-                f"az network express-route peering update --circuit-name {_q(name)} "
-                f"--name {PEERING} --resource-group \"$RG\" --subscription \"$SUB\" "
-                f"--shared-key {_key_command(secret)} --output none")
+            commands.append(f"delete_circuit {_q(name)}")
     return commands
 
 
@@ -414,6 +368,10 @@ def azcli(manifest: Mapping) -> dict[str, str]:
     never sees them). Both do nothing for other steps.
     """
     customer = manifest["customer"]
+    circuits = {c["name"]: c for c in manifest["circuits"]}
+    vault = manifest["security"].get("md5_key_vault") or {}
+    vault_subscription = vault["id"].split("/")[2] if vault else ""
+    gateways = manifest["vnets"]
     lines = ["#!/usr/bin/env bash",
              f"# ExpressRoute rollout of {customer['id']} ({customer['name']}),"
              " written by planner.",
@@ -421,20 +379,29 @@ def azcli(manifest: Mapping) -> dict[str, str]:
              "# Run one step at a time, in order: ./provision.sh STEP",
              "# With Terraform or ARM: ./provision.sh wait STEP before, ./provision.sh md5 STEP"
              " after applying STEP.", "set -euo pipefail", "",
-             f"SUB={_q(customer['subscription_id'])}", f"RG={_q(customer['resource_group'])}", "",
-             _WAIT]
+             f"SUB={_q(customer['subscription_id'])}", f"RG={_q(customer['resource_group'])}",
+             f"CUSTOMER={_q(customer['id'])}",
+             f"KV={_q(vault.get('name', ''))}", f"KV_SUB={_q(vault_subscription)}",
+             "declare -A GATEWAY GATEWAY_REGION",
+             *(f"GATEWAY[{vnet}]={_q(g['gateway_id'])} GATEWAY_REGION[{vnet}]={_q(g['region'])}"
+               for vnet, g in gateways.items()),
+             f'source "$(dirname "${{BASH_SOURCE[0]}}")/../{SHELL_LIBRARY}"', ""]
     labels: list[str] = []
     cases: list[str] = []
     helpers: dict[str, list[str]] = {"wait": [], "md5": []}
     before = None
     for step in rollout_steps(manifest):
         labels.append(step["label"])
-        cases.append(_case(step["label"], _step_commands(manifest, step, before)
+        cases.append(_case(step["label"], _step_commands(manifest, circuits, step, before)
                            or ["echo \"nothing to do for the az CLI in this step\""]))
         if step["stage"] == "build" and step["new"]:
             helpers["wait"].append(_case(step["label"], [
                 f"wait_for_provider {_q(name)}" for name in step["new"]], indent="      "))
-        if md5 := _md5_commands(manifest, step):
+        # The peerings a build step makes, and those ARM deploys again with an upgrade.
+        md5 = [f"set_md5 {_q(name)} {_q(secret)}" for name in (
+            [*step["new"], *step["upgraded"]] if step["stage"] == "build" else [])
+            if (secret := circuits[name]["private_peering"]["shared_key_secret"])]
+        if md5:
             helpers["md5"].append(_case(step["label"], md5, indent="      "))
         before = step
     for helper, helper_cases in helpers.items():  # even with no case: "do nothing" holds
@@ -452,4 +419,8 @@ def _case(label: str, commands: list[str], indent: str = "  ") -> str:
     return f"{indent}{label})\n{body}\n{indent}  ;;"
 
 
-RENDERERS = {"terraform": terraform, "arm": arm, "azcli": azcli}
+#: Files of one customer's folder, by format (``json`` is written by the caller).
+RENDERERS = {"azcli": azcli}
+#: Files written once beside the customers' folders, by format.
+SHARED_FILES = {"terraform": {TERRAFORM_FILE: TERRAFORM_TEXT}, "arm": {ARM_FILE: ARM_TEXT},
+                "azcli": {SHELL_LIBRARY: _FUNCTIONS}}

@@ -8,7 +8,7 @@ customer (allocating peering addresses across the portfolio first);
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
@@ -19,7 +19,7 @@ from planner.domain import Site
 from planner.inputs.read import read_table
 from planner.inputs.validate import InputError, InputIssue, Inputs
 from planner.provision.allocate import Allocation, Request, allocate, read_record, record_frame
-from planner.provision.formats import RENDERERS
+from planner.provision.formats import RENDERERS, SHARED_FILES
 from planner.provision.manifest import MANIFEST_FILE, build_manifest, dumps
 from planner.provision.settings import (
     PROVISIONING_COLUMNS,
@@ -27,7 +27,6 @@ from planner.provision.settings import (
     read_customer_options,
     read_settings,
 )
-from planner.tables import CIRCUIT_COLUMNS
 
 FORMATS = ("json", "terraform", "arm", "azcli")
 #: The folder of a plan that holds its manifests.
@@ -118,11 +117,10 @@ def check_regions(inputs: Inputs, provisioning: ProvisioningInputs,
     """
     wanted = set(customer_ids)
     options = provisioning.options
+    with_region = set(options.index[options["region"].astype(bool)]) if len(options) else set()
     unknown: dict[str, list[str]] = {}
     for row in inputs.customers.itertuples(index=False):
-        if row.customer_id not in wanted:
-            continue
-        if row.customer_id in options.index and options.loc[row.customer_id, "region"]:
+        if row.customer_id not in wanted or row.customer_id in with_region:
             continue
         for location in (row.peering_location, row.secondary_peering_location):
             if location and provisioning.settings.region_of(location) is None:
@@ -136,6 +134,88 @@ def check_regions(inputs: Inputs, provisioning: ProvisioningInputs,
             "add it under [regions] or give the customers a region column")))
     if issues:
         raise InputError(issues)
+
+
+#: The circuits.csv columns a manifest is built from, in the order work items hold them.
+_ROW_COLUMNS = ("period", "circuit_name", "site", "action", "tier", "family", "bandwidth_mbps")
+
+
+@dataclass
+class Portfolio:
+    """A portfolio ready to be built: peering allocations made, work grouped by customer.
+
+    Parameters
+    ----------
+    work : list of tuple
+        Per customer, in order: its customers.csv row, its provisioning options, its
+        circuits.csv rows (tuples of :data:`_ROW_COLUMNS`), its vNets by period and its
+        circuits' allocations.
+    allocations : dict of str to Allocation
+        The portfolio's peering allocations by circuit name.
+    vnet_links : dict of tuple to int
+        vNet links per catalog SKU [count].
+    settings : ProvisioningSettings
+        CSP-wide settings.
+    """
+
+    work: list[tuple]
+    allocations: dict[str, Allocation]
+    vnet_links: dict[tuple, int]
+    settings: ProvisioningSettings
+
+
+def prepare_portfolio(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list[str],
+                      provisioning: ProvisioningInputs) -> Portfolio:
+    """Allocate the peering addresses and group the plan by customer, building nothing yet.
+
+    Parameters
+    ----------
+    inputs : Inputs
+        The validated inputs of the plan.
+    circuits : pandas.DataFrame
+        The plan's circuits.csv.
+    customer_ids : list of str
+        The customers to write (the optimal ones).
+    provisioning : ProvisioningInputs
+        Settings, per-customer options and the allocation record.
+
+    Returns
+    -------
+    Portfolio
+
+    Raises
+    ------
+    InputError
+        When a region is unknown or the address pools or VLANs run out.
+    """
+    wanted = set(customer_ids)
+    check_regions(inputs, provisioning, wanted)
+    allocations = allocate(_requests(inputs, circuits, wanted), provisioning.settings,
+                           provisioning.record)
+    vnet_links = {(r.tier, r.family, int(r.bandwidth_mbps)): int(r.vnet_links)
+                  for r in inputs.catalog.itertuples(index=False)}
+    # Plain tuples grouped once: pandas look-ups per customer cost more than the manifests.
+    customers = {row["customer_id"]: row for row in _records(inputs.customers)}
+    options = provisioning.options.to_dict("index")
+    mine = circuits[circuits["customer_id"].isin(wanted)]
+    by_customer: dict[str, list[tuple]] = {}
+    for customer_id, *row in zip(mine["customer_id"].tolist(),
+                                 *(mine[c].tolist() for c in _ROW_COLUMNS), strict=True):
+        by_customer.setdefault(customer_id, []).append(tuple(row))
+    vnets: dict[str, dict[str, int]] = {}
+    demand = inputs.demand
+    for customer_id, period, count in zip(demand["customer_id"].tolist(),
+                                          demand["period"].tolist(),
+                                          demand["vnets"].tolist(), strict=True):
+        if customer_id in by_customer:
+            vnets.setdefault(customer_id, {})[period] = int(count)
+    work = []
+    for cid in customer_ids:
+        rows = by_customer.get(cid)
+        if rows:
+            work.append((customers[cid], options.get(cid, {}), rows, vnets.get(cid, {}),
+                         {row[1]: allocations[row[1]] for row in rows}))
+    return Portfolio(work, allocations, vnet_links, provisioning.settings)
 
 
 def build_portfolio(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list[str],
@@ -169,51 +249,63 @@ def build_portfolio(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list[s
     InputError
         When a region is unknown or the address pools or VLANs run out.
     """
-    wanted = set(customer_ids)
-    check_regions(inputs, provisioning, wanted)
-    allocations = allocate(_requests(inputs, circuits, wanted), provisioning.settings,
-                           provisioning.record)
-    vnet_links = {(r.tier, r.family, int(r.bandwidth_mbps)): int(r.vnet_links)
-                  for r in inputs.catalog.itertuples(index=False)}
-    # Plain records grouped once: pandas look-ups per customer cost more than the manifests.
-    customers = {row["customer_id"]: row for row in _records(inputs.customers)}
-    options = provisioning.options.to_dict("index")
-    by_customer: dict[str, list[dict]] = {}
-    for row in _records(circuits[circuits["customer_id"].isin(wanted)], CIRCUIT_COLUMNS):
-        by_customer.setdefault(row["customer_id"], []).append(row)
-    vnets: dict[str, dict[str, int]] = {}
-    demand = inputs.demand
-    for customer_id, period, count in zip(demand["customer_id"].tolist(),
-                                          demand["period"].tolist(),
-                                          demand["vnets"].tolist(), strict=True):
-        if customer_id in by_customer:
-            vnets.setdefault(customer_id, {})[period] = int(count)
-    work = [(customers[cid], options.get(cid, {}), by_customer[cid], vnets.get(cid, {}),
-             {row["circuit_name"]: allocations[row["circuit_name"]] for row in by_customer[cid]})
-            for cid in customer_ids if cid in by_customer]
-    batches = [work[i:i + CHUNK] for i in range(0, len(work), CHUNK)]
+    portfolio = prepare_portfolio(inputs, circuits, customer_ids, provisioning)
     built: list[dict] = []
+    for manifests in _map(_build_customers, portfolio, jobs):
+        built += manifests
+    return {m["customer"]["id"]: m for m in built}, portfolio.allocations
+
+
+def _map(task: Callable, portfolio: Portfolio, jobs: int, *more: object) -> Iterable:
+    """``task(batch, vnet_links, settings, *more)`` for each batch of customers, in order."""
+    work = portfolio.work
+    batches = [work[i:i + CHUNK] for i in range(0, len(work), CHUNK)]
+    arguments = (repeat(portfolio.vnet_links), repeat(portfolio.settings),
+                 *(repeat(m) for m in more))
     if jobs > 1 and len(batches) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for manifests in pool.map(_build_customers, batches, repeat(vnet_links),
-                                      repeat(provisioning.settings)):
-                built += manifests
+            yield from pool.map(task, batches, *arguments)
     else:
-        for batch in batches:
-            built += _build_customers(batch, vnet_links, provisioning.settings)
-    return {m["customer"]["id"]: m for m in built}, allocations
+        yield from map(task, batches, *arguments)
 
 
 def _build_customers(batch: list[tuple], vnet_links: dict[tuple, int],
                      settings: ProvisioningSettings) -> list[dict]:
     """The manifests of some customers (run in a worker process when ``jobs`` > 1)."""
-    return [build_manifest(customer, options, rows, vnets, vnet_links, allocations, settings)
+    return [build_manifest(customer, options,
+                           [dict(zip(_ROW_COLUMNS, row, strict=True)) for row in rows],
+                           vnets, vnet_links, allocations, settings)
             for customer, options, rows, vnets, allocations in batch]
 
 
+def _build_and_write(batch: list[tuple], vnet_links: dict[tuple, int],
+                     settings: ProvisioningSettings, folder: Path,
+                     formats: tuple[str, ...]) -> int:
+    """Build, render and write some customers' folders; return how many."""
+    return _write_customers(folder, _build_customers(batch, vnet_links, settings), formats)
+
+
+def write_portfolio(folder: Path, portfolio: Portfolio, formats: tuple[str, ...] = FORMATS,
+                    jobs: int = 1, progress: Callable[[int], None] | None = None) -> None:
+    """Build and write every customer's manifests in ``jobs`` processes, in one pass.
+
+    The same files as :func:`build_portfolio` followed by :func:`write_manifests`, without
+    sending the manifests between processes.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for count in _map(_build_and_write, portfolio, jobs, folder, formats):
+        if progress:
+            progress(count)
+    _write_shared(folder, portfolio.allocations, formats)
+
+
 def render(manifest: dict, formats: tuple[str, ...] = FORMATS) -> dict[str, str]:
-    """The files of one customer's folder in the chosen formats."""
-    files = {MANIFEST_FILE: dumps(manifest)} if "json" in formats else {}
+    """The files of one customer's folder in the chosen formats.
+
+    Terraform and ARM read ``manifest.json``, so ``terraform`` and ``arm`` write it too.
+    """
+    files = ({MANIFEST_FILE: dumps(manifest)} if {"json", "terraform", "arm"} & set(formats)
+             else {})
     for name in formats:
         if name in RENDERERS:
             files.update(RENDERERS[name](manifest))
@@ -262,9 +354,7 @@ def write_manifests(folder: Path, manifests: dict[str, dict],
     batches = [list(manifests.values())[i:i + CHUNK] for i in range(0, len(manifests), CHUNK)]
     if jobs > 1 and len(batches) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            done = [pool.submit(_write_customers, folder, batch, formats) for batch in batches]
-            for future in as_completed(done):
-                count = future.result()
+            for count in pool.map(_write_customers, repeat(folder), batches, repeat(formats)):
                 if progress:
                     progress(count)
     else:
@@ -272,5 +362,15 @@ def write_manifests(folder: Path, manifests: dict[str, dict],
             count = _write_customers(folder, batch, formats)
             if progress:
                 progress(count)
+    _write_shared(folder, allocations, formats)
+
+
+def _write_shared(folder: Path, allocations: dict[str, Allocation],
+                  formats: tuple[str, ...]) -> None:
+    """The files written once beside the customers' folders, and the allocation record."""
+    for name in formats:
+        for file_name, text in SHARED_FILES.get(name, {}).items():
+            (folder / file_name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / file_name).write_bytes(text.encode("utf-8"))
     record_frame(allocations.values()).to_csv(folder / ALLOCATIONS_OUT, index=False,
                                               lineterminator="\n")

@@ -235,33 +235,3 @@ def month_changes(circuits: list[CircuitLife], period: str, previous_period: str
 
 def _sku_dict(sku: SiteSku) -> dict[str, object]:
     return {"tier": sku[0], "family": sku[1], "bandwidth_mbps": sku[2]}
-
-
-def month_steps(changes: list[dict[str, object]], added: set[tuple[str, str]],
-                removed: set[tuple[str, str]]) -> list[dict[str, object]]:
-    """The safe order of one month: build first, then move vNets, then tear down.
-
-    New circuits (with their peering) come up, upgrades are made in place, new vNet
-    connections are made, and only then are old connections and circuits removed.
-    """
-    steps: list[dict[str, object]] = []
-
-    def add(action: str, **what: object) -> None:
-        steps.append({"order": len(steps) + 1, "action": action, **what})
-
-    for change in changes:
-        if change["action"] in ("create", "replace"):
-            add("create_circuit", circuit=change["circuit"])
-            add("provider_provisioning", circuit=change["circuit"])
-            add("create_private_peering", circuit=change["circuit"])
-    for change in changes:
-        if change["action"] == "upgrade":
-            add("upgrade_circuit", circuit=change["circuit"])
-    for vnet, circuit in sorted(added):
-        add("connect_vnet", vnet=vnet, circuit=circuit)
-    for vnet, circuit in sorted(removed):
-        add("disconnect_vnet", vnet=vnet, circuit=circuit)
-    for change in changes:
-        if change["action"] == "retire":
-            add("delete_circuit", circuit=change["circuit"])
-    return steps
