@@ -11,11 +11,10 @@ The everyday entry points:
 from importlib.metadata import PackageNotFoundError, version
 
 from planner.domain import Status
+from planner.engines import DEFAULT_ENGINE, ENGINES
 from planner.errors import PlannerError
 from planner.io import read_folder, read_inputs
 from planner.planning import (
-    DEFAULT_ENGINE,
-    ENGINES,
     CustomerResult,
     PlanResult,
     plan,
