@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Mapping
+from typing import Any
 
 import orjson
 
@@ -22,7 +23,7 @@ ARM_PARAMETERS_SCHEMA = ("https://schema.management.azure.com/schemas/2019-04-01
 PEERING = "AzurePrivatePeering"
 
 
-def _json(data: object) -> str:
+def _json(data: Mapping[str, Any]) -> str:
     return dumps(data)
 
 
@@ -39,14 +40,14 @@ def _label(name: str) -> str:
     return label if re.match(r"[A-Za-z_]", label) else f"_{label}"
 
 
-def _circuit_id(manifest: Mapping, name: str) -> str:
+def _circuit_id(manifest: Mapping[str, Any], name: str) -> str:
     customer = manifest["customer"]
     return (f"/subscriptions/{customer['subscription_id']}/resourceGroups/"
             f"{customer['resource_group']}/providers/Microsoft.Network/expressRouteCircuits/"
             f"{name}")
 
 
-def _tags(manifest: Mapping) -> dict[str, str]:
+def _tags(manifest: Mapping[str, Any]) -> dict[str, str]:
     return {"customer": manifest["customer"]["id"], "managed-by": "planner"}
 
 
@@ -62,7 +63,7 @@ _RESOURCE_GROUP = "azurerm_resource_group.customer"
 
 #: The configuration every customer's ``terraform/`` folder holds: all it describes
 #: comes from ``plan.json`` beside it, the step from ``-var step=...``.
-TERRAFORM_CONFIG: dict[str, object] = {
+TERRAFORM_CONFIG: dict[str, Any] = {
     "terraform": {
         "required_version": TERRAFORM_VERSION,
         "required_providers": {"azurerm": {"source": "hashicorp/azurerm",
@@ -140,18 +141,18 @@ _TERRAFORM_IMPORTING_GROUP = _json({**TERRAFORM_CONFIG, "import": [
     {"to": _RESOURCE_GROUP, "id": "${local.plan.resource_group_id}"}]})
 
 
-def _resource_group_id(manifest: Mapping) -> str:
+def _resource_group_id(manifest: Mapping[str, Any]) -> str:
     customer = manifest["customer"]
     return (f"/subscriptions/{customer['subscription_id']}/resourceGroups/"
             f"{customer['resource_group']}")
 
 
-def _location(manifest: Mapping) -> str:
+def _location(manifest: Mapping[str, Any]) -> str:
     """Where the customer's resource group is made: the first circuit's region."""
     return next((c["region"] for c in manifest["circuits"]), "")
 
 
-def terraform_plan(manifest: Mapping) -> dict[str, object]:
+def terraform_plan(manifest: Mapping[str, Any]) -> dict[str, Any]:
     """The data ``terraform/main.tf.json`` reads: what exists at each step of the rollout."""
     customer = manifest["customer"]
     steps = rollout_steps(manifest)
@@ -181,7 +182,7 @@ def terraform_plan(manifest: Mapping) -> dict[str, object]:
                   for step in steps}}
 
 
-def terraform(manifest: Mapping) -> dict[str, str]:
+def terraform(manifest: Mapping[str, Any]) -> dict[str, str]:
     """One Terraform configuration per customer: ``terraform/main.tf.json`` and its data.
 
     ``main.tf.json`` is the same for every customer (only customers with inventory add an
@@ -195,7 +196,7 @@ def terraform(manifest: Mapping) -> dict[str, str]:
             "terraform/plan.json": _data_json(terraform_plan(manifest))}
 
 
-def arm_circuit(circuit: Mapping, sku: Mapping) -> dict[str, object]:
+def arm_circuit(circuit: Mapping[str, Any], sku: Mapping[str, Any]) -> dict[str, Any]:
     """The ARM resource of one circuit (its body loads into the SDK's ExpressRouteCircuit)."""
     return {
         "type": "Microsoft.Network/expressRouteCircuits", "apiVersion": ARM_API_VERSION,
@@ -213,16 +214,16 @@ def _key_parameter(name: str) -> str:
     return f"sharedKey_{_label(name).replace('-', '_')}"
 
 
-def _arm_peering(circuit: Mapping, secret: bool, with_circuit: bool) -> dict[str, object]:
+def _arm_peering(circuit: Mapping[str, Any], secret: bool, with_circuit: bool) -> dict[str, Any]:
     name, peering = circuit["name"], circuit["private_peering"]
-    properties: dict[str, object] = {
+    properties: dict[str, Any] = {
         "peeringType": PEERING, "peerASN": peering["peer_asn"],
         "primaryPeerAddressPrefix": peering["primary_peer_address_prefix"],
         "secondaryPeerAddressPrefix": peering["secondary_peer_address_prefix"],
         "vlanId": peering["vlan_id"]}
     if secret:
         properties["sharedKey"] = f"[parameters('{_key_parameter(name)}')]"
-    resource: dict[str, object] = {
+    resource: dict[str, Any] = {
         "type": "Microsoft.Network/expressRouteCircuits/peerings",
         "apiVersion": ARM_API_VERSION, "name": f"{name}/{PEERING}", "properties": properties}
     if with_circuit:
@@ -231,7 +232,7 @@ def _arm_peering(circuit: Mapping, secret: bool, with_circuit: bool) -> dict[str
     return resource
 
 
-def arm(manifest: Mapping) -> dict[str, str]:
+def arm(manifest: Mapping[str, Any]) -> dict[str, str]:
     """One ARM template per ``circuits`` and ``build`` step, ``arm/<step>.json``.
 
     Each template holds what its step creates or changes: the new circuits (``circuits``
@@ -249,12 +250,12 @@ def arm(manifest: Mapping) -> dict[str, str]:
         "description": f"MD5 key: Key Vault {secret['key_vault']}, secret {secret['secret']}"}}
         for name, secret in sorted(secrets.items())}
     files = {}
-    before: Mapping | None = None
+    before: Mapping[str, Any] | None = None
     for step in rollout_steps(manifest):
         if step["stage"] == "retire":
             before = step
             continue
-        resources: list[dict[str, object]] = []
+        resources: list[dict[str, Any]] = []
         if step["stage"] == "circuits":
             for name in step["new"]:
                 resources.append({**arm_circuit(circuits[name], step["circuits"][name]),
@@ -272,7 +273,7 @@ def arm(manifest: Mapping) -> dict[str, str]:
                 if connection["name"] in old:
                     continue
                 circuit = connection["circuit"]
-                resource: dict[str, object] = {
+                resource: dict[str, Any] = {
                     "type": "Microsoft.Network/connections", "apiVersion": ARM_API_VERSION,
                     "name": connection["name"], "location": connection["region"],
                     "tags": _tags(manifest),
@@ -324,7 +325,7 @@ def _q(value: object) -> str:
     return shlex.quote(str(value))
 
 
-def _key_command(secret: Mapping) -> str:
+def _key_command(secret: Mapping[str, Any]) -> str:
     """Reads an MD5 key from the CSP's Key Vault straight into an argument."""
     subscription = secret["key_vault_id"].split("/")[2]
     return ("\"$(az keyvault secret show --subscription "
@@ -332,7 +333,8 @@ def _key_command(secret: Mapping) -> str:
             f"--name {_q(secret['secret'])} --query value -o tsv)\"")
 
 
-def _step_commands(manifest: Mapping, step: Mapping, before: Mapping | None) -> list[str]:
+def _step_commands(manifest: Mapping[str, Any], step: Mapping[str, Any],
+                   before: Mapping[str, Any] | None) -> list[str]:
     """The az commands that take the customer from ``before`` to ``step``."""
     customer = manifest["customer"]
     circuits = {c["name"]: c for c in manifest["circuits"]}
@@ -390,7 +392,7 @@ def _step_commands(manifest: Mapping, step: Mapping, before: Mapping | None) -> 
     return commands
 
 
-def _md5_commands(manifest: Mapping, step: Mapping) -> list[str]:
+def _md5_commands(manifest: Mapping[str, Any], step: Mapping[str, Any]) -> list[str]:
     """Set the MD5 key on the peerings a step creates (for Terraform and other tools)."""
     circuits = {c["name"]: c for c in manifest["circuits"]}
     commands = []
@@ -404,7 +406,7 @@ def _md5_commands(manifest: Mapping, step: Mapping) -> list[str]:
     return commands
 
 
-def azcli(manifest: Mapping) -> dict[str, str]:
+def azcli(manifest: Mapping[str, Any]) -> dict[str, str]:
     """A bash script, ``provision.sh``, running one rollout step per call.
 
     ``./provision.sh STEP`` runs a step with the az CLI. For pipelines that apply the

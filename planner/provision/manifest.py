@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pandas as pd
@@ -19,6 +20,7 @@ import pandas as pd
 from planner.provision.allocate import Allocation
 from planner.provision.rollout import (
     CircuitLife,
+    SiteSku,
     alive,
     connection_pairs,
     link_vnets,
@@ -48,7 +50,7 @@ def resource_name(*parts: str) -> str:
 
 
 def _peering(allocation: Allocation, peer_asn: int, forced_tunneling: bool, routes: int,
-             tier: str, settings: ProvisioningSettings, circuit: str) -> dict[str, object]:
+             tier: str, settings: ProvisioningSettings, circuit: str) -> dict[str, Any]:
     primary, secondary = allocation.primary_prefix, allocation.secondary_prefix
     secret = ({"key_vault": settings.md5_key_vault, "key_vault_id": settings.md5_key_vault_id,
                "secret": settings.md5_secret.format(circuit=circuit)}
@@ -75,11 +77,11 @@ def _peering(allocation: Allocation, peer_asn: int, forced_tunneling: bool, rout
     }
 
 
-def build_manifest(customer: Mapping[str, object], options: Mapping[str, object],
-                   circuit_rows: list[Mapping[str, object]],
-                   vnets_by_period: Mapping[str, int], vnet_links: Mapping[tuple, int],
+def build_manifest(customer: Mapping[str, Any], options: Mapping[str, Any],
+                   circuit_rows: list[Mapping[str, Any]],
+                   vnets_by_period: Mapping[str, int], vnet_links: Mapping[SiteSku, int],
                    allocations: Mapping[str, Allocation],
-                   settings: ProvisioningSettings) -> dict[str, object]:
+                   settings: ProvisioningSettings) -> dict[str, Any]:
     """The neutral manifest of one customer.
 
     Parameters
@@ -171,7 +173,7 @@ def build_manifest(customer: Mapping[str, object], options: Mapping[str, object]
 
 
 def _months(circuits: list[CircuitLife], vnets_by_period: Mapping[str, int],
-            vnet_links: Mapping[tuple, int], resiliency: str) -> list[dict[str, object]]:
+            vnet_links: Mapping[SiteSku, int], resiliency: str) -> list[dict[str, Any]]:
     periods = sorted({str(r["period"]) for c in circuits for r in c.timeline})
     previous_links: dict[str, tuple[str, ...]] = {}
     previous_period: str | None = None
@@ -199,7 +201,7 @@ def _months(circuits: list[CircuitLife], vnets_by_period: Mapping[str, int],
     return months
 
 
-def dumps(manifest: Mapping[str, object]) -> str:
+def dumps(manifest: Mapping[str, Any]) -> str:
     """A manifest (or any JSON file written here): sorted keys, two-space indent, final newline.
 
     orjson writes the same bytes as ``json.dumps(..., indent=2, sort_keys=True,
@@ -210,9 +212,10 @@ def dumps(manifest: Mapping[str, object]) -> str:
                         | orjson.OPT_APPEND_NEWLINE).decode("utf-8")
 
 
-def load_schema() -> dict[str, object]:
+def load_schema() -> dict[str, Any]:
     """The JSON Schema every manifest follows."""
-    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return schema
 
 
 def circuits_from_manifests(folder: str | Path) -> pd.DataFrame:
@@ -241,7 +244,7 @@ def circuits_from_manifests(folder: str | Path) -> pd.DataFrame:
     return frame.sort_values(["customer_id", "period", "circuit_name"], ignore_index=True)
 
 
-def rollout_steps(manifest: Mapping[str, object]) -> list[dict[str, object]]:
+def rollout_steps(manifest: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The desired state after each step of the rollout, for every provisioning tool.
 
     A month that changes anything gives up to three steps, in this order:
@@ -266,12 +269,12 @@ def rollout_steps(manifest: Mapping[str, object]) -> list[dict[str, object]]:
     """
     circuits = {c["name"]: c for c in manifest["circuits"]}
     gateways = manifest["vnets"]
-    steps: list[dict[str, object]] = []
-    sku_before: dict[str, dict[str, object]] = {}
+    steps: list[dict[str, Any]] = []
+    sku_before: dict[str, dict[str, Any]] = {}
     peerings = {name for name, circuit in circuits.items() if circuit["existing"]}
     previous: list[dict[str, str]] = []
 
-    def add(stage: str, number: int, period: str, state: dict[str, dict[str, object]],
+    def add(stage: str, number: int, period: str, state: dict[str, dict[str, Any]],
             with_peering: set[str], connections: list[dict[str, str]], **more: object) -> None:
         steps.append({"label": f"{period}-{number}-{stage}", "period": period, "stage": stage,
                       "circuits": dict(sorted(state.items())),
@@ -280,7 +283,9 @@ def rollout_steps(manifest: Mapping[str, object]) -> list[dict[str, object]]:
 
     for month in manifest["months"]:
         period = month["period"]
-        live, retiring, actions = {}, {}, {}
+        live: dict[str, Any] = {}
+        retiring: dict[str, Any] = {}
+        actions: dict[str, Any] = {}
         for name, circuit in circuits.items():
             entry = next((e for e in circuit["timeline"] if e["period"] == period), None)
             if entry is None:

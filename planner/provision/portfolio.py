@@ -12,6 +12,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -19,6 +20,7 @@ from planner.io import read_table
 from planner.provision.allocate import Allocation, Request, allocate, read_record, record_frame
 from planner.provision.formats import RENDERERS
 from planner.provision.manifest import MANIFEST_FILE, build_manifest, dumps
+from planner.provision.rollout import SiteSku
 from planner.provision.settings import (
     PROVISIONING_COLUMNS,
     ProvisioningSettings,
@@ -70,10 +72,12 @@ def read_provisioning(customers: str | Path, settings: str | Path | None = None,
     """
     issues: list[InputIssue] = []
     result = ProvisioningInputs()
-    for load in (lambda: setattr(result, "settings", read_settings(settings)),
-                 lambda: setattr(result, "options", read_customer_options(
-                     read_table(customers), str(customers))),
-                 lambda: setattr(result, "record", read_record(record))):
+    loaders: tuple[Callable[[], None], ...] = (
+        lambda: setattr(result, "settings", read_settings(settings)),
+        lambda: setattr(result, "options", read_customer_options(
+            read_table(customers), str(customers))),
+        lambda: setattr(result, "record", read_record(record)))
+    for load in loaders:
         try:
             load()
         except InputError as error:
@@ -83,7 +87,7 @@ def read_provisioning(customers: str | Path, settings: str | Path | None = None,
     return result
 
 
-def _records(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
+def _records(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict[str, Any]]:
     """Rows as plain dicts of Python values, much faster than ``DataFrame.to_dict``."""
     columns = list(frame.columns) if columns is None else columns
     values = [frame[column].tolist() for column in columns]
@@ -118,6 +122,7 @@ def check_regions(inputs: Inputs, provisioning: ProvisioningInputs,
     wanted = set(customer_ids)
     options = provisioning.options
     unknown: dict[str, list[str]] = {}
+    row: Any  # a row of itertuples(): pandas-stubs types every field as any scalar
     for row in inputs.customers.itertuples(index=False):
         if row.customer_id not in wanted:
             continue
@@ -139,7 +144,7 @@ def check_regions(inputs: Inputs, provisioning: ProvisioningInputs,
 
 def build_portfolio(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list[str],
                     provisioning: ProvisioningInputs, jobs: int = 1
-                    ) -> tuple[dict[str, dict], dict[str, Allocation]]:
+                    ) -> tuple[dict[str, dict[str, Any]], dict[str, Allocation]]:
     """One neutral manifest per customer and the portfolio's peering allocations.
 
     Parameters
@@ -172,12 +177,13 @@ def build_portfolio(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list[s
     check_regions(inputs, provisioning, wanted)
     allocations = allocate(_requests(inputs, circuits, wanted), provisioning.settings,
                            provisioning.record)
+    catalog_rows: Iterable[Any] = inputs.catalog.itertuples(index=False)
     vnet_links = {(r.tier, r.family, int(r.bandwidth_mbps)): int(r.vnet_links)
-                  for r in inputs.catalog.itertuples(index=False)}
+                  for r in catalog_rows}
     # Plain records grouped once: pandas look-ups per customer cost more than the manifests.
     customers = {row["customer_id"]: row for row in _records(inputs.customers)}
     options = provisioning.options.to_dict("index")
-    by_customer: dict[str, list[dict]] = {}
+    by_customer: dict[str, list[dict[str, Any]]] = {}
     for row in _records(circuits[circuits["customer_id"].isin(wanted)], CIRCUIT_COLUMNS):
         by_customer.setdefault(row["customer_id"], []).append(row)
     vnets: dict[str, dict[str, int]] = {}
@@ -191,7 +197,7 @@ def build_portfolio(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list[s
              {row["circuit_name"]: allocations[row["circuit_name"]] for row in by_customer[cid]})
             for cid in customer_ids if cid in by_customer]
     batches = [work[i:i + CHUNK] for i in range(0, len(work), CHUNK)]
-    built: list[dict] = []
+    built: list[dict[str, Any]] = []
     if jobs > 1 and len(batches) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             for manifests in pool.map(_build_customers, batches, repeat(vnet_links),
@@ -203,14 +209,14 @@ def build_portfolio(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list[s
     return {m["customer"]["id"]: m for m in built}, allocations
 
 
-def _build_customers(batch: list[tuple], vnet_links: dict[tuple, int],
-                     settings: ProvisioningSettings) -> list[dict]:
+def _build_customers(batch: list[tuple[Any, ...]], vnet_links: dict[SiteSku, int],
+                     settings: ProvisioningSettings) -> list[dict[str, Any]]:
     """The manifests of some customers (run in a worker process when ``jobs`` > 1)."""
     return [build_manifest(customer, options, rows, vnets, vnet_links, allocations, settings)
             for customer, options, rows, vnets, allocations in batch]
 
 
-def render(manifest: dict, formats: tuple[str, ...] = FORMATS) -> dict[str, str]:
+def render(manifest: dict[str, Any], formats: tuple[str, ...] = FORMATS) -> dict[str, str]:
     """The files of one customer's folder in the chosen formats."""
     files = {MANIFEST_FILE: dumps(manifest)} if "json" in formats else {}
     for name in formats:
@@ -219,7 +225,8 @@ def render(manifest: dict, formats: tuple[str, ...] = FORMATS) -> dict[str, str]
     return files
 
 
-def _write_customers(folder: Path, manifests: list[dict], formats: tuple[str, ...]) -> int:
+def _write_customers(folder: Path, manifests: list[dict[str, Any]], formats: tuple[str, ...]
+                     ) -> int:
     """Render and write the folders of some customers; return how many."""
     for manifest in manifests:
         customer_folder = folder / manifest["customer"]["id"]
@@ -235,7 +242,7 @@ def _write_customers(folder: Path, manifests: list[dict], formats: tuple[str, ..
     return len(manifests)
 
 
-def write_manifests(folder: Path, manifests: dict[str, dict],
+def write_manifests(folder: Path, manifests: dict[str, dict[str, Any]],
                     allocations: dict[str, Allocation],
                     formats: tuple[str, ...] = FORMATS, jobs: int = 1,
                     progress: Callable[[int], None] | None = None) -> None:
