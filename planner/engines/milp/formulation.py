@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pulp
 
-from planner.domain import TierFamily
+from planner.domain import Site, TierFamily
 from planner.engines.dp import SiteTables, sites_couple
 from planner.engines.dp.pairs import PairCustomer
 from planner.engines.milp.paths import Arcs, Flow, build_arcs, greedy_plan, month_floors
@@ -88,12 +88,13 @@ def _one_site_flows(problem: CustomerProblem
     two = problem.resiliency == "maximum"
     tables = SiteTables(problem, two_sites=two)
     space = tables.space
-    make = lambda cost, site: Flow(cost, tables.first_arrival(site),  # noqa: E731
-                                   [space.cumulative], [space.counts], space.remove,
-                                   space.lower, space.size, tables.in_place,
-                                   problem.setup_usd)
+    def make(cost: np.ndarray, site: Site) -> Flow:
+        return Flow(cost, tables.first_arrival(site), [space.cumulative], [space.counts],
+                    space.remove, space.lower, space.size, tables.in_place, problem.setup_usd)
+
     if not two:
         return tables, [make(tables.cost, PRIMARY)], [(PRIMARY,)]
+    assert tables.second is not None  # two_sites=True builds it
     return tables, [make(tables.cost, PRIMARY), make(tables.second, SECONDARY)], [
         (PRIMARY,), (SECONDARY,)]
 
@@ -127,6 +128,7 @@ def _pair_moves(moved: np.ndarray, other: np.ndarray, n: int, first: bool) -> np
 def _add_graph(model: MilpModel, k: int, graph: Arcs) -> None:
     """Arc variables and flow conservation of graph ``k``."""
     prob = model.prob
+    assert prob is not None  # build_model makes the problem before the graphs
     arcs = [prob.add_variable(f"arc_{k}_{i}", lowBound=0, upBound=1)
             for i in range(len(graph.tail))]
     model.arcs.append(arcs)
@@ -156,6 +158,7 @@ def create_model(problem: CustomerProblem) -> MilpModel:
     MilpModel
         ``prob`` is None when some month has no state that meets every rule.
     """
+    sites: list[tuple[str, ...]]
     if problem.resiliency == "maximum" and sites_couple(problem):
         pairs, flow = _pair_flow(problem)
         flows, sites, tfs = [flow], [(PRIMARY, SECONDARY)], list(pairs.tfs)
@@ -188,6 +191,7 @@ def create_model(problem: CustomerProblem) -> MilpModel:
 def _couple_sites(model: MilpModel) -> None:
     """Both sites' flows enter the nodes of one tier-family each month."""
     prob = model.prob
+    assert prob is not None  # build_model makes the problem before coupling the sites
     for t in range(model.problem.months):
         for f in range(len(model.tfs)):
             choose = prob.add_variable(f"choose_{t}_{f}", cat="Binary")
