@@ -22,12 +22,11 @@ The everyday entry points:
 from importlib.metadata import PackageNotFoundError, version
 
 from planner.domain import Status
+from planner.engines import DEFAULT_ENGINE, ENGINES
 from planner.errors import PlannerError
 from planner.inputs.read import read_folder, read_inputs
 from planner.inputs.validate import InputError, InputIssue, Inputs, validate_inputs
 from planner.planning import (
-    DEFAULT_ENGINE,
-    ENGINES,
     CustomerResult,
     PlanResult,
     plan,

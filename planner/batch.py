@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -64,7 +65,7 @@ class Record:
     status: str
     total_usd: float | None
     message: str
-    plans: list = field(default_factory=list)
+    plans: list[list[Any]] = field(default_factory=list)
 
     def to_json(self) -> str:
         """One checkpoint line (without the newline)."""
@@ -348,7 +349,7 @@ def make_chunks(problems_by_scenario: dict[str, list[CustomerProblem]],
                 checkpoint: dict[tuple[str, str], Record], engine: str,
                 time_limit_s: float | None, chunk_size: int = CHUNK_SIZE) -> list[Chunk]:
     """Cut every scenario's customers into chunks, with what the checkpoint already knows."""
-    chunks = []
+    chunks: list[Chunk] = []
     for scenario, problems in problems_by_scenario.items():
         for start in range(0, len(problems), chunk_size):
             part = problems[start:start + chunk_size]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -58,8 +59,10 @@ def configure_numba_cache() -> bool:
         Whether the kernels may be cached on disk. False means: compile in memory, since
         numba would otherwise fall back to the package's own ``__pycache__``.
     """
-    from numba.core import config
+    from numba.core import config as numba_config
 
+    # numba fills its settings in at import time, out of sight of its type information.
+    config: Any = numba_config
     if os.environ.get(CACHE_DIR_VARIABLE) or not config.CACHE_DIR:
         config.CACHE_DIR = str(cache_dir() / "numba")
     return _writable(Path(config.CACHE_DIR))

@@ -8,13 +8,14 @@ first month with no configuration that meets every rule.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from itertools import combinations_with_replacement
 
 import numpy as np
 
 from planner.domain import Billing, Resiliency, Site
-from planner.problems import CustomerProblem, MonthPlan
+from planner.problems import CustomerProblem, MonthPlan, Sku
 from planner.rules import (
     RULE_CAPACITY,
     RULE_COUNTS,
@@ -103,7 +104,7 @@ def precheck(problem: CustomerProblem) -> str | None:
     return _month_bounds(problem, int(failing[0])) if len(failing) else None
 
 
-def _months_out(problem: CustomerProblem, skus: list) -> np.ndarray:
+def _months_out(problem: CustomerProblem, skus: list[Sku]) -> np.ndarray:
     """Which months :func:`_month_bounds` rules out, for all months at once."""
     largest = max(s.bandwidth_mbps for s in skus)
     vnets = np.asarray(problem.vnets, dtype=np.int64)
@@ -122,7 +123,8 @@ def _months_out(problem: CustomerProblem, skus: list) -> np.ndarray:
     if mode == Resiliency.MAXIMUM:
         out |= site_cap * largest < peak
     need = 2 * vnets if mode == Resiliency.N_PLUS_ONE else vnets
-    return out | (site_cap * most_links < need)
+    months_out: np.ndarray = out | (site_cap * most_links < need)
+    return months_out
 
 
 def _site_options(bandwidths: list[int], most: int) -> list[tuple[int, ...]]:
@@ -132,10 +134,11 @@ def _site_options(bandwidths: list[int], most: int) -> list[tuple[int, ...]]:
     return options
 
 
-def month_configurations(problem: CustomerProblem, t: int):
+def month_configurations(problem: CustomerProblem, t: int) -> Iterator[MonthPlan]:
     """Every configuration within the count caps in month ``t`` (a generator of MonthPlan)."""
     per_site = problem.per_site_cap
-    for (tier, family), skus in eligible_skus(problem).items():
+    for tier_family, skus in eligible_skus(problem).items():
+        tier, family = tier_family[:2]
         options = _site_options([s.bandwidth_mbps for s in skus], per_site)
         if problem.resiliency != Resiliency.MAXIMUM:
             for primary in options:

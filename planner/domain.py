@@ -72,7 +72,7 @@ class Status(StrEnum):
 CAPACITY_TOLERANCE_MBPS = 1e-9
 
 #: (tier, family), or (tier, family, port_gbps) for circuits on ExpressRoute Direct pairs.
-TierFamily = tuple
+TierFamily = tuple[str, str] | tuple[str, str, int]
 
 
 def with_port(tier: str, family: str, port_gbps: int) -> TierFamily:

@@ -113,8 +113,8 @@ def customer_profile(inputs: Inputs) -> pd.DataFrame:
     demand = demand_table(inputs)
     grouped = demand.groupby("customer_id", sort=False)
     ladder = np.sort(inputs.catalog["bandwidth_mbps"].unique())
-    even = break_even_table(inputs.catalog, inputs.egress_rates)
-    even = even.set_index(["bandwidth_mbps", "zone"])["break_even_gb"]
+    even = break_even_table(inputs.catalog, inputs.egress_rates).set_index(
+        ["bandwidth_mbps", "zone"])["break_even_gb"]
     standard = inputs.catalog[inputs.catalog["tier"] == Tier.STANDARD]
     links = int(standard["vnet_links"].max()) if len(standard) else 0
     standard_routes = int(standard["routes_ipv4"].max()) if len(standard) else 0
@@ -125,7 +125,7 @@ def customer_profile(inputs: Inputs) -> pd.DataFrame:
         needed = float(group["needed_mbps"].max())
         fits = ladder[ladder >= needed - CAPACITY_TOLERANCE_MBPS]
         size = float(fits[0]) if fits.size else np.nan
-        row = pd.Series({
+        values: dict[str, object] = {
             "customer_id": cid, "name": customer["name"], "resiliency": customer["resiliency"],
             "months": len(group), "first_peak_mbps": first,
             "max_peak_mbps": float(group["peak_mbps"].max()),
@@ -136,7 +136,8 @@ def customer_profile(inputs: Inputs) -> pd.DataFrame:
             if fits.size else np.nan,
             "max_vnets": int(group["vnets"].max()),
             "premium_required": bool(customer["premium_required"]),
-        })
+        }
+        row = pd.Series(values)
         why = []
         premium = row["premium_required"] or customer["routes_ipv4"] > standard_routes
         if row["premium_required"]:

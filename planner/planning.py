@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import pandas as pd
 
@@ -89,7 +90,12 @@ class PlanResult:
         return all(r.status is Status.OPTIMAL for r in self.customers.values())
 
 
-def _bare(tables: bool) -> dict[str, pd.DataFrame]:
+class _Tables(TypedDict, total=False):
+    periods: pd.DataFrame
+    circuits: pd.DataFrame
+
+
+def _bare(tables: bool) -> _Tables:
     """Row-less tables of a result: fresh copies, or the shared ones when ``tables`` is False.
 
     A batch renders its own rows and never touches them; copying them costs about 1 ms.

@@ -7,6 +7,7 @@ Everything here is plain data: :func:`build_problems` turns validated tables int
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -127,7 +128,7 @@ class CustomerProblem:
     usd_per_gb: float
     catalog: tuple[Sku, ...]
     inventory: tuple[ExistingCircuit, ...] = ()
-    inventory_tier_family: TierFamily | None = None
+    inventory_tier_family: tuple[str, str] | None = None
 
     @property
     def sites(self) -> tuple[Site, ...]:
@@ -213,6 +214,7 @@ def catalog_skus(catalog: pd.DataFrame, zone: str | None = None) -> tuple[Sku, .
     """
     zones = catalog["zone"] if "zone" in catalog.columns else [""] * len(catalog)
     chosen: dict[tuple[str, str, int], Sku] = {}
+    r: Any  # a row of itertuples(): pandas-stubs types every field as any scalar
     for r, row_zone in zip(catalog.itertuples(index=False), zones, strict=True):
         row_zone = row_zone or ""
         if row_zone and row_zone != zone:
@@ -254,6 +256,7 @@ def build_problems(inputs: Inputs) -> list[CustomerProblem]:
     stock_columns = {c: stock[c].to_numpy(dtype=object) for c in
                      ("circuit_name", "site", "bandwidth_mbps", "tier", "family")}
     problems = []
+    row: Any  # a row of itertuples(): pandas-stubs types every field as any scalar
     for row in inputs.customers.itertuples(index=False):
         months = months_of[row.customer_id]
         existing = circuits_of.get(row.customer_id)

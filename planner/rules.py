@@ -75,7 +75,7 @@ def sku_eligible(problem: CustomerProblem, sku: Sku) -> bool:
 
 #: Eligible groups by catalog identity and the customer fields eligibility reads: every
 #: customer of a portfolio shares one catalog tuple, and rules are checked month by month.
-_ELIGIBLE: dict[tuple, tuple[tuple[Sku, ...], dict[TierFamily, tuple[Sku, ...]]]] = {}
+_ELIGIBLE: dict[tuple[object, ...], tuple[tuple[Sku, ...], dict[TierFamily, tuple[Sku, ...]]]] = {}
 
 
 def eligible_skus(problem: CustomerProblem) -> dict[TierFamily, tuple[Sku, ...]]:

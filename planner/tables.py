@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.domain import Site, port_of
+from planner.domain import Site, TierFamily, port_of
 from planner.problems import CustomerProblem, MonthPlan
 from planner.rules import created_count, in_place, inventory_plan, match_circuits, month_costs
 
@@ -42,7 +42,7 @@ class _Namer:
         self.taken = set(taken)
         self.counter = {Site.PRIMARY: 0, Site.SECONDARY: 0}
 
-    def new(self, site: str) -> str:
+    def new(self, site: Site) -> str:
         while True:
             self.counter[site] += 1
             name = f"er-{self.customer_id}-{SITE_TAGS[site]}-{self.counter[site]}"
@@ -93,7 +93,7 @@ def circuit_rows(problem: CustomerProblem, plans: list[MonthPlan], medium: bool 
     previous = inventory_plan(problem)
     rows: list[dict[str, object]] = []
 
-    def row(name: str, site: str, period: str, tf: tuple, bandwidth: int,
+    def row(name: str, site: str, period: str, tf: TierFamily, bandwidth: int,
             action: str) -> None:
         rows.append({"customer_id": problem.customer_id, "circuit_name": name, "site": site,
                      "period": period, "tier": tf[0], "family": tf[1],
@@ -107,9 +107,9 @@ def circuit_rows(problem: CustomerProblem, plans: list[MonthPlan], medium: bool 
             # The same circuits as the month before: the matching below pairs each with
             # itself (equal bandwidths, lowest index first), so every one is kept.
             for site in (Site.PRIMARY, Site.SECONDARY):
-                for circuit in live[site]:
-                    row(circuit.name, site, period, plan.tier_family, circuit.bandwidth_mbps,
-                        "keep")
+                for kept_circuit in live[site]:
+                    row(kept_circuit.name, site, period, plan.tier_family,
+                        kept_circuit.bandwidth_mbps, "keep")
             continue
         carried = previous is not None and in_place(previous.tier_family, plan.tier_family)
         for site in (Site.PRIMARY, Site.SECONDARY):
@@ -139,7 +139,7 @@ def circuit_rows(problem: CustomerProblem, plans: list[MonthPlan], medium: bool 
         previous = plan
     end = next_period(problem.periods[-1])
     for site in (Site.PRIMARY, Site.SECONDARY):
-        for circuit in live[site]:
+        for last in live[site]:
             assert previous is not None
-            row(circuit.name, site, end, previous.tier_family, circuit.bandwidth_mbps, "retire")
+            row(last.name, site, end, previous.tier_family, last.bandwidth_mbps, "retire")
     return rows

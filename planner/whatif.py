@@ -16,14 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
 from planner.domain import CAPACITY_TOLERANCE_MBPS, Billing, Family, Resiliency, Status
+from planner.engines import DEFAULT_ENGINE
 from planner.inputs.schema import BILLING_CHOICES, RESILIENCY_MODES
 from planner.inputs.validate import Inputs
-from planner.planning import DEFAULT_ENGINE, CustomerResult, plan_customer
+from planner.planning import CustomerResult, plan_customer
 from planner.problems import CustomerProblem, MonthPlan, Sku
 from planner.rules import broken_rules, eligible_skus, plan_total
 from planner.tables import CIRCUIT_COLUMNS, PERIOD_COLUMNS, circuit_rows, period_rows
@@ -104,7 +106,8 @@ def _changed_demand(values: np.ndarray, growth_pct: float, scale_pct: float) -> 
     if values.size == 0:
         return values.copy()
     grown = values[0] + (values - values[0]) * (1 + growth_pct / 100)
-    return np.maximum(grown, 0.0) * (1 + scale_pct / 100)
+    changed: np.ndarray = np.maximum(grown, 0.0) * (1 + scale_pct / 100)
+    return changed
 
 
 def apply_whatif(problem: CustomerProblem, whatif: WhatIf) -> CustomerProblem:
@@ -213,7 +216,8 @@ def next_size_up_plans(problem: CustomerProblem) -> list[list[MonthPlan]]:
     sites = problem.sites
     u = problem.target_utilization
     candidates = []
-    for (tier, family), group in eligible_skus(problem).items():
+    for tier_family, group in eligible_skus(problem).items():
+        tier, family = tier_family[:2]
         plans, running = [], 0.0
         for peak in problem.peak_mbps:
             running = max(running, float(peak))
@@ -296,12 +300,13 @@ def rules_of_thumb_table(problems: Iterable[CustomerProblem], optimal: pd.DataFr
         cid = problem.customer_id
         if cid not in totals.index or totals.at[cid, "status"] != Status.OPTIMAL:
             continue
-        row: dict[str, object] = {"customer_id": cid,
-                                  "optimal_usd": float(totals.at[cid, "total_usd"])}
+        optimal_usd = float(cast(float, totals.at[cid, "total_usd"]))
+        row: dict[str, object] = {"customer_id": cid, "optimal_usd": optimal_usd}
         for rule, result in rule_of_thumb_results(problem, engine).items():
-            cost = result.total_usd if result.status is Status.OPTIMAL else np.nan
+            total = result.total_usd
+            cost = total if result.status is Status.OPTIMAL and total is not None else np.nan
             row[f"{rule}_usd"] = cost
-            row[f"{rule}_savings_usd"] = cost - row["optimal_usd"]
+            row[f"{rule}_savings_usd"] = cost - optimal_usd
         rows.append(row)
     return pd.DataFrame(rows)
 

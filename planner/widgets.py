@@ -18,9 +18,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from planner.domain import Status
+from planner.engines import DEFAULT_ENGINE
 from planner.inputs.schema import BILLING_CHOICES, RESILIENCY_MODES
 from planner.inputs.validate import Inputs
-from planner.planning import DEFAULT_ENGINE, CustomerResult
+from planner.planning import CustomerResult
 from planner.plots import capacity_against_demand, cost_by_month, cost_change
 from planner.problems import CustomerProblem, build_problems
 from planner.whatif import WhatIf, compare_periods, replan, secondary_sites
@@ -190,11 +191,11 @@ class WhatIfApp:
     def _paused(self) -> _Paused:
         return _Paused(self)
 
-    def _on_customer(self, change: dict) -> None:
+    def _on_customer(self, change: dict[str, object]) -> None:
         if not self._quiet:
             self._reset_for_customer()
 
-    def _on_setting(self, change: dict) -> None:
+    def _on_setting(self, change: dict[str, object]) -> None:
         if not self._quiet and not self.busy:
             self.refresh()
 
@@ -233,8 +234,9 @@ class WhatIfApp:
             result.periods, title=f"Cost by month: {self.customer_id}"))
         self.table.value = circuit_table_html(result.circuits)
 
-    def _repr_mimebundle_(self, **kwargs: object) -> dict | None:
-        return self.widget._repr_mimebundle_(**kwargs)
+    def _repr_mimebundle_(self, **kwargs: object) -> dict[str, object] | None:
+        bundle: dict[str, object] | None = self.widget._repr_mimebundle_(**kwargs)
+        return bundle
 
 
 class _Paused:

@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import pandas as pd
 
@@ -94,11 +95,12 @@ def _circuits_in(document: object) -> list[tuple[str, object]]:
         return [(f"$[{i}]", c) for i, c in enumerate(document)]
     if isinstance(document, dict) and isinstance(get_key(document, "value"), list) \
             and get_key(document, "name") is None:
-        return [(f"$.value[{i}]", c) for i, c in enumerate(get_key(document, "value"))]
+        value = cast(list[object], get_key(document, "value"))  # checked to be a list above
+        return [(f"$.value[{i}]", c) for i, c in enumerate(value)]
     return [("$", document)]
 
 
-def _field(circuit: Mapping, key: str) -> tuple[object, str]:
+def _field(circuit: Mapping[str, object], key: str) -> tuple[object, str]:
     """A circuit property from the CLI's flat form or the ARM ``properties`` object."""
     properties = get_key(circuit, "properties")
     if isinstance(properties, dict):
@@ -114,7 +116,7 @@ def _choice(value: object, choices: Sequence[str]) -> str | None:
     return {c.lower(): c for c in choices}.get(value.strip().lower())
 
 
-def _private_peering(circuit: Mapping, file: str, where: str,
+def _private_peering(circuit: Mapping[str, object], file: str, where: str,
                      issues: list[InputIssue]) -> tuple[str, str, int] | None:
     peerings, key = _field(circuit, "peerings")
     if peerings is None:
@@ -143,15 +145,15 @@ def _private_peering(circuit: Mapping, file: str, where: str,
         for name in ("primaryPeerAddressPrefix", "secondaryPeerAddressPrefix"):
             value, place = values[name]
             try:
-                ipaddress.IPv4Network(value)  # type: ignore[arg-type]
+                ipaddress.IPv4Network(value)
             except (ValueError, TypeError):
                 issues.append(json_problem(file, place, f"{value!r} is not an IPv4 prefix"))
                 bad = True
         if not is_number(vlan) or not 1 <= float(vlan) <= 4094 \
-                or float(vlan) != int(vlan):  # type: ignore[arg-type]
+                or float(vlan) != int(vlan):
             issues.append(json_problem(file, vlan_at, f"{vlan!r} is not a VLAN ID 1..4094"))
             bad = True
-        return None if bad else (str(primary), str(secondary), int(vlan))  # type: ignore
+        return None if bad else (str(primary), str(secondary), int(cast(float, vlan)))
     return None
 
 
@@ -193,21 +195,21 @@ def _read_circuit(circuit: object, file: str, where: str,
     bandwidth, location = None, ""
     if port_id:
         gbps, key = _field(circuit, "bandwidthInGbps")
-        if not is_number(gbps) or float(gbps) <= 0:  # type: ignore[arg-type]
+        if not is_number(gbps) or float(gbps) <= 0:
             issues.append(json_problem(file, f"{where}.{key}", "expected a bandwidth in "
                                                                  "Gb/s > 0"))
         else:
-            bandwidth = round(float(gbps) * 1000)  # type: ignore[arg-type]
+            bandwidth = round(float(gbps) * 1000)
     elif not isinstance(provider, dict):
         issues.append(json_problem(file, f"{where}.{provider_key}", (
             "expected serviceProviderProperties (or expressRoutePort for a Direct circuit)")))
     else:
         mbps = get_key(provider, "bandwidthInMbps")
-        if not is_number(mbps) or float(mbps) <= 0 or float(mbps) != int(mbps):  # type: ignore
+        if not is_number(mbps) or float(mbps) <= 0 or float(mbps) != int(mbps):
             issues.append(json_problem(file, f"{where}.{provider_key}.bandwidthInMbps",
                                          f"{mbps!r} is not a bandwidth in Mb/s > 0"))
         else:
-            bandwidth = int(mbps)  # type: ignore[arg-type]
+            bandwidth = int(mbps)
         location = str(get_key(provider, "peeringLocation") or "")
     tags = get_key(circuit, "tags")
     tags = {str(k).lower(): str(v) for k, v in tags.items()} if isinstance(tags, dict) else {}
@@ -218,7 +220,7 @@ def _read_circuit(circuit: object, file: str, where: str,
     state, _ = _field(circuit, "provisioningState")
     return _Circuit(file, where, str(name), str(resource_id or ""), subscription, group,
                     str(state or ""), tags,
-                    str(tier), str(family), int(bandwidth), location, port_id,  # type: ignore
+                    str(tier), str(family), int(cast(int, bandwidth)), location, port_id,
                     peering, sku_name)
 
 
@@ -249,7 +251,7 @@ def _finding(circuit: _Circuit, text: str, customer_id: str = "") -> dict[str, s
             "customer_id": customer_id or circuit.customer_id, "finding": text}
 
 
-def _site(circuit: _Circuit, customer: Mapping) -> str | None:
+def _site(circuit: _Circuit, customer: pd.Series[Any]) -> str | None:
     where = circuit.peering_location.strip().lower()
     if where == str(customer["peering_location"]).strip().lower():
         return Site.PRIMARY
@@ -320,7 +322,10 @@ def read_azure_inventory(paths: Sequence[str | Path], customers: pd.DataFrame,
     found: list[dict[str, str]] = []
     _match_customers(circuits, customers, tag, found)
     by_id = customers.set_index("customer_id", drop=False)
-    rows, direct, allocations, ids = [], [], [], {}
+    rows: list[dict[str, Any]] = []
+    direct: list[dict[str, object]] = []
+    allocations: list[dict[str, Any]] = []
+    ids: dict[str, str] = {}
     for circuit in circuits:
         expected = f"{circuit.tier}_{circuit.family}"
         if circuit.sku_name is not None and str(circuit.sku_name) != expected:
@@ -332,7 +337,8 @@ def read_azure_inventory(paths: Sequence[str | Path], customers: pd.DataFrame,
         if circuit.state.lower() in ("deleting", "failed"):
             found.append(_finding(circuit, f"provisioningState {circuit.state}; left out"))
             continue
-        customer = by_id.loc[circuit.customer_id]
+        # One row: customer_id is unique in customers.csv.
+        customer = cast("pd.Series[Any]", by_id.loc[circuit.customer_id])
         _check_identity(circuit, customer, resource_groups or {}, found)
         if circuit.port:
             direct.append({"customer_id": circuit.customer_id, "circuit_name": circuit.name,
@@ -375,16 +381,17 @@ def read_azure_inventory(paths: Sequence[str | Path], customers: pd.DataFrame,
         allocations.append({"circuit_name": circuit.name, "customer_id": circuit.customer_id,
                             "peering_location": location, "address_block": str(block),
                             "vlan_id": circuit.peering[2]})
+    allocations.sort(key=lambda r: r["circuit_name"])
     return AzureInventory(
         inventory=pd.DataFrame(rows, columns=INVENTORY_COLUMNS),
-        allocations=pd.DataFrame(sorted(allocations, key=lambda r: r["circuit_name"]),
-                                 columns=RECORD_COLUMNS),
+        allocations=pd.DataFrame(allocations, columns=RECORD_COLUMNS),
         direct=pd.DataFrame(direct, columns=DIRECT_COLUMNS),
         findings=pd.DataFrame(found, columns=FINDING_COLUMNS),
         circuit_ids=ids)
 
 
-def _check_identity(circuit: _Circuit, customer: Mapping, resource_groups: Mapping[str, str],
+def _check_identity(circuit: _Circuit, customer: pd.Series[Any],
+                    resource_groups: Mapping[str, str],
                     found: list[dict[str, str]]) -> None:
     """Report what would make the manifests name another resource ID than Azure's."""
     if not circuit.resource_id:
@@ -402,7 +409,8 @@ def _check_identity(circuit: _Circuit, customer: Mapping, resource_groups: Mappi
             "manifests use: set the customer's resource_group column to it")))
 
 
-def _one_tier_family(rows: list[dict], found: list[dict[str, str]]) -> list[dict]:
+def _one_tier_family(rows: list[dict[str, Any]], found: list[dict[str, str]]
+                     ) -> list[dict[str, Any]]:
     """Leave out the circuits of a customer whose circuits mix tiers or families."""
     mix: dict[str, set[tuple[str, str]]] = {}
     for row in rows:

@@ -10,6 +10,7 @@ import json
 import math
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TypeGuard
 
 from planner.inputs.validate import InputError, InputIssue
 
@@ -69,7 +70,7 @@ def get_key(obj: Mapping[str, object], key: str, default: object = None) -> obje
     return default
 
 
-def is_number(value: object) -> bool:
+def is_number(value: object) -> TypeGuard[int | float]:
     """Whether ``value`` is a finite JSON number (booleans are not numbers)."""
     return (isinstance(value, int | float) and not isinstance(value, bool)
             and math.isfinite(float(value)))

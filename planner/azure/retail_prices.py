@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import pandas as pd
 
@@ -150,7 +151,7 @@ def _items_of(document: object, file: str, issues: list[InputIssue]) -> list[_It
             issues.append(json_problem(file, where, (
                 f"not a Retail Prices item: {', '.join(missing)} missing or not text")))
         price = get_key(entry, "retailPrice")
-        if not is_number(price) or float(price) < 0:  # type: ignore[arg-type]
+        if not is_number(price) or float(price) < 0:
             issues.append(json_problem(file, f"{where}.retailPrice",
                                          "expected a number >= 0"))
             bad = True
@@ -173,8 +174,10 @@ def _items_of(document: object, file: str, issues: list[InputIssue]) -> list[_It
                 f"{fields['currencyCode']!r}: the planner's prices are in USD; save the pages "
                 "with currencyCode='USD'"))
             continue
-        fields.update(retailPrice=float(price), isPrimaryMeterRegion=primary,  # type: ignore
-                      tierMinimumUnits=float(minimum), effectiveStartDate=str(start or ""))
+        # Both numbers passed is_number above.
+        fields.update(retailPrice=float(cast(float, price)), isPrimaryMeterRegion=primary,
+                      tierMinimumUnits=float(cast(float, minimum)),
+                      effectiveStartDate=str(start or ""))
         items.append(_Item(file, where, fields))
     return items
 
@@ -262,8 +265,10 @@ def _pick(prices: Iterable[_Price], issues: list[InputIssue]) -> dict[tuple[obje
         if before is None:
             chosen[full] = price
             continue
-        new_date, old_date = price.item["effectiveStartDate"], before.item["effectiveStartDate"]
-        if new_date > old_date:  # type: ignore[operator]
+        # _items_of stored every effectiveStartDate as text.
+        new_date = cast(str, price.item["effectiveStartDate"])
+        old_date = cast(str, before.item["effectiveStartDate"])
+        if new_date > old_date:
             chosen[full] = price
         elif new_date == old_date and price.usd != before.usd:
             issues.append(json_problem(
@@ -300,7 +305,7 @@ def _catalog_frame(rows: list[tuple[tuple[object, ...], str, float]], columns: l
                    ) -> pd.DataFrame:
     records = []
     for key, zone, usd in rows:
-        tier, family, bandwidth = str(key[0]), str(key[1]), int(key[2])  # type: ignore[arg-type]
+        tier, family, bandwidth = str(key[0]), str(key[1]), int(cast(int, key[2]))
         record = {"tier": tier, "family": family, "bandwidth_mbps": bandwidth, "zone": zone,
                   "monthly_usd": usd, "vnet_links": _vnet_links(tier, bandwidth),
                   "routes_ipv4": ROUTES_IPV4[tier], "price_basis": PRICE_BASIS}
@@ -310,10 +315,11 @@ def _catalog_frame(rows: list[tuple[tuple[object, ...], str, float]], columns: l
     frame = pd.DataFrame(records, columns=columns)
     if frame.empty:
         return frame
+    zone_order: list[Any] = [_zone_order(z) for z in frame["zone"]]
     order = frame.assign(
         _t=frame["tier"].map(TIER_ORDER), _f=frame["family"].map(FAMILY_ORDER),
         _p=frame["port_gbps"] if "port_gbps" in frame else 0,
-        _z=[_zone_order(z) for z in frame["zone"]])
+        _z=zone_order)
     order = order.sort_values(["_p", "_t", "_f", "bandwidth_mbps", "_z"], kind="stable")
     return frame.loc[order.index].reset_index(drop=True)
 
@@ -361,8 +367,9 @@ def read_retail_prices(paths: Sequence[str | Path]) -> RetailPrices:
             unused.append({"file": item.file, "path": item.path, "reason": reason,
                            **{c: item.fields[c] for c in UNUSED_COLUMNS[3:]}})
             continue
-        zone = _ZONE.fullmatch(str(item["armRegionName"])).group(1)  # type: ignore[union-attr]
-        found[kind].append(_Price(key or (), zone, float(item["retailPrice"]), item))  # type: ignore
+        # _classify keeps only items whose region is a zone, and the price was checked.
+        zone = cast(re.Match[str], _ZONE.fullmatch(str(item["armRegionName"]))).group(1)
+        found[kind].append(_Price(key or (), zone, float(cast(float, item["retailPrice"])), item))
     circuits = _pick(found["circuit"], issues)
     egress = _pick(found["egress"], issues)
     direct = _pick(found["direct_circuit"], issues)
@@ -375,12 +382,13 @@ def read_retail_prices(paths: Sequence[str | Path]) -> RetailPrices:
         raise InputError(issues)
     zones = sorted({str(k[-1]) for k in circuits}, key=int)
     catalog = _catalog_frame(_collapse(circuits, zones), CATALOG_COLUMNS)
-    egress_rates = pd.DataFrame(sorted(((str(k[-1]), v) for k, v in egress.items()),
-                                       key=lambda r: int(r[0])), columns=["zone", "usd_per_gb"])
-    direct_rows = {(tier, family, bandwidth, port_gbps, zone): usd
-                   for (tier, family, bandwidth, zone), usd in direct.items()
-                   for port_gbps, sizes in DIRECT_SIZES_GBPS.items()
-                   if int(bandwidth) in (1000 * g for g in sizes)}  # type: ignore[call-overload]
+    egress_rows = sorted(((str(k[-1]), v) for k, v in egress.items()), key=lambda r: int(r[0]))
+    egress_rates = pd.DataFrame(egress_rows, columns=["zone", "usd_per_gb"])
+    direct_rows: dict[tuple[object, ...], float] = {
+        (tier, family, bandwidth, port_gbps, zone): usd
+        for (tier, family, bandwidth, zone), usd in direct.items()
+        for port_gbps, sizes in DIRECT_SIZES_GBPS.items()
+        if int(cast(int, bandwidth)) in (1000 * g for g in sizes)}
     direct_zones = sorted({str(k[-1]) for k in direct}, key=int)
     direct_catalog = _catalog_frame(_collapse(direct_rows, direct_zones),
                                     DIRECT_CATALOG_COLUMNS)

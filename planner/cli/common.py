@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TypedDict
 
 from planner.inputs.read import INPUT_FILES
 from planner.provision.portfolio import RECORD_FILE, SETTINGS_FILE
@@ -37,22 +38,44 @@ def data_folder(args: argparse.Namespace) -> Path:
     return args.data if args.data is not None else DEFAULT_DATA
 
 
-def input_paths(args: argparse.Namespace) -> dict[str, Path | None]:
+class InputPaths(TypedDict):
+    """The five input files by ``read_inputs`` argument name (inventory None: none)."""
+
+    customers: Path
+    demand: Path
+    catalog: Path
+    egress_rates: Path
+    inventory: Path | None
+
+
+def input_paths(args: argparse.Namespace) -> InputPaths:
     """The five input paths: explicit flags, else the --data folder.
 
     The inventory of the --data folder is used only when it exists and --customers was
     not given (another portfolio's inventory would not match).
     """
     data = data_folder(args)
-    paths: dict[str, Path | None] = {}
-    for name, file in INPUT_FILES.items():
-        paths[name] = getattr(args, name) or data / file
+
+    def path(name: str) -> Path:
+        given: Path | None = getattr(args, name)
+        return given or data / INPUT_FILES[name]
+
+    paths = InputPaths(customers=path("customers"), demand=path("demand"),
+                       catalog=path("catalog"), egress_rates=path("egress_rates"),
+                       inventory=path("inventory"))
     if args.no_inventory:
         paths["inventory"] = None
     elif args.inventory is None and (args.customers is not None
                                      or not data.joinpath(INPUT_FILES["inventory"]).exists()):
         paths["inventory"] = None
     return paths
+
+
+def path_table(paths: InputPaths, **more: Path | None) -> dict[str, Path | None]:
+    """The input paths, then ``more``, as one plain dict by name."""
+    return {"customers": paths["customers"], "demand": paths["demand"],
+            "catalog": paths["catalog"], "egress_rates": paths["egress_rates"],
+            "inventory": paths["inventory"], **more}
 
 
 def add_provisioning_flags(parser: argparse.ArgumentParser) -> None:

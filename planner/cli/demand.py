@@ -30,7 +30,7 @@ from planner.inputs.validate import InputError, InputIssue
 LISTED_AT_MOST = 20
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``demand``."""
     parser = subparsers.add_parser(
         "demand", help="turn measured circuit traffic into history, forecast and demand.csv",

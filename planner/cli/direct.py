@@ -32,8 +32,9 @@ PORTS_FILE = "ports.csv"
 
 def ports_path(args: argparse.Namespace) -> Path | None:
     """``--ports``, else DATA/ports.csv when it exists and --customers was not given."""
-    if getattr(args, "ports", None) is not None:
-        return args.ports
+    ports: Path | None = getattr(args, "ports", None)
+    if ports is not None:
+        return ports
     candidate = data_folder(args) / PORTS_FILE
     if args.customers is None and candidate.exists():
         return candidate

@@ -18,7 +18,7 @@ from planner.provision.settings import read_customer_options, read_settings
 LISTED_AT_MOST = 20
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``inventory``."""
     parser = subparsers.add_parser(
         "inventory", help="turn `az network express-route list` JSON into inventory.csv",

@@ -5,15 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any, cast
 
 import pandas as pd
 
 from planner.cli.common import (
     EXIT_INVALID_INPUT,
     EXIT_OK,
+    InputPaths,
     add_input_flags,
     add_provisioning_flags,
     input_paths,
+    path_table,
     provisioning_paths,
 )
 from planner.cli.progress import Progress
@@ -30,7 +33,7 @@ from planner.provision import (
 from planner.scenarios import Scenario, apply_scenario
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``manifests``."""
     parser = subparsers.add_parser(
         "manifests", help="write provisioning manifests from a finished plan",
@@ -116,17 +119,18 @@ def optimal_customers(summary: pd.DataFrame, inputs: Inputs, plan: Path) -> list
 
 
 def _paths(args: argparse.Namespace, record: InputRecord | None
-           ) -> tuple[dict[str, Path | None], Path | None, Path | None]:
+           ) -> tuple[InputPaths, Path | None, Path | None]:
     if record is None:
         return input_paths(args), *provisioning_paths(args)
     given: dict[str, Path | None] = {name: getattr(args, name, None) for name in record.files}
     if args.data is not None:
-        defaults = input_paths(args)
         settings, allocations = provisioning_paths(args)
-        defaults.update(provisioning=settings, allocations=allocations)
+        defaults = path_table(input_paths(args), provisioning=settings,
+                              allocations=allocations)
         given = {name: given[name] or defaults.get(name) for name in given}
     resolved = resolve_recorded(record, given, args.plan / RECORD_NAME)
-    tables = {name: resolved.get(name) for name in input_paths(args)}
+    # Every record planner optimize writes names the four tables; only the inventory can be None.
+    tables = cast(InputPaths, {name: resolved.get(name) for name in input_paths(args)})
     return tables, resolved.get("provisioning"), resolved.get("allocations")
 
 
@@ -145,7 +149,8 @@ def run(args: argparse.Namespace) -> int:
         paths, settings, allocations = _paths(args, record)
         inputs = read_inputs(**paths)
         if record is not None and record.scenario is not None:
-            inputs = apply_scenario(inputs, Scenario(**record.scenario))
+            # read_record checked the fields: name a str, growth and price_pct numbers.
+            inputs = apply_scenario(inputs, Scenario(**cast(dict[str, Any], record.scenario)))
         provisioning = read_provisioning(paths["customers"], settings, allocations)
         summary, circuits = read_plan(args.plan)
         optimal = optimal_customers(summary, inputs, args.plan)

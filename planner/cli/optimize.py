@@ -19,16 +19,17 @@ from planner.cli.common import (
     add_input_flags,
     add_provisioning_flags,
     input_paths,
+    path_table,
     provisioning_paths,
 )
 from planner.cli.direct import ports_path, run_with_ports
 from planner.cli.progress import Progress
 from planner.domain import Status
 from planner.economics import margins_wanted, read_partner_credit, with_margin_columns
+from planner.engines import DEFAULT_ENGINE, ENGINES
 from planner.inputs.provenance import RECORD_NAME, InputRecord, record_inputs
 from planner.inputs.read import format_summary, read_inputs, write_atomically
 from planner.inputs.validate import InputError, InputIssue, Inputs
-from planner.planning import DEFAULT_ENGINE, ENGINES
 from planner.provision import (
     MANIFESTS_DIR,
     ProvisioningInputs,
@@ -38,6 +39,7 @@ from planner.provision import (
     write_portfolio,
 )
 from planner.scenarios import (
+    BASE,
     Scenario,
     ScenarioError,
     check_scenarios,
@@ -48,7 +50,7 @@ from planner.scenarios import (
 #: Non-optimal customers listed one per line after the run; the rest are counted.
 LISTED_AT_MOST = 20
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``optimize``."""
     parser = subparsers.add_parser(
         "optimize", help="plan every customer at least total cost",
@@ -107,7 +109,7 @@ def add_scenario_flags(parser: argparse.ArgumentParser) -> None:
                         help="deprecated name of --scenario-file")
 
 
-def scenarios_of(args: argparse.Namespace) -> list | None:
+def scenarios_of(args: argparse.Namespace) -> list[Scenario] | None:
     """The scenarios asked for, or None for a plain run.
 
     Raises
@@ -229,7 +231,7 @@ def check_run(args: argparse.Namespace, *, manifests: bool) -> CheckedRun:
     if issues:
         raise InputError(issues)
     try:
-        record = record_inputs({**paths, "provisioning": settings, "allocations": allocations})
+        record = record_inputs(path_table(paths, provisioning=settings, allocations=allocations))
     except OSError as error:
         raise InputError([InputIssue(str(error.filename), 0, "", f"cannot read it: {error}")]
                          ) from None
@@ -264,7 +266,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INVALID_INPUT
     inputs, scenarios = checked.inputs, checked.scenarios
     scenario_mode = scenarios is not None
-    progress = Progress(len(inputs.customers) * (len(scenarios) if scenario_mode else 1))
+    progress = Progress(len(inputs.customers) * (1 if scenarios is None else len(scenarios)))
     checkpoint = checkpoint_folder(args.out.resolve())
     counts = {"solved": 0, "resumed": 0}
 
@@ -276,7 +278,7 @@ def run(args: argparse.Namespace) -> int:
         counts["resumed"] = count
         progress.skip(count)
 
-    outputs = run_batch(inputs, checkpoint, **({"scenarios": scenarios} if scenario_mode else {}),
+    outputs = run_batch(inputs, checkpoint, scenarios=(BASE,) if scenarios is None else scenarios,
                         engine=args.engine, time_limit_s=args.time_limit, jobs=args.jobs,
                         dask_address=args.dask, progress=solved, resumed=resumed)
     if margins_wanted(inputs.customers, checked.partner_credit_pct):
@@ -289,6 +291,7 @@ def run(args: argparse.Namespace) -> int:
         for output in [] if checked.provisioning is None else outputs:
             optimal = output.summary.loc[output.summary["status"] == Status.OPTIMAL,
                                          "customer_id"]
+            assert checked.provisioning is not None  # the loop runs only with provisioning
             handoffs.append(prepare_portfolio(output.inputs, output.circuits_frame(),
                                               optimal.tolist(), checked.provisioning))
     except InputError as error:

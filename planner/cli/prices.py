@@ -12,7 +12,7 @@ from planner.inputs.read import write_atomically
 LISTED_AT_MOST = 20
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``prices``."""
     parser = subparsers.add_parser(
         "prices", help="turn saved Azure Retail Prices API pages into catalog.csv",

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``report``."""
     parser = subparsers.add_parser(
         "report", help="write a standalone HTML report of a finished plan",

@@ -13,7 +13,7 @@ from planner.inputs.validate import InputError
 from planner.synth import synthesize
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``synth``."""
     parser = subparsers.add_parser(
         "synth", help="write a synthetic portfolio for trials and benchmarks",

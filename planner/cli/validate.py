@@ -12,7 +12,7 @@ from planner.inputs.validate import InputError
 from planner.scenarios import ScenarioError
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``validate``."""
     parser = subparsers.add_parser(
         "validate", help="check the inputs and settings without planning",

@@ -103,7 +103,8 @@ def _az_body(body: object, where: str, file: str, issues: list[InputIssue]) -> l
     return parts
 
 
-def _az_points(data: list, at: str, file: str, issues: list[InputIssue]) -> pd.DataFrame | None:
+def _az_points(data: list[object], at: str, file: str, issues: list[InputIssue]
+               ) -> pd.DataFrame | None:
     stamps = [p.get("timeStamp") if isinstance(p, dict) else None for p in data]
     averages = [p.get("average") if isinstance(p, dict) else None for p in data]
     times = pd.to_datetime(pd.Series(stamps, dtype=object), utc=True, format="ISO8601",

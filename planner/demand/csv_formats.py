@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -115,8 +116,8 @@ def _check_strings(path: Path, frame: pd.DataFrame, times: list[str], numbers: l
                       issues)
     for column in numbers:
         texts = frame[column].str.strip().to_numpy(object)
-        parsed = pd.to_numeric(frame[column], errors="coerce").to_numpy(float)
-        bad = ~(np.isfinite(parsed) & (parsed >= 0)) & (texts != "") & checked
+        numbers_parsed = pd.to_numeric(frame[column], errors="coerce").to_numpy(float)
+        bad = ~(np.isfinite(numbers_parsed) & (numbers_parsed >= 0)) & (texts != "") & checked
         _check_column(file, column, np.flatnonzero(bad), texts, "is not a number >= 0 [bit/s]",
                       issues)
     if issues:
@@ -159,7 +160,7 @@ def read_plain_csv(path: Path) -> pd.DataFrame:
                          "bits_in": bits_in, "bits_out": bits_out}, copy=False)
 
 
-def _plain_columns(table: pa.Table) -> tuple[pd.Categorical, np.ndarray, np.ndarray,
+def _plain_columns(table: pa.Table) -> tuple[pd.Categorical[Any], np.ndarray, np.ndarray,
                                              np.ndarray] | None:
     """The typed columns as numpy, or None when a cell is empty or a number is negative."""
     if any(table.column(c).null_count for c in table.column_names):

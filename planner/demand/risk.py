@@ -32,7 +32,8 @@ def exceedance(forecast: pd.DataFrame, threshold_mbps: np.ndarray) -> np.ndarray
     limit = np.log1p(np.asarray(threshold_mbps, float))
     with np.errstate(divide="ignore", invalid="ignore"):
         probability = ndtr(-(limit - centre) / spread)
-    return np.where(spread > 0, probability, (centre > limit).astype(float))
+    exceeds: np.ndarray = np.where(spread > 0, probability, (centre > limit).astype(float))
+    return exceeds
 
 
 def plan_risk(forecast: pd.DataFrame, periods: pd.DataFrame, customers: pd.DataFrame
@@ -113,13 +114,13 @@ def read_forecast(path: str | Path) -> pd.DataFrame:
     bad_period = ~raw["period"].str.strip().str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")
     for index in np.flatnonzero(bad_period & (raw["period"].str.strip() != "")):
         issues.append(InputIssue(file, int(index) + 2, "period",
-                                f"{raw['period'].iat[index]!r} is not a month YYYY-MM"))
+                                f"{raw['period'].iat[int(index)]!r} is not a month YYYY-MM"))
     numbers = {}
     for column in ("peak_p10", "peak_p50", "peak_p90"):
         values = pd.to_numeric(raw[column], errors="coerce").to_numpy(float)
         for index in np.flatnonzero(~(np.isfinite(values) & (values >= 0))):
             issues.append(InputIssue(file, int(index) + 2, column,
-                                    f"{raw[column].iat[index]!r} is not a number >= 0 [Mb/s]"))
+                                    f"{raw[column].iat[int(index)]!r} is not a number >= 0 [Mb/s]"))
         numbers[column] = values
     order_broken = (numbers["peak_p10"] > numbers["peak_p50"]) | (
         numbers["peak_p50"] > numbers["peak_p90"])
@@ -129,7 +130,7 @@ def read_forecast(path: str | Path) -> pd.DataFrame:
     duplicated = raw.duplicated(["customer_id", "period"]).to_numpy()
     for index in np.flatnonzero(duplicated):
         issues.append(InputIssue(file, int(index) + 2, "period",
-                                f"customer {raw['customer_id'].iat[index]!r} has this month "
+                                f"customer {raw['customer_id'].iat[int(index)]!r} has this month "
                                 "twice"))
     if issues:
         raise InputError(issues[:50])

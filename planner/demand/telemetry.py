@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import orjson
@@ -138,7 +139,7 @@ def _iso(stamps: np.ndarray) -> list[str]:
 
 
 def az_metrics_body(circuit: str, samples: pd.DataFrame, subscription: str = ZERO_SUBSCRIPTION,
-                    split_roles: bool = True) -> dict:
+                    split_roles: bool = True) -> dict[str, Any]:
     """The body ``az monitor metrics list`` prints for one circuit's two bit-rate metrics.
 
     With ``split_roles`` each metric has a Primary and a Secondary ``DeviceRole`` series

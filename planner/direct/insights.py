@@ -8,8 +8,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 from planner.direct.outputs import DirectTables, direct_tables
 from planner.direct.ports import PortOffer, read_ports
@@ -95,6 +99,7 @@ def break_even(offer: PortOffer, catalog: pd.DataFrame) -> pd.DataFrame:
         such customers pay for one pair), customers_per_pair (at most this many fit).
     """
     rows = []
+    r: Any  # a row of itertuples(): pandas-stubs types every field as any scalar
     same = catalog[(catalog["family"] == offer.key.billing) & (catalog["tier"] == Tier.STANDARD)]
     for r in same.sort_values("bandwidth_mbps").itertuples(index=False):
         fee = float(r.monthly_usd)
@@ -126,7 +131,7 @@ def side_by_side(plan: DirectPlan) -> pd.DataFrame:
     return out
 
 
-def utilization_figure(ports: pd.DataFrame):
+def utilization_figure(ports: pd.DataFrame) -> go.Figure:
     """Line per pool: Direct bandwidth provisioned over the pairs' capacity, by month."""
     from planner.plots._style import MONTH_AXIS, figure
 

@@ -64,7 +64,7 @@ class MasterSolution:
 
     def credit_per_pair(self, capacity_mbps: np.ndarray) -> np.ndarray:
         """What one more pair is worth to the LP per pool and month [USD]."""
-        credit = self.usd_per_mbps * capacity_mbps[:, None]
+        credit: np.ndarray = self.usd_per_mbps * capacity_mbps[:, None]
         for price in self.usd_per_use.values():
             credit = credit + price
         return credit
@@ -176,7 +176,9 @@ class Master:
         """Append columns (plans) to the master."""
         if not columns:
             return
-        starts, index, value = [], [], []
+        starts: list[int] = []
+        index: list[int] = []
+        value: list[float] = []
         for column in columns:
             starts.append(len(index))
             index.append(self.row_of[column.customer])

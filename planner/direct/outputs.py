@@ -8,7 +8,10 @@ held in ports.csv.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -50,7 +53,7 @@ class DirectTables:
     ports: pd.DataFrame
     portfolio: pd.DataFrame
 
-    def write(self, folder) -> None:
+    def write(self, folder: Path) -> None:
         """Write the five CSV files into ``folder``."""
         write_tables(folder, self.summary, self.periods, self.circuits)
         ports = self.ports.copy()
@@ -111,7 +114,8 @@ def recheck_loads(circuits: pd.DataFrame, ports: pd.DataFrame,
             .groupby(["peering_location", "family", "period"])["bandwidth_mbps"].sum())
     capacity = ports.groupby(["peering_location", "billing", "period"])["capacity_mbps"].sum()
     problems = []
-    for (place, family, period), mbps in load.items():
+    load_items = cast("Iterable[tuple[tuple[str, str, str], float]]", load.items())
+    for (place, family, period), mbps in load_items:
         held = float(capacity.get((place, family, period), 0.0))
         if mbps > held + 1e-6:
             problems.append(f"{place} {family} {period}: Direct circuits of {mbps:g} Mb/s "
@@ -136,7 +140,9 @@ def direct_tables(portfolio: PortfolioProblem, result: PortfolioResult,
     -------
     DirectTables
     """
-    summary, periods, circuits = [], [], []
+    summary: list[dict[str, object]] = []
+    periods: list[dict[str, object]] = []
+    circuits: list[dict[str, object]] = []
     errors = []
     for position, engine in enumerate(result.results):
         coupled = portfolio.coupled.get(position)

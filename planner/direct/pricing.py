@@ -64,7 +64,7 @@ class Column:
     plans: tuple[MonthPlan, ...]
 
     @property
-    def signature(self) -> tuple:
+    def signature(self) -> tuple[object, ...]:
         """A hashable identity of the plan (customer, then each month's SKUs)."""
         return (self.customer, tuple((p.tier_family, tuple(sorted(p.circuits.items())))
                                      for p in self.plans))

@@ -9,11 +9,12 @@ independent problem and are planned alone.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
 from planner.direct.ports import PortKey, PortOffer
-from planner.domain import Family, Model, Resiliency, Tier, port_of
+from planner.domain import Family, Model, Resiliency, Tier, TierFamily, port_of
 from planner.inputs.validate import Inputs
 from planner.problems import CustomerProblem, Sku, build_problems
 from planner.tables import next_period
@@ -40,7 +41,7 @@ class CoupledCustomer:
     offset: int
     keys: dict[tuple[int, str], int]
 
-    def key_of(self, tier_family: tuple) -> int | None:
+    def key_of(self, tier_family: TierFamily) -> int | None:
         """Pool index of a tier-family key, or None for provider circuits."""
         port = port_of(tier_family)
         return self.keys[(port, tier_family[1])] if port else None
@@ -134,6 +135,7 @@ def build_portfolio_problem(inputs: Inputs, offers: list[PortOffer]) -> Portfoli
         if offered:
             catalogs[location] = (offered, keys)
     coupled = {}
+    row: Any  # a row of itertuples(): pandas-stubs types every field as any scalar
     for position, (problem, row) in enumerate(zip(
             problems, inputs.customers.itertuples(index=False), strict=True)):
         found = catalogs.get(row.peering_location)

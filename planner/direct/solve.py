@@ -31,6 +31,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 import numpy as np
 
@@ -175,7 +176,7 @@ class _Node:
     low: np.ndarray = field(compare=False)
     high: np.ndarray = field(compare=False)
     loads: dict[int, list[LoadBound]] = field(compare=False)
-    opened: np.ndarray = field(compare=False, default=None)
+    opened: np.ndarray = field(compare=False)
 
 
 class _Search:
@@ -295,7 +296,7 @@ class _Search:
         return bound, solution, master
 
     def branch(self, node: _Node, master: Master, solution: MasterSolution,
-               order: itertools.count) -> list[_Node]:
+               order: itertools.count[int]) -> list[_Node]:
         """Children of a node whose LP solution is not whole; [] when it is (or rounds)."""
         fraction = np.abs(solution.pairs - np.round(solution.pairs))
         closed = (node.high == 0).all(axis=1)
@@ -310,7 +311,7 @@ class _Search:
             return [_Node(node.bound_usd, next(order), node.low, shut, node.loads, node.opened),
                     _Node(node.bound_usd, next(order), node.low, node.high, node.loads, must)]
         if fraction.max() > INTEGRALITY:
-            k, m = np.unravel_index(int(np.argmax(fraction)), fraction.shape)
+            k, m = (int(i) for i in np.unravel_index(int(np.argmax(fraction)), fraction.shape))
             value = solution.pairs[k, m]
             down_high, up_low = node.high.copy(), node.low.copy()
             down_high[k, m] = math.floor(value)
@@ -462,7 +463,7 @@ def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
                   if customer is not None and eligible_skus(customer.problem) else None)
         if pricer is None or not pricer.has_direct:
             if result.status is Status.OPTIMAL:
-                constant += float(result.total_usd)
+                constant += float(cast(float, result.total_usd))  # optimal: a total
             continue
         value, free = pricer.price(zero, [])
         if free is None:
@@ -523,7 +524,7 @@ def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
     total, lower = upper - artificial, min(lower, upper) - artificial
     both = [c for c in range(len(independent)) if independent[c].status is Status.OPTIMAL
             and results[c].status is Status.OPTIMAL]
-    independent_usd = sum(float(independent[c].total_usd) for c in both)
+    independent_usd = sum(float(cast(float, independent[c].total_usd)) for c in both)
     status = "optimal" if total - lower <= OPTIMALITY_GAP_USD else "feasible"
     say(f"search: {stats.nodes} nodes, {stats.iterations} iterations, {stats.columns} "
         f"columns; total {total:,.2f} USD, bound {lower:,.2f} USD ({status})")

@@ -88,11 +88,10 @@ def read_inputs(customers: str | Path, demand: str | Path, catalog: str | Path,
     """
     paths = {"customers": customers, "demand": demand, "catalog": catalog,
              "egress_rates": egress_rates, "inventory": inventory}
-    frames: dict[str, pd.DataFrame | None] = {}
+    frames: dict[str, pd.DataFrame] = {}
     issues: list[InputIssue] = []
     for name, path in paths.items():
         if path is None:
-            frames[name] = None
             continue
         try:
             frames[name] = read_table(path)
@@ -101,7 +100,7 @@ def read_inputs(customers: str | Path, demand: str | Path, catalog: str | Path,
     if issues:
         raise InputError(issues)
     return validate_inputs(frames["customers"], frames["demand"], frames["catalog"],
-                           frames["egress_rates"], frames["inventory"],
+                           frames["egress_rates"], frames.get("inventory"),
                            files={name: str(path) for name, path in paths.items() if path})
 
 
@@ -127,10 +126,10 @@ def read_folder(folder: str | Path, *, inventory: bool = True) -> Inputs:
         With every problem of every file (missing files included).
     """
     folder = Path(folder)
-    paths: dict[str, Path | None] = {name: folder / file for name, file in INPUT_FILES.items()}
-    if not inventory or not folder.joinpath(INPUT_FILES["inventory"]).exists():
-        paths["inventory"] = None
-    return read_inputs(**paths)
+    paths = {name: folder / file for name, file in INPUT_FILES.items()}
+    has_inventory = inventory and folder.joinpath(INPUT_FILES["inventory"]).exists()
+    return read_inputs(paths["customers"], paths["demand"], paths["catalog"],
+                       paths["egress_rates"], paths["inventory"] if has_inventory else None)
 
 
 def format_summary(summary: pd.DataFrame) -> pd.DataFrame:

@@ -27,7 +27,7 @@ def forecast_fan(history: pd.DataFrame, forecast: pd.DataFrame, customer_id: str
     """
     past = history[history["customer_id"] == customer_id]
     ahead = forecast[forecast["customer_id"] == customer_id]
-    method = ahead["method"].iat[0] if len(ahead) else "none"
+    method = str(ahead["method"].iat[0]) if len(ahead) else "none"
     fig = figure(f"{customer_id}: measured peak and forecast ({method})", MONTH_AXIS,
                  "Peak, 95th percentile of 5-minute values [Mb/s]")
     full = past["coverage"] >= 0.5

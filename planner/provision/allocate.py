@@ -161,7 +161,7 @@ def _free_blocks(pools: Iterable[str], taken: set[ipaddress.IPv4Network]
 
 
 def allocate(requests: list[Request], settings: ProvisioningSettings,
-             record: list[Allocation] = ()) -> dict[str, Allocation]:
+             record: Iterable[Allocation] = ()) -> dict[str, Allocation]:
     """Give every requested circuit a /29 and a VLAN ID.
 
     Circuits found in ``record`` keep their allocation; the others take, in the order
@@ -228,5 +228,5 @@ def allocate(requests: list[Request], settings: ProvisioningSettings,
 
 def record_frame(allocations: Iterable[Allocation]) -> pd.DataFrame:
     """The allocation record to keep beside the inputs, sorted by circuit name."""
-    rows = sorted((a.record_row() for a in allocations), key=lambda r: r["circuit_name"])
+    rows = [a.record_row() for a in sorted(allocations, key=lambda a: a.circuit_name)]
     return pd.DataFrame(rows, columns=RECORD_COLUMNS)

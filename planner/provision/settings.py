@@ -13,11 +13,14 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from planner.inputs.schema import Column, FileSchema
 from planner.inputs.validate import InputError, InputIssue, parse_table
+
+_T = TypeVar("_T")
 
 #: Microsoft reserves these ASNs; a peer ASN must avoid them (expressroute_facts 7.1).
 RESERVED_ASNS = range(65515, 65521)
@@ -142,8 +145,8 @@ def asn_problem(asn: int) -> str | None:
     return None
 
 
-def _get(table: dict, key: str, kind: type, default: object, where: str,
-         issues: list[InputIssue], file: str) -> object:
+def _get(table: dict[str, Any], key: str, kind: type[_T], default: _T, where: str,
+         issues: list[InputIssue], file: str) -> _T:
     value = table.get(key, default)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         issues.append(InputIssue(file, 0, f"{where}.{key}",
@@ -152,7 +155,7 @@ def _get(table: dict, key: str, kind: type, default: object, where: str,
     return value
 
 
-def read_toml(path: str | Path) -> dict:
+def read_toml(path: str | Path) -> dict[str, Any]:
     """The settings file as a dictionary.
 
     Raises

@@ -106,9 +106,9 @@ def build_report(plan: PlanTables, customers: Sequence[str] | None = None,
     sections = [_totals(page, plan), _costs(page, plan), _utilization(page, plan),
                 _not_served(page, plan)]
     if plan.risk is not None:
-        sections.append(_risk(page, plan))
+        sections.append(_risk(page, plan.risk, plan.risk_columns))
     if plan.ports is not None:
-        sections.append(_ports(page, plan))
+        sections.append(_ports(page, plan.ports))
     sections.append(Section("customers", "Customers in detail", [page.paragraph(
         f"{len(detailed)} of {len(plan.summary):,} customers; `planner report --customers ID...`"
         " chooses others.", note=True)]))
@@ -202,8 +202,7 @@ def _not_served(page: Page, plan: PlanTables) -> Section:
     return Section("not-served", f"Customers that cannot be served ({len(rows):,})", parts)
 
 
-def _risk(page: Page, plan: PlanTables) -> Section:
-    risk, columns = plan.risk, plan.risk_columns
+def _risk(page: Page, risk: pd.DataFrame, columns: list[str]) -> Section:
     if not columns:
         return Section("risk", "Forecast risk",
                        [page.paragraph("risk.csv holds no column of probabilities.", note=True)])
@@ -218,8 +217,7 @@ def _risk(page: Page, plan: PlanTables) -> Section:
         page.table(top, decimals=dict.fromkeys(columns, 3))])
 
 
-def _ports(page: Page, plan: PlanTables) -> Section:
-    ports = plan.ports
+def _ports(page: Page, ports: pd.DataFrame) -> Section:
     keys = ["peering_location", "port_gbps", "billing"]
     table = ports.groupby(keys, sort=True).agg(
         most_pairs=("pairs", "max"), monthly_usd=("monthly_usd", "sum"),

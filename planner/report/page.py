@@ -66,10 +66,11 @@ class Page:
         """A figure's HTML: its div and the script that draws it (plotly.js not included)."""
         self.figures += 1
         fig.update_layout(height=FIGURE_HEIGHT_PX)
-        return ('<div class="figure">' + pio.to_html(
+        html: str = pio.to_html(
             fig, include_plotlyjs=False, include_mathjax=False, full_html=False,
             config=FIGURE_CONFIG, default_width="100%", default_height=FIGURE_HEIGHT_PX,
-            div_id=f"figure-{self.figures}", validate=False) + "</div>")
+            div_id=f"figure-{self.figures}", validate=False)
+        return '<div class="figure">' + html + "</div>"
 
     @staticmethod
     def paragraph(text: str, note: bool = False) -> str:

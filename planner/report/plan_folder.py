@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -108,8 +109,9 @@ def _table(path: Path, columns: list[str], numbers: list[str],
     return table
 
 
-def _is_probability(text: pd.Series) -> bool:
-    values = pd.to_numeric(text.str.strip().replace("", np.nan), errors="coerce").dropna()
+def _is_probability(text: pd.Series[str]) -> bool:
+    stripped: pd.Series[Any] = text.str.strip()
+    values = pd.to_numeric(stripped.replace("", np.nan), errors="coerce").dropna()
     return len(values) > 0 and bool(values.between(0, 1).all())
 
 

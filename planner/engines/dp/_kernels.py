@@ -7,18 +7,34 @@ state".
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
 import numpy as np
 from numba import njit
 
 from planner.cache import configure_numba_cache
 
+if TYPE_CHECKING:
+    from planner.engines.dp.space import Moves
+
 INF = np.inf
 #: Whether compiled kernels are kept on disk (in the planner's cache folder).
 CACHE_KERNELS = configure_numba_cache()
 
+#: A state or tier-family index: numba compiles python and numpy integers alike.
+Index = int | np.integer[Any]
+_Kernel = TypeVar("_Kernel", bound=Callable[..., Any])
 
-@njit(cache=CACHE_KERNELS)
-def relax_rows(values, moves, setup):  # pragma: no cover - compiled
+
+def _compiled(kernel: _Kernel) -> _Kernel:
+    """``kernel`` compiled by numba; callers see its python signature (numba has no types)."""
+    return cast(_Kernel, njit(cache=CACHE_KERNELS)(kernel))
+
+
+@_compiled
+def relax_rows(values: np.ndarray, moves: Moves,
+               setup: float) -> np.ndarray:  # pragma: no cover - compiled
     """Cheapest arrival at every state from each row of ``values`` (one site).
 
     Free removals, then free one-step raises, then creations at ``setup`` each, applied in
@@ -31,8 +47,10 @@ def relax_rows(values, moves, setup):  # pragma: no cover - compiled
     return out
 
 
-@njit(cache=CACHE_KERNELS)
-def forward_one_site(first, cost, in_place, fresh, moves, setup):  # pragma: no cover - compiled
+@_compiled
+def forward_one_site(first: np.ndarray, cost: np.ndarray, in_place: np.ndarray,
+                     fresh: np.ndarray, moves: Moves,
+                     setup: float) -> np.ndarray:  # pragma: no cover - compiled
     """Values ``(months, tier-families, states)`` of the one-site DP [USD].
 
     ``first`` is the setup of reaching each state in the first month per tier-family,
@@ -63,8 +81,9 @@ def forward_one_site(first, cost, in_place, fresh, moves, setup):  # pragma: no 
     return values
 
 
-@njit(cache=CACHE_KERNELS)
-def predecessor(previous, cumulative, state, setup):  # pragma: no cover - compiled
+@_compiled
+def predecessor(previous: np.ndarray, cumulative: np.ndarray, state: Index,
+                setup: float) -> tuple[float, int]:  # pragma: no cover - compiled
     """Least ``previous[s'] + setup * created(s' -> state)`` and its ``s'`` (one site)."""
     n, k = cumulative.shape
     best = INF
@@ -85,9 +104,11 @@ def predecessor(previous, cumulative, state, setup):  # pragma: no cover - compi
     return best, where
 
 
-@njit(cache=CACHE_KERNELS)
-def backtrack_one_site(values, cost, in_place, cumulative, size, setup, family,
-                       state):  # pragma: no cover - compiled
+@_compiled
+def backtrack_one_site(values: np.ndarray, cost: np.ndarray, in_place: np.ndarray,
+                       cumulative: np.ndarray, size: np.ndarray, setup: float,
+                       family: Index, state: Index
+                       ) -> tuple[np.ndarray, np.ndarray, float]:  # pragma: no cover - compiled
     """Tier-family and state of every month of an optimal one-site plan.
 
     Returns the two index arrays and the largest mismatch found between a month's value
@@ -103,7 +124,8 @@ def backtrack_one_site(values, cost, in_place, cumulative, size, setup, family,
         target = values[t, family, state] - cost[t, family, state]
         best = INF
         best_family = -1
-        best_state = -1
+        best_state: Index = -1
+        where: Index
         for g in range(families):
             if in_place[g, family]:
                 value, where = predecessor(values[t - 1, g], cumulative, state, setup)
@@ -119,8 +141,9 @@ def backtrack_one_site(values, cost, in_place, cumulative, size, setup, family,
     return tfs, states, mismatch
 
 
-@njit(cache=CACHE_KERNELS)
-def undominated(first, second):  # pragma: no cover - compiled
+@_compiled
+def undominated(first: np.ndarray,
+                second: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """Rows of the term tables that no other row dominates up to a shift.
 
     A row stands for ``first[s1] + second[s2]``, so ``(first + c, second - c)`` is the same
@@ -159,8 +182,9 @@ def undominated(first, second):  # pragma: no cover - compiled
     return keep
 
 
-@njit(cache=CACHE_KERNELS)
-def _relax_move(h, neighbour, order, cost):  # pragma: no cover - compiled
+@_compiled
+def _relax_move(h: np.ndarray, neighbour: np.ndarray, order: np.ndarray,
+                cost: float) -> None:  # pragma: no cover - compiled
     """One move for every state in ``order``: ``h[s] = min(h[s], h[neighbour[s, x]] + cost)``."""
     n = h.shape[0]
     for s in order:
@@ -172,16 +196,17 @@ def _relax_move(h, neighbour, order, cost):  # pragma: no cover - compiled
         h[s] = best
 
 
-@njit(cache=CACHE_KERNELS)
-def _relax_in_place(h, moves, setup):  # pragma: no cover - compiled
+@_compiled
+def _relax_in_place(h: np.ndarray, moves: Moves,
+                    setup: float) -> None:  # pragma: no cover - compiled
     """:func:`relax_rows` of one vector, in place."""
     _relax_move(h, moves.add, moves.by_size_down, 0.0)      # remove circuits: free
     _relax_move(h, moves.lower, moves.by_rank_up, 0.0)      # raise a circuit one step: free
     _relax_move(h, moves.remove, moves.by_size_up, setup)   # create a circuit: setup
 
 
-@njit(cache=CACHE_KERNELS)
-def _grown(array, rows):  # pragma: no cover - compiled
+@_compiled
+def _grown(array: np.ndarray, rows: int) -> np.ndarray:  # pragma: no cover - compiled
     """``array`` with room for at least ``rows`` rows (a copy when it must grow)."""
     if array.shape[0] >= rows:
         return array
@@ -190,9 +215,12 @@ def _grown(array, rows):  # pragma: no cover - compiled
     return bigger
 
 
-@njit(cache=CACHE_KERNELS)
-def forward_two_sites(first_primary, first_secondary, cost, second_cost, in_place, fresh,
-                      moves, setup, cap):  # pragma: no cover - compiled
+@_compiled
+def forward_two_sites(first_primary: np.ndarray, first_secondary: np.ndarray, cost: np.ndarray,
+                      second_cost: np.ndarray, in_place: np.ndarray, fresh: np.ndarray,
+                      moves: Moves, setup: float, cap: int,
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                 bool]:  # pragma: no cover - compiled
     """Terms of every month of the separable two-site DP (see :mod:`planner.engines.dp.solve`).
 
     Rows of ``first``/``second`` are terms; ``parent`` holds each row's source row (-1 for a

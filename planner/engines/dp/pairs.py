@@ -68,7 +68,8 @@ class PairCustomer:
             return relax_rows(np.ascontiguousarray(table), space.moves, setup)
 
         if not self.two_sites:
-            return along_last_axis(values[None, :])[0]
+            relaxed: np.ndarray = along_last_axis(values[None, :])[0]
+            return relaxed
         return along_last_axis(along_last_axis(values.T).T)
 
     def fresh(self) -> np.ndarray:
@@ -78,13 +79,14 @@ class PairCustomer:
             size = size[:, None] + size[None, :]
         return self.problem.setup_usd * size
 
-    def created_from(self, before: dict[str, np.ndarray]) -> np.ndarray:
+    def created_from(self, before: dict[Site, np.ndarray]) -> np.ndarray:
         """Circuits created from per-site cumulative counts ``before`` to each state."""
         primary = created_from(self.space, before[Site.PRIMARY])
         if not self.two_sites:
             return primary
         secondary = created_from(self.space, before[Site.SECONDARY])
-        return primary[:, None] + secondary[None, :]
+        created: np.ndarray = primary[:, None] + secondary[None, :]
+        return created
 
     def first_arrival(self, tf: TierFamily) -> np.ndarray:
         """Setup cost of reaching each state of ``tf`` in the first month [USD]."""
@@ -123,7 +125,8 @@ class PairCustomer:
     def state_plan(self, tf: TierFamily, index: tuple[int, ...]) -> MonthPlan:
         """The MonthPlan of a state index."""
         ladder = self.space.ladder
-        circuits = {Site.PRIMARY: tuple(int(ladder[x]) for x in self.space.states[index[0]])}
+        circuits: dict[Site, tuple[int, ...]] = {
+            Site.PRIMARY: tuple(int(ladder[x]) for x in self.space.states[index[0]])}
         if self.two_sites:
             circuits[Site.SECONDARY] = tuple(int(ladder[x]) for x in self.space.states[index[1]])
         return MonthPlan.of(tf, circuits)
@@ -134,7 +137,7 @@ class PairCustomer:
         last = values[-1]
         tf = min(self.tfs, key=lambda k: float(last[k].min()))
         best = float(last[tf].min())
-        index = np.unravel_index(int(np.argmin(last[tf])), last[tf].shape)
+        index = tuple(int(i) for i in np.unravel_index(int(np.argmin(last[tf])), last[tf].shape))
         plans = [self.state_plan(tf, index)]
         for t in range(self.problem.months - 1, 0, -1):
             target = values[t][tf][index] - self.month_cost(t, tf)[index]
@@ -147,7 +150,7 @@ class PairCustomer:
         return best, plans[::-1]
 
     def _predecessor(self, previous: dict[TierFamily, np.ndarray], tf: TierFamily,
-                     after: dict[str, np.ndarray], size: int,
+                     after: dict[Site, np.ndarray], size: int,
                      target: float) -> tuple[TierFamily, tuple[int, ...]]:
         """The previous state from which the transition into the current one costs ``target``."""
         setup = self.problem.setup_usd
@@ -166,6 +169,6 @@ class PairCustomer:
             i = int(np.argmin(total))
             value = float(total.flat[i])
             if best is None or value < best[0] - 1e-9:
-                best = (value, old, np.unravel_index(i, total.shape))
+                best = (value, old, tuple(int(j) for j in np.unravel_index(i, total.shape)))
         assert best is not None and abs(best[0] - target) <= 1e-6 * max(1.0, abs(target))
         return best[1], tuple(int(i) for i in best[2])

@@ -117,9 +117,11 @@ def _solve_two_sites(problem: CustomerProblem, deadline: float | None) -> Engine
     """The separable ``maximum`` DP; None when the terms grow past :data:`TERM_CAP`."""
     tables = SiteTables(problem, two_sites=True)
     space, setup = tables.space, problem.setup_usd
+    second_cost = tables.second
+    assert second_cost is not None  # two_sites=True builds it
     first, second, parent, span, ok = forward_two_sites(
         tables.first_arrival(Site.PRIMARY), tables.first_arrival(Site.SECONDARY), tables.cost,
-        tables.second, tables.in_place, tables.fresh(), space.moves, setup, TERM_CAP)
+        second_cost, tables.in_place, tables.fresh(), space.moves, setup, TERM_CAP)
     if deadline is not None and time.monotonic() > deadline:
         return _time_limit()
     if not ok:
@@ -137,7 +139,7 @@ def _solve_two_sites(problem: CustomerProblem, deadline: float | None) -> Engine
     for t in range(months - 1, 0, -1):
         f = picked[-1][0]
         target = (first[r, s1] + second[r, s2] - tables.cost[f, t, s1]
-                  - tables.second[f, t, s2])
+                  - second_cost[f, t, s2])
         if parent[r] < 0:
             value, r = _cheapest_row(first, second, span[t - 1, 0, 0], span[t - 1, -1, 1])
             value += setup * float(space.size[s1] + space.size[s2])

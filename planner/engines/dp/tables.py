@@ -53,19 +53,22 @@ class LadderPrices:
 
     def valid(self, space: StateSpace) -> np.ndarray:
         """``(n,)`` whether every circuit of each state is offered."""
-        return (space.counts[:, ~self.allowed] == 0).all(axis=1)
+        valid: np.ndarray = (space.counts[:, ~self.allowed] == 0).all(axis=1)
+        return valid
 
     def fee(self, space: StateSpace) -> np.ndarray:
         """``(n,)`` monthly fee of each state's circuits [USD/month]."""
-        return space.counts @ self.monthly_usd
+        fee: np.ndarray = space.counts @ self.monthly_usd
+        return fee
 
     def links(self, space: StateSpace, vnets: np.ndarray) -> np.ndarray:
         """``(months, n)`` vNets each state's circuits can link, each at most ``vnets``."""
-        return np.minimum(self.vnet_links[None, :], vnets[:, None]) @ space.counts.T
+        links: np.ndarray = np.minimum(self.vnet_links[None, :], vnets[:, None]) @ space.counts.T
+        return links
 
 
 def one_site_ok(problem: CustomerProblem, space: StateSpace, links: np.ndarray,
-                peak_mbps: np.ndarray, vnets: np.ndarray) -> np.ndarray:
+                peak_mbps: np.ndarray | float, vnets: np.ndarray | int) -> np.ndarray:
     """Whether each state alone meets a month's rules for ``standard`` and ``n+1``.
 
     ``links``, ``peak_mbps`` and ``vnets`` broadcast against the states (months by rows).
@@ -75,14 +78,16 @@ def one_site_ok(problem: CustomerProblem, space: StateSpace, links: np.ndarray,
     if problem.resiliency == Resiliency.STANDARD:
         return ok & (space.size >= 1) & (links >= vnets)
     ok &= (space.size >= 2) & (links >= 2 * vnets)
-    return ok & (space.bandwidth - space.largest >= short)
+    n_plus_one_ok: np.ndarray = ok & (space.bandwidth - space.largest >= short)
+    return n_plus_one_ok
 
 
-def site_of_pair_ok(space: StateSpace, links: np.ndarray, peak_mbps: np.ndarray,
-                    vnets: np.ndarray) -> np.ndarray:
+def site_of_pair_ok(space: StateSpace, links: np.ndarray, peak_mbps: np.ndarray | float,
+                    vnets: np.ndarray | int) -> np.ndarray:
     """Whether each state meets the rules of one site of a ``maximum`` customer."""
-    return ((space.size >= 1) & (space.bandwidth >= peak_mbps - CAPACITY_TOLERANCE_MBPS)
+    ok: np.ndarray = ((space.size >= 1) & (space.bandwidth >= peak_mbps - CAPACITY_TOLERANCE_MBPS)
             & (links >= vnets))
+    return ok
 
 
 def inventory_before(space: StateSpace, bandwidths: tuple[int, ...]) -> np.ndarray:
@@ -92,7 +97,8 @@ def inventory_before(space: StateSpace, bandwidths: tuple[int, ...]) -> np.ndarr
 
 def created_from(space: StateSpace, before: np.ndarray) -> np.ndarray:
     """``(n,)`` circuits created going from ``before`` (circuits <= each step) to each state."""
-    return np.maximum(0, (space.cumulative - before).max(axis=1))
+    created: np.ndarray = np.maximum(0, (space.cumulative - before).max(axis=1))
+    return created
 
 
 def ladder_of(skus: dict[TierFamily, list[Sku]]) -> np.ndarray:
@@ -136,6 +142,7 @@ class SiteTables:
                 site_fee = np.where(valid & site_of_pair_ok(space, links, peak, vnets[:, None]),
                                     fee, INF)
                 self.cost[f] = site_fee + egress[:, None]
+                assert self.second is not None  # built above for two sites
                 self.second[f] = site_fee
                 continue
             ok = valid & one_site_ok(problem, space, links, peak, vnets[:, None])

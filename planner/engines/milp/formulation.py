@@ -110,12 +110,13 @@ def _one_site_flows(problem: CustomerProblem
     two = problem.resiliency == Resiliency.MAXIMUM
     tables = SiteTables(problem, two_sites=two)
     space = tables.space
-    make = lambda cost, site: Flow(cost, tables.first_arrival(site),  # noqa: E731
-                                   [space.cumulative], [space.counts], space.remove,
-                                   space.lower, space.size, tables.in_place,
-                                   problem.setup_usd)
+    def make(cost: np.ndarray, site: Site) -> Flow:
+        return Flow(cost, tables.first_arrival(site), [space.cumulative], [space.counts],
+                    space.remove, space.lower, space.size, tables.in_place, problem.setup_usd)
+
     if not two:
         return tables, [make(tables.cost, Site.PRIMARY)], [(Site.PRIMARY,)]
+    assert tables.second is not None  # two_sites=True builds it
     return tables, [make(tables.cost, Site.PRIMARY), make(tables.second, Site.SECONDARY)], [
         (Site.PRIMARY,), (Site.SECONDARY,)]
 
@@ -149,6 +150,7 @@ def _pair_moves(moved: np.ndarray, other: np.ndarray, n: int, first: bool) -> np
 def _add_graph(model: MilpModel, k: int, graph: Arcs) -> None:
     """Arc variables and flow conservation of graph ``k``."""
     prob = model.prob
+    assert prob is not None  # build_model makes the problem before the graphs
     arcs = [prob.add_variable(f"arc_{k}_{i}", lowBound=0, upBound=1)
             for i in range(len(graph.tail))]
     model.arcs.append(arcs)
@@ -178,6 +180,7 @@ def create_model(problem: CustomerProblem) -> MilpModel:
     MilpModel
         ``prob`` is None when some month has no state that meets every rule.
     """
+    sites: list[tuple[Site, ...]]
     if problem.resiliency == Resiliency.MAXIMUM and sites_couple(problem):
         pairs, flow = _pair_flow(problem)
         flows, sites, tfs = [flow], [(Site.PRIMARY, Site.SECONDARY)], list(pairs.tfs)
@@ -239,6 +242,7 @@ def _matched_plan(graphs: list[Arcs], ways: list[tuple[np.ndarray, ...]], months
 def _couple_sites(model: MilpModel) -> None:
     """Both sites' flows enter the nodes of one tier-family each month."""
     prob = model.prob
+    assert prob is not None  # build_model makes the problem before coupling the sites
     for t in range(model.problem.months):
         for f in range(len(model.tfs)):
             choose = prob.add_variable(f"choose_{t}_{f}", cat="Binary")

@@ -79,7 +79,7 @@ class Flow:
     @property
     def months(self) -> int:
         """Months of the plan."""
-        return self.cost.shape[1]
+        return int(self.cost.shape[1])
 
     def arrival(self) -> np.ndarray:
         """``(tier-families, months, states)`` month cost, the first month's setup included."""
@@ -120,7 +120,8 @@ class Arcs:
 def month_floors(flows: list[Flow]) -> np.ndarray:
     """Least cost of every month over tier-families, the flows' least states summed [USD]."""
     least = sum(f.arrival().min(axis=2) for f in flows)     # (tier-families, months)
-    return least.min(axis=0)
+    floors: np.ndarray = least.min(axis=0)
+    return floors
 
 
 def greedy_plan(flows: list[Flow]) -> float:
@@ -132,7 +133,7 @@ def greedy_plan(flows: list[Flow]) -> float:
     total = 0.0
     previous: tuple[int, list[int]] | None = None
     for t in range(flows[0].months):
-        best = (np.inf, -1, [])
+        best: tuple[float, int, list[int]] = (np.inf, -1, [])
         for f in range(families):
             value, picks = 0.0, []
             for i, flow in enumerate(flows):
@@ -232,7 +233,7 @@ def build_arcs(flow: Flow, floors: np.ndarray, partner: np.ndarray, upper: float
             keys += [(t, f, int(s)) for s in kept[t][f]]
     parts: list[tuple[np.ndarray, ...]] = []
 
-    def add(tail: np.ndarray, head: np.ndarray, price: np.ndarray | float, tf: int,
+    def add(tail: np.ndarray, head: np.ndarray | int, price: np.ndarray | float, tf: int,
             month: int) -> None:
         tail = np.asarray(tail, dtype=np.int64)
         parts.append((tail, np.broadcast_to(np.asarray(head, dtype=np.int64), tail.shape),

@@ -94,7 +94,7 @@ def read_plans(model: MilpModel) -> list[MonthPlan]:
         circuits: dict[str, tuple[int, ...]] = {}
         for k, path in enumerate(paths):
             circuits.update(model.circuits(k, path[t][1]))
-        plans.append(MonthPlan(*model.tfs[families.pop()], circuits))
+        plans.append(MonthPlan.of(model.tfs[families.pop()], circuits))
     return plans
 
 
