@@ -142,13 +142,13 @@ def month_configurations(problem: CustomerProblem, t: int) -> Iterator[MonthPlan
         options = _site_options([s.bandwidth_mbps for s in skus], per_site)
         if problem.resiliency != Resiliency.MAXIMUM:
             for primary in options:
-                yield MonthPlan(tier, family, {Site.PRIMARY: primary})
+                yield MonthPlan.of((tier, family), {Site.PRIMARY: primary})
             continue
         for primary in options:
             for secondary in options:
                 if len(primary) + len(secondary) <= problem.max_circuits:
-                    yield MonthPlan(tier, family,
-                                    {Site.PRIMARY: primary, Site.SECONDARY: secondary})
+                    yield MonthPlan.of((tier, family),
+                                       {Site.PRIMARY: primary, Site.SECONDARY: secondary})
 
 
 def diagnose_month(problem: CustomerProblem, t: int) -> str | None:

@@ -175,11 +175,11 @@ class MonthPlan:
         return with_port(self.tier, self.family, self.port_gbps)
 
     @classmethod
-    def of(cls, tier_family: TierFamily, circuits: dict[str, tuple[int, ...]]) -> MonthPlan:
+    def of(cls, tier_family: TierFamily, circuits: dict[Site, tuple[int, ...]]) -> MonthPlan:
         """The plan of ``circuits`` with the tier, family (and port) of ``tier_family``."""
         return cls(Tier(tier_family[0]), Family(tier_family[1]), circuits, port_of(tier_family))
 
-    def at(self, site: str) -> tuple[int, ...]:
+    def at(self, site: Site) -> tuple[int, ...]:
         """Bandwidths [Mb/s] at ``site``."""
         return self.circuits.get(site, ())
 

@@ -68,7 +68,7 @@ def sku_eligible(problem: CustomerProblem, sku: Sku) -> bool:
         return False
     if sku.tier == Tier.LOCAL and not problem.local_eligible:
         return False
-    if problem.billing != Billing.AUTO and sku.family != problem.billing:
+    if problem.billing != Billing.AUTO and str(sku.family) != str(problem.billing):
         return False
     return sku.routes_ipv4 >= problem.routes_ipv4
 
@@ -178,10 +178,10 @@ def inventory_plan(problem: CustomerProblem) -> MonthPlan | None:
     """The inventory as a :class:`MonthPlan`, or None without inventory."""
     if problem.inventory_tier_family is None:
         return None
-    tier, family = problem.inventory_tier_family
-    return MonthPlan(tier, family, {site: problem.inventory_bandwidths(site)
-                                    for site in (Site.PRIMARY, Site.SECONDARY)
-                                    if problem.inventory_bandwidths(site)})
+    return MonthPlan.of(problem.inventory_tier_family,
+                        {site: problem.inventory_bandwidths(site)
+                         for site in (Site.PRIMARY, Site.SECONDARY)
+                         if problem.inventory_bandwidths(site)})
 
 
 def links(sku: Sku, vnets: int) -> int:

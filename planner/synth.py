@@ -13,8 +13,10 @@ import math
 import re
 import shutil
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -182,7 +184,10 @@ def month_labels(start: str, count: int) -> list[str]:
     return [f"{(first + i) // 12:04d}-{(first + i) % 12 + 1:02d}" for i in range(count)]
 
 
-def _choice(rng: np.random.Generator, shares: dict[str, float], size: int) -> np.ndarray:
+Choice = TypeVar("Choice", bound=str)
+
+
+def _choice(rng: np.random.Generator, shares: Mapping[Choice, float], size: int) -> np.ndarray:
     return rng.choice(np.array(list(shares)), size=size, p=list(shares.values()))
 
 

@@ -142,8 +142,8 @@ def apply_whatif(problem: CustomerProblem, whatif: WhatIf) -> CustomerProblem:
         usd_per_gb=problem.usd_per_gb * (1 + whatif.egress_price_change_pct / 100),
         target_utilization=(problem.target_utilization if whatif.target_utilization is None
                             else float(whatif.target_utilization)),
-        resiliency=whatif.resiliency or problem.resiliency,
-        billing=whatif.billing or problem.billing,
+        resiliency=Resiliency(whatif.resiliency) if whatif.resiliency else problem.resiliency,
+        billing=Billing(whatif.billing) if whatif.billing else problem.billing,
         setup_usd=problem.setup_usd if whatif.setup_usd is None else float(whatif.setup_usd),
     )
 
@@ -228,8 +228,8 @@ def next_size_up_plans(problem: CustomerProblem) -> list[list[MonthPlan]]:
                         if s.bandwidth_mbps >= need - CAPACITY_TOLERANCE_MBPS), None)
             if sku is None:
                 break
-            plans.append(MonthPlan(tier, family, {site: (sku.bandwidth_mbps,) * count
-                                                  for site in sites}))
+            plans.append(MonthPlan.of((tier, family), {site: (sku.bandwidth_mbps,) * count
+                                                       for site in sites}))
         if len(plans) == problem.months:
             candidates.append(plans)
     return candidates
@@ -270,7 +270,7 @@ def rule_of_thumb_results(problem: CustomerProblem, engine: str = DEFAULT_ENGINE
             results[rule] = CustomerResult(problem.customer_id, Status.INFEASIBLE, message=(
                 f"the customer's billing is {problem.billing}"))
         else:
-            results[rule] = plan_customer(replace(problem, billing=family), engine)
+            results[rule] = plan_customer(replace(problem, billing=Billing(family)), engine)
     return results
 
 

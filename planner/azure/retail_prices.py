@@ -308,7 +308,7 @@ def _catalog_frame(rows: list[tuple[tuple[object, ...], str, float]], columns: l
         tier, family, bandwidth = str(key[0]), str(key[1]), int(cast(int, key[2]))
         record = {"tier": tier, "family": family, "bandwidth_mbps": bandwidth, "zone": zone,
                   "monthly_usd": usd, "vnet_links": _vnet_links(tier, bandwidth),
-                  "routes_ipv4": ROUTES_IPV4[tier], "price_basis": PRICE_BASIS}
+                  "routes_ipv4": ROUTES_IPV4[Tier(tier)], "price_basis": PRICE_BASIS}
         if len(key) > 3:
             record["port_gbps"] = key[3]
         records.append(record)

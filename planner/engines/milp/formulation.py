@@ -32,6 +32,7 @@ engine's values or plan: only its state space and month costs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -90,14 +91,14 @@ class MilpModel:
     flows: list[Flow] = field(default_factory=list)
     graphs: list[Arcs] = field(default_factory=list)
     arcs: list[list[pulp.LpVariable]] = field(default_factory=list)
-    sites: list[tuple[str, ...]] = field(default_factory=list)
+    sites: list[tuple[Site, ...]] = field(default_factory=list)
     ladder: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     states: list[tuple[int, ...]] = field(default_factory=list)
     upper_usd: float = np.inf
     lower_usd: float = -np.inf
     choose: dict[tuple[int, int], pulp.LpVariable] = field(default_factory=dict)
 
-    def circuits(self, graph: int, state: int) -> dict[str, tuple[int, ...]]:
+    def circuits(self, graph: int, state: int) -> dict[Site, tuple[int, ...]]:
         """Bandwidths [Mb/s] at each site of a state of graph ``graph``."""
         sites = self.sites[graph]
         parts = [state] if len(sites) == 1 else list(divmod(state, len(self.states)))
@@ -106,7 +107,7 @@ class MilpModel:
 
 
 def _one_site_flows(problem: CustomerProblem
-                    ) -> tuple[SiteTables, list[Flow], list[tuple[str, ...]]]:
+                    ) -> tuple[SiteTables, list[Flow], list[tuple[Site, ...]]]:
     two = problem.resiliency == Resiliency.MAXIMUM
     tables = SiteTables(problem, two_sites=two)
     space = tables.space
@@ -224,7 +225,7 @@ def create_model(problem: CustomerProblem) -> MilpModel:
     return model
 
 
-def _matched_plan(graphs: list[Arcs], ways: list[tuple[np.ndarray, ...]], months: int
+def _matched_plan(graphs: list[Arcs], ways: Sequence[tuple[np.ndarray, ...]], months: int
                   ) -> float:
     """Cost of a plan of two sites [USD], an upper bound on the optimum.
 

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pulp
 
-from planner.domain import Status
+from planner.domain import Site, Status
 from planner.engines.milp.formulation import MilpModel, create_model
 from planner.engines.result import EngineResult
 from planner.problems import CustomerProblem, MonthPlan
@@ -91,7 +91,7 @@ def read_plans(model: MilpModel) -> list[MonthPlan]:
         families = {path[t][0] for path in paths}
         if len(families) != 1:
             raise ValueError(f"the sites take different tier-families in month {t}")
-        circuits: dict[str, tuple[int, ...]] = {}
+        circuits: dict[Site, tuple[int, ...]] = {}
         for k, path in enumerate(paths):
             circuits.update(model.circuits(k, path[t][1]))
         plans.append(MonthPlan.of(model.tfs[families.pop()], circuits))
