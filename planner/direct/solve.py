@@ -260,10 +260,26 @@ class _Search:
         self.links: set[tuple[int, int, int]] = set()
         #: Stop column generation at a node once LP value - bound is within this [USD].
         self.settle_usd = 0.0
+        self.pool_cache: dict[tuple[int, bytes], float] = {}
 
     # ---- upper bounds -------------------------------------------------------------------
-    def consider(self, chosen: dict[int, Column | None]) -> None:
-        """Re-cost a whole selection (None: the artificial plan) and keep it if better."""
+    def pool_usd(self, k: int, need: np.ndarray) -> float:
+        """Least fees and setups of pool ``k`` holding at least ``need`` pairs [USD]."""
+        tag = (k, need.tobytes())
+        found = self.pool_cache.get(tag)
+        if found is None:
+            offer = self.portfolio.offers[k]
+            if (need > offer.max_pairs).any():
+                found = math.inf
+            else:
+                one = replace(self.portfolio, offers=(offer,))
+                found, _ = pair_schedule(one, np.zeros((1, len(need))), need[None, :],
+                                         np.full((1, len(need)), float(offer.max_pairs)))
+            self.pool_cache[tag] = found
+        return found
+
+    def consider(self, chosen: dict[int, Column | None]) -> bool:
+        """Re-cost a whole selection (None: the artificial plan); keep it if better."""
         loads = np.zeros(self.shape)
         for column in chosen.values():
             for key, month, mbps in () if column is None else column.loads:
@@ -271,12 +287,73 @@ class _Search:
         need = np.ceil(loads / self.capacity[:, None] - 1e-9)
         high = np.array([[o.max_pairs] * self.shape[1] for o in self.portfolio.offers])
         if (need > high).any():
-            return
+            return False
         pair_usd, pairs = pair_schedule(self.portfolio, np.zeros(self.shape), need, high)
         total = self.constant + pair_usd + sum(
             self.big_m[c] if col is None else col.cost_usd for c, col in chosen.items())
         if total < self.best_usd - 1e-9:
             self.best_usd, self.best = total, (dict(chosen), pairs)
+            return True
+        return False
+
+    def polish(self, start: dict[int, Column | None] | None, time_limit_s: float) -> None:
+        """Improve a selection (default: the incumbent) one customer's plan at a time.
+
+        A move is taken when the customer's plan cost plus the least pair fees and setups
+        of the pools it touches fall (any plan found may be taken); the result is re-costed
+        by :meth:`consider`.
+        """
+        if start is None and self.best is None:
+            return
+        stop = self.clock() + time_limit_s
+        chosen = dict(start if start is not None else self.best[0])
+        loads = np.zeros(self.shape)
+        for column in chosen.values():
+            for key, month, mbps in () if column is None else column.loads:
+                loads[key, month] += mbps
+        moved = True
+        while moved and self.clock() < stop:
+            moved = False
+            for c in self.customers:
+                current = chosen[c]
+                own = self.big_m[c] if current is None else current.cost_usd
+                best_delta, best_column = -1e-6, None
+                for column in self.pool[c]:
+                    if column is current:
+                        continue
+                    change = loads.copy()
+                    for key, month, mbps in () if current is None else current.loads:
+                        change[key, month] -= mbps
+                    for key, month, mbps in column.loads:
+                        change[key, month] += mbps
+                    touched = {k for k, _, _ in column.loads} | (
+                        set() if current is None else {k for k, _, _ in current.loads})
+                    delta = column.cost_usd - own
+                    for k in touched:
+                        delta += (self.pool_usd(k, np.ceil(change[k] / self.capacity[k] - 1e-9))
+                                  - self.pool_usd(k, np.ceil(loads[k] / self.capacity[k] - 1e-9)))
+                    if delta < best_delta:
+                        best_delta, best_column = delta, column
+                if best_column is not None:
+                    for key, month, mbps in () if current is None else current.loads:
+                        loads[key, month] -= mbps
+                    for key, month, mbps in best_column.loads:
+                        loads[key, month] += mbps
+                    chosen[c] = best_column
+                    moved = True
+                if self.clock() >= stop:
+                    break
+        self.consider(chosen)
+
+    def round_lp(self, master: Master, solution: MasterSolution, time_limit_s: float
+                 ) -> None:
+        """Each customer's heaviest plan in the LP solution (a rounding), polished."""
+        heaviest: dict[int, tuple[float, Column]] = {}
+        for column, weight in zip(master.columns, solution.weights, strict=True):
+            if weight > heaviest.get(column.customer, (INTEGRALITY, None))[0]:
+                heaviest[column.customer] = (weight, column)
+        self.polish({c: heaviest[c][1] if c in heaviest else None for c in self.customers},
+                    time_limit_s)
 
     def _linked(self) -> dict[int, list[tuple[int, int]]]:
         linked: dict[int, list[tuple[int, int]]] = {}
@@ -325,9 +402,11 @@ class _Search:
             deadline, self.deadline = self.deadline, min(self.deadline,
                                                          self.clock() + budget / 2)
             try:
-                self.process(child)
+                _, fixed_lp, fixed_master = self.process(child)
             finally:
                 self.deadline = deadline
+            if fixed_lp is not None and fixed_master is not None:
+                self.round_lp(fixed_master, fixed_lp, max(0.1, 0.1 * budget))
             self.stats.dives += 1
             self.integer_master(max(1.0, min(stop, deadline) - self.clock()) / (len(tries) - n),
                                 fixed, fixed)
@@ -423,6 +502,9 @@ class _Search:
             if not entering:
                 bound = max(bound, solution.objective_usd + self.constant - 1e-6 * max(
                     1.0, abs(solution.objective_usd)))
+            lp_usd = solution.objective_usd + self.constant
+            if not entering or lp_usd - bound <= self.settle_usd:
+                # The LP is (close enough to) optimal: add the linking rows it breaks.
                 cuts = self.violated_links(master, solution) if self.link_rows else []
                 if not cuts:
                     break
@@ -431,9 +513,7 @@ class _Search:
                 master.add_links(cuts)
                 continue
             exact = False
-            lp_usd = solution.objective_usd + self.constant
-            if (bound >= self.best_usd - OPTIMALITY_GAP_USD or self.clock() > self.deadline
-                    or lp_usd - bound <= self.settle_usd):
+            if bound >= self.best_usd - OPTIMALITY_GAP_USD or self.clock() > self.deadline:
                 break
             for column in entering:
                 self.seen.add(column.signature)
@@ -537,13 +617,18 @@ def _search_location(view: PortfolioProblem, pricers: dict[int, Pricer],
         stats.nodes += 1
         bound, solution, master = search.process(node)
         node.bound_usd = bound
+        if solution is not None and master is not None:
+            search.round_lp(master, solution, max(0.1, min(2.0, 0.05 * (
+                deadline - search.clock()))))
         if root and solution is not None:
             search.dive(node, solution, max(1.0, min(20.0, deadline - search.clock())))
         if root:
             search.integer_master(max(1.0, min(20.0, deadline - search.clock())))
+            search.polish(None, max(0.1, min(2.0, 0.05 * (deadline - search.clock()))))
             root = False
         elif nodes % 50 == 0:
             search.integer_master(max(1.0, min(10.0, deadline - search.clock())))
+            search.polish(None, max(0.1, min(2.0, 0.05 * (deadline - search.clock()))))
         if solution is None or master is None or bound >= search.best_usd - enough:
             closed_bound = min(closed_bound, bound)
             continue
