@@ -11,7 +11,7 @@ making the states outside them infeasible.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -56,12 +56,15 @@ class Column:
         ``(pool, portfolio month, Direct bandwidth [Mb/s])`` for every month on Direct.
     plans : tuple of MonthPlan
         The plan, one per customer month.
+    path : tuple, optional
+        The pricing DP's tier-family and state of every month, when the DP found it.
     """
 
     customer: int
     cost_usd: float
     loads: tuple[tuple[int, int, float], ...]
     plans: tuple[MonthPlan, ...]
+    path: tuple | None = field(default=None, compare=False)
 
     @property
     def signature(self) -> tuple:
@@ -77,6 +80,28 @@ class Column:
         """Whether the plan meets every bound."""
         return all(b.low_mbps - 1e-6 <= self.load(b.key, b.month) <= b.high_mbps + 1e-6
                    for b in bounds)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A plan the pricing DP found, before its months are built.
+
+    Parameters
+    ----------
+    customer : int
+        Position of the customer in the portfolio.
+    cost_usd : float
+        The plan's own total as the DP added it up [USD] (the column re-costs it).
+    loads : tuple of (int, int, float)
+        As :attr:`Column.loads`.
+    path : tuple of (tuple of int, tuple of int)
+        The DP's tier-family and state of every month.
+    """
+
+    customer: int
+    cost_usd: float
+    loads: tuple[tuple[int, int, float], ...]
+    path: tuple[tuple[int, ...], tuple[int, ...]]
 
 
 class Pricer:
@@ -157,6 +182,13 @@ class Pricer:
         column : Column or None
             That plan.
         """
+        value, found = self.cheapest(usd_per_mbps, bounds, forbidden, usd_per_use)
+        return value, None if found is None else self.build(found)
+
+    def cheapest(self, usd_per_mbps: np.ndarray, bounds: list[LoadBound],
+                 forbidden: np.ndarray | None = None, usd_per_use: np.ndarray | None = None
+                 ) -> tuple[float, Candidate | None]:
+        """:meth:`price` without building the plan (see :class:`Candidate`)."""
         s = self.tables.space
         cost = self.month_costs(usd_per_mbps, bounds, forbidden, usd_per_use)
         setup = self.customer.problem.setup_usd
@@ -170,9 +202,27 @@ class Pricer:
         tfs, states, mismatch = backtrack_one_site(values, cost, self.tables.in_place,
                                                    s.cumulative, s.size, setup, family, state)
         assert mismatch <= BACKTRACK_TOLERANCE * max(1.0, float(last.min())), mismatch
+        value = float(last[family, state])
+        own = value
+        loads = []
+        for t, (f, i) in enumerate(zip(tfs, states, strict=True)):
+            key = self.pool_of[f]
+            if key is not None:
+                month = self.customer.offset + t
+                mbps = float(self.bandwidth[i])
+                loads.append((key, month, mbps))
+                own -= usd_per_mbps[key, month] * mbps
+                if usd_per_use is not None and mbps > 0:
+                    own -= usd_per_use[key, month]
+        return value, Candidate(self.position, own, tuple(loads),
+                                (tuple(int(f) for f in tfs), tuple(int(i) for i in states)))
+
+    def build(self, candidate: Candidate) -> Column:
+        """The column of a candidate plan (its plan re-costed by the rules)."""
+        tfs, states = candidate.path
         plans = tuple(MonthPlan.of(self.tables.tfs[f], {PRIMARY: self.tables.circuits(i)})
                       for f, i in zip(tfs, states, strict=True))
-        return float(last[family, state]), self.column(plans)
+        return self.column(plans)
 
     def column(self, plans: tuple[MonthPlan, ...] | list[MonthPlan]) -> Column:
         """The master's column of a plan: its own total and its Direct loads."""

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from planner.direct.master import Master, MasterSolution
-from planner.direct.pricing import Column, LoadBound, Pricer
+from planner.direct.pricing import Candidate, Column, LoadBound, Pricer
 from planner.direct.problem import PortfolioProblem
 from planner.model import Status
 from planner.planning import CustomerResult, plan_customer
@@ -212,7 +212,7 @@ def pair_schedule(portfolio: PortfolioProblem, credit_usd: np.ndarray, low: np.n
     return total, pairs
 
 
-def _priced_load(column: Column, usd_per_mbps: np.ndarray,
+def _priced_load(column: Column | Candidate, usd_per_mbps: np.ndarray,
                  usd_per_use: np.ndarray | None) -> float:
     """What a plan's Direct loads cost at the given prices [USD]."""
     total = 0.0
@@ -261,6 +261,7 @@ class _Search:
         #: Stop column generation at a node once LP value - bound is within this [USD].
         self.settle_usd = 0.0
         self.pool_cache: dict[tuple[int, bytes], float] = {}
+        self.seen_paths: set[tuple[int, tuple]] = set()
 
     # ---- upper bounds -------------------------------------------------------------------
     def pool_usd(self, k: int, need: np.ndarray) -> float:
@@ -442,17 +443,19 @@ class _Search:
         lagrangian = self.constant
         entering = []
         for i, c in enumerate(self.customers):
-            value, column = self.pricers[c].price(per_mbps, node.loads.get(c, []), forbidden,
-                                                  per_use.get(c))
+            value, found = self.pricers[c].cheapest(per_mbps, node.loads.get(c, []),
+                                                    forbidden, per_use.get(c))
             self.stats.pricing_calls += 1
             lagrangian += min(value, self.big_m[c])
-            if column is None or column.signature in self.seen:
+            if found is None or (c, found.path) in self.seen_paths:
                 continue
-            reduced = (column.cost_usd - solution.customer_price[i]
-                       + _priced_load(column, solution.usd_per_mbps,
+            reduced = (found.cost_usd - solution.customer_price[i]
+                       + _priced_load(found, solution.usd_per_mbps,
                                       solution.usd_per_use.get(c)))
             if reduced < ENTERING * max(1.0, abs(value)):
-                entering.append(column)
+                column = self.pricers[c].build(found)
+                if column.signature not in self.seen:
+                    entering.append(replace(column, path=found.path))
         credit = per_mbps * self.capacity[:, None]
         for price in per_use.values():
             credit = credit + price
@@ -517,6 +520,7 @@ class _Search:
                 break
             for column in entering:
                 self.seen.add(column.signature)
+                self.seen_paths.add((column.customer, column.path))
                 self.pool[column.customer].append(column)
             self.stats.columns += len(entering)
             master.add(entering)
