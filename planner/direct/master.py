@@ -12,6 +12,7 @@ of cost ``big_m`` that keeps every node feasible; for each pool ``k`` and portfo
   that month ``<= y[k, m]``. Redundant for whole pair counts (a plan needs a pair), these
   rows make the LP pay a whole pair before any customer rides it fully: without them the
   LP shares a pair's fee out per Mb/s and its bound is weak (dual: a fee per month of use).
+  The search adds only the rows its LP solutions break (``Master.add_links``).
 
 The objective is the plans' totals plus ``monthly_usd x y`` plus ``setup_usd x z``. HiGHS is
 driven through highspy directly so that columns are appended to a warm-started LP.
@@ -92,7 +93,7 @@ class Master:
         ``sum over months of y[k, m] >= 1``.
     linked : dict of int to list of (int, int), optional
         Per customer, the (pool, month) pairs it may ride: one linking row each (more can
-        be added by :meth:`add_links`).
+        be added by ``add_links``).
     mip_gap_usd : float, default 0.001
         Absolute gap at which HiGHS may stop the integer master [USD].
     """

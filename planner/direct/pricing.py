@@ -93,7 +93,7 @@ class Candidate:
     cost_usd : float
         The plan's own total as the DP added it up [USD] (the column re-costs it).
     loads : tuple of (int, int, float)
-        As :attr:`Column.loads`.
+        As ``Column.loads``.
     path : tuple of (tuple of int, tuple of int)
         The DP's tier-family and state of every month.
     """
@@ -188,7 +188,7 @@ class Pricer:
     def cheapest(self, usd_per_mbps: np.ndarray, bounds: list[LoadBound],
                  forbidden: np.ndarray | None = None, usd_per_use: np.ndarray | None = None
                  ) -> tuple[float, Candidate | None]:
-        """:meth:`price` without building the plan (see :class:`Candidate`)."""
+        """``price`` without building the plan (see ``Candidate``)."""
         s = self.tables.space
         cost = self.month_costs(usd_per_mbps, bounds, forbidden, usd_per_use)
         setup = self.customer.problem.setup_usd

@@ -302,7 +302,7 @@ class _Search:
 
         A move is taken when the customer's plan cost plus the least pair fees and setups
         of the pools it touches fall (any plan found may be taken); the result is re-costed
-        by :meth:`consider`.
+        by ``consider``.
         """
         if start is None and self.best is None:
             return
