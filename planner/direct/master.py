@@ -12,6 +12,7 @@ of cost ``big_m`` that keeps every node feasible; for each pool ``k`` and portfo
   that month ``<= y[k, m]``. Redundant for whole pair counts (a plan needs a pair), these
   rows make the LP pay a whole pair before any customer rides it fully: without them the
   LP shares a pair's fee out per Mb/s and its bound is weak (dual: a fee per month of use).
+  The search adds only the rows its LP solutions break (``Master.add_links``).
 
 The objective is the plans' totals plus ``monthly_usd x y`` plus ``setup_usd x z``. HiGHS is
 driven through highspy directly so that columns are appended to a warm-started LP.
@@ -91,13 +92,17 @@ class Master:
         Pools that must hold a pair in some month (a branching decision): one row each,
         ``sum over months of y[k, m] >= 1``.
     linked : dict of int to list of (int, int), optional
-        Per customer, the (pool, month) pairs it may ride: one linking row each.
+        Per customer, the (pool, month) pairs it may ride: one linking row each (more can
+        be added by ``add_links``).
+    mip_gap_usd : float, default 0.001
+        Absolute gap at which HiGHS may stop the integer master [USD].
     """
 
     def __init__(self, portfolio: PortfolioProblem, customers: list[int], big_m: np.ndarray,
                  pairs_low: np.ndarray, pairs_high: np.ndarray, *, integer: bool = False,
                  time_limit_s: float | None = None, opened: np.ndarray | None = None,
-                 linked: dict[int, list[tuple[int, int]]] | None = None):
+                 linked: dict[int, list[tuple[int, int]]] | None = None,
+                 mip_gap_usd: float = 1e-3):
         self.row_of = {c: i for i, c in enumerate(customers)}
         self.n_customers = len(customers)
         keys, months = pairs_low.shape
@@ -113,7 +118,7 @@ class Master:
             h.setOptionValue("time_limit", float(time_limit_s))
         if integer:
             h.setOptionValue("mip_rel_gap", 0.0)
-            h.setOptionValue("mip_abs_gap", 1e-3)
+            h.setOptionValue("mip_abs_gap", max(1e-3, float(mip_gap_usd)))
         self.h = h
         n_km = keys * months
         fee = np.repeat([o.monthly_usd for o in portfolio.offers], months)
@@ -157,13 +162,32 @@ class Master:
                 entries.append([(k * months + m, -1.0)])
         if entries:
             self._rows(np.full(len(entries), -INF), np.zeros(len(entries)), entries)
-        self.first_link = first_link
+        self.n_rows = first_link + len(entries)
         if integer:
             whole = np.concatenate([np.arange(n_km), artificial]).astype(np.int32)
             h.changeColsIntegrality(len(whole), whole,
                                     np.full(len(whole), highspy.HighsVarType.kInteger))
         self.first_column = n_vars
         self.capacity_row = self.n_customers
+
+    def add_links(self, places: list[tuple[int, int, int]]) -> None:
+        """Append linking rows for (customer, pool, month) triples not linked yet."""
+        places = [p for p in dict.fromkeys(places) if p not in self.link_row]
+        if not places:
+            return
+        riders: dict[tuple[int, int, int], list[int]] = {p: [] for p in places}
+        for j, column in enumerate(self.columns):
+            for key, month, _ in column.loads:
+                found = riders.get((column.customer, key, month))
+                if found is not None:
+                    found.append(self.first_column + j)
+        entries: list[list[tuple[int, float]]] = []
+        for c, k, m in places:
+            self.link_row[(c, k, m)] = self.n_rows + len(entries)
+            entries.append([(k * self.months + m, -1.0)]
+                           + [(j, 1.0) for j in riders[(c, k, m)]])
+        self._rows(np.full(len(entries), -INF), np.zeros(len(entries)), entries)
+        self.n_rows += len(entries)
 
     def _rows(self, lower: np.ndarray, upper: np.ndarray,
               entries: list[list[tuple[int, float]]]) -> None:

@@ -12,12 +12,12 @@ making the states outside them infeasible.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from planner.direct.problem import CoupledCustomer
-from planner.engines.dp import SiteTables, cheapest_one_site
+from planner.engines.dp import SiteTables, cheapest_path_one_site
 from planner.problems import MonthPlan
 from planner.rules import plan_total
 
@@ -56,12 +56,15 @@ class Column:
         ``(pool, portfolio month, Direct bandwidth [Mb/s])`` for every month on Direct.
     plans : tuple of MonthPlan
         The plan, one per customer month.
+    path : tuple, optional
+        The pricing DP's tier-family and state of every month, when the DP found it.
     """
 
     customer: int
     cost_usd: float
     loads: tuple[tuple[int, int, float], ...]
     plans: tuple[MonthPlan, ...]
+    path: tuple[tuple[int, ...], tuple[int, ...]] | None = field(default=None, compare=False)
 
     @property
     def signature(self) -> tuple[object, ...]:
@@ -77,6 +80,28 @@ class Column:
         """Whether the plan meets every bound."""
         return all(b.low_mbps - 1e-6 <= self.load(b.key, b.month) <= b.high_mbps + 1e-6
                    for b in bounds)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A plan the pricing DP found, before its months are built.
+
+    Parameters
+    ----------
+    customer : int
+        Position of the customer in the portfolio.
+    cost_usd : float
+        The plan's own total as the DP added it up [USD] (the column re-costs it).
+    loads : tuple of (int, int, float)
+        As ``Column.loads``.
+    path : tuple of (tuple of int, tuple of int)
+        The DP's tier-family and state of every month.
+    """
+
+    customer: int
+    cost_usd: float
+    loads: tuple[tuple[int, int, float], ...]
+    path: tuple[tuple[int, ...], tuple[int, ...]]
 
 
 class Pricer:
@@ -155,11 +180,35 @@ class Pricer:
         column : Column or None
             That plan.
         """
+        value, found = self.cheapest(usd_per_mbps, bounds, forbidden, usd_per_use)
+        return value, None if found is None else self.build(found)
+
+    def cheapest(self, usd_per_mbps: np.ndarray, bounds: list[LoadBound],
+                 forbidden: np.ndarray | None = None, usd_per_use: np.ndarray | None = None
+                 ) -> tuple[float, Candidate | None]:
+        """``price`` without building the plan (see ``Candidate``)."""
         cost = self.month_costs(usd_per_mbps, bounds, forbidden, usd_per_use)
-        value, plans = cheapest_one_site(self.tables, cost)
-        if plans is None:
+        path = cheapest_path_one_site(self.tables, cost)
+        if path is None:
             return INF, None
-        return value, self.column(plans)
+        value, tfs, states = path
+        own = value
+        loads = []
+        for t, (f, i) in enumerate(zip(tfs, states, strict=True)):
+            key = self.pool_of[f]
+            if key is not None:
+                month = self.customer.offset + t
+                mbps = float(self.bandwidth[i])
+                loads.append((key, month, mbps))
+                own -= usd_per_mbps[key, month] * mbps
+                if usd_per_use is not None and mbps > 0:
+                    own -= usd_per_use[key, month]
+        return value, Candidate(self.position, own, tuple(loads), (tfs, states))
+
+    def build(self, candidate: Candidate) -> Column:
+        """The column of a candidate plan (its plan re-costed by the rules)."""
+        tfs, states = candidate.path
+        return self.column(tuple(self.tables.plan(tfs, states)))
 
     def column(self, plans: tuple[MonthPlan, ...] | list[MonthPlan]) -> Column:
         """The master's column of a plan: its own total and its Direct loads."""

@@ -29,14 +29,15 @@ import heapq
 import itertools
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import cast
 
 import numpy as np
 
 from planner.direct.master import Master, MasterSolution
-from planner.direct.pricing import Column, LoadBound, Pricer
+from planner.direct.pricing import Candidate, Column, LoadBound, Pricer
 from planner.direct.problem import PortfolioProblem
 from planner.domain import Status
 from planner.engines.result import EngineResult
@@ -48,20 +49,63 @@ OPTIMALITY_GAP_USD = 0.01
 INTEGRALITY = 1e-6
 #: Reduced cost under which a plan joins the master [USD].
 ENTERING = -1e-6
+#: Weight of the best-bound duals in the smoothed duals that pricing uses.
+SMOOTHING = 0.5
+
+
+@dataclass
+class LocationStats:
+    """The search at one peering location.
+
+    Parameters
+    ----------
+    location : str
+    customers : int
+        Customers that may ride its pairs.
+    total_usd, lower_bound_usd : float
+        Best plan and proven bound of the location's coupled customers and pairs [USD].
+    wall_s, cpu_s : float
+        Wall and CPU (this process) time of its search [s].
+    nodes : int
+        Branch-and-bound nodes.
+    """
+
+    location: str
+    customers: int
+    total_usd: float
+    lower_bound_usd: float
+    wall_s: float
+    cpu_s: float
+    nodes: int
 
 
 @dataclass
 class PhaseStats:
-    """Work done per phase: iterations, columns and time [s]."""
+    """Work done per phase: iterations, columns and time.
 
-    independent_s: float = 0.0
-    pricing_s: float = 0.0
-    master_s: float = 0.0
-    integer_s: float = 0.0
+    ``wall_s`` and ``cpu_s`` map each phase (``independent``, ``pricing``, ``master``,
+    ``integer``) to its wall and CPU (this process) time [s].
+    """
+
+    wall_s: dict[str, float] = field(default_factory=dict)
+    cpu_s: dict[str, float] = field(default_factory=dict)
     iterations: int = 0
     columns: int = 0
     nodes: int = 0
     pricing_calls: int = 0
+    dives: int = 0
+    link_rows: int = 0
+    locations: list[LocationStats] = field(default_factory=list)
+
+    @contextmanager
+    def timed(self, phase: str) -> Iterator[None]:
+        """Add the wall and CPU time of the block to ``phase``."""
+        wall, cpu = time.monotonic(), time.process_time()
+        try:
+            yield
+        finally:
+            self.wall_s[phase] = self.wall_s.get(phase, 0.0) + time.monotonic() - wall
+            self.cpu_s[phase] = self.cpu_s.get(phase, 0.0) + time.process_time() - cpu
 
 
 @dataclass
@@ -169,6 +213,17 @@ def pair_schedule(portfolio: PortfolioProblem, credit_usd: np.ndarray, low: np.n
     return total, pairs
 
 
+def _priced_load(column: Column | Candidate, usd_per_mbps: np.ndarray,
+                 usd_per_use: np.ndarray | None) -> float:
+    """What a plan's Direct loads cost at the given prices [USD]."""
+    total = 0.0
+    for key, month, mbps in column.loads:
+        total += usd_per_mbps[key, month] * mbps
+        if usd_per_use is not None:
+            total += usd_per_use[key, month]
+    return total
+
+
 @dataclass(order=True)
 class _Node:
     bound_usd: float
@@ -184,8 +239,10 @@ class _Search:
 
     def __init__(self, portfolio: PortfolioProblem, pricers: dict[int, Pricer],
                  pool: dict[int, list[Column]], constant_usd: float, big_m: dict[int, float],
-                 deadline: float, stats: PhaseStats, link_rows: bool = False):
+                 deadline: float, stats: PhaseStats, link_rows: bool = False,
+                 clock: Callable[[], float] = time.monotonic):
         self.portfolio = portfolio
+        self.clock = clock
         self.pricers = pricers
         self.customers = sorted(pricers)
         self.pool = pool
@@ -199,16 +256,32 @@ class _Search:
         keys, months = len(portfolio.offers), portfolio.months
         self.capacity = portfolio.capacity_mbps()
         self.shape = (keys, months)
-        self.linked: dict[int, list[tuple[int, int]]] = {}
-        for c, pricer in pricers.items() if link_rows else ():
-            customer = pricer.customer
-            span = range(customer.offset, customer.offset + customer.problem.months)
-            self.linked[c] = [(k, m) for k in sorted(set(customer.keys.values()))
-                              if portfolio.offers[k].max_pairs > 0 for m in span]
+        self.link_rows = link_rows
+        #: Linking rows found violated so far, kept for every later node.
+        self.links: set[tuple[int, int, int]] = set()
+        #: Stop column generation at a node once LP value - bound is within this [USD].
+        self.settle_usd = 0.0
+        self.pool_cache: dict[tuple[int, bytes], float] = {}
+        self.seen_paths: set[tuple[int, tuple[tuple[int, ...], tuple[int, ...]] | None]] = set()
 
     # ---- upper bounds -------------------------------------------------------------------
-    def consider(self, chosen: dict[int, Column | None]) -> None:
-        """Re-cost a whole selection (None: the artificial plan) and keep it if better."""
+    def pool_usd(self, k: int, need: np.ndarray) -> float:
+        """Least fees and setups of pool ``k`` holding at least ``need`` pairs [USD]."""
+        tag = (k, need.tobytes())
+        found = self.pool_cache.get(tag)
+        if found is None:
+            offer = self.portfolio.offers[k]
+            if (need > offer.max_pairs).any():
+                found = math.inf
+            else:
+                one = replace(self.portfolio, offers=(offer,))
+                found, _ = pair_schedule(one, np.zeros((1, len(need))), need[None, :],
+                                         np.full((1, len(need)), float(offer.max_pairs)))
+            self.pool_cache[tag] = found
+        return found
+
+    def consider(self, chosen: dict[int, Column | None]) -> bool:
+        """Re-cost a whole selection (None: the artificial plan); keep it if better."""
         loads = np.zeros(self.shape)
         for column in chosen.values():
             for key, month, mbps in () if column is None else column.loads:
@@ -216,27 +289,132 @@ class _Search:
         need = np.ceil(loads / self.capacity[:, None] - 1e-9)
         high = np.array([[o.max_pairs] * self.shape[1] for o in self.portfolio.offers])
         if (need > high).any():
-            return
+            return False
         pair_usd, pairs = pair_schedule(self.portfolio, np.zeros(self.shape), need, high)
         total = self.constant + pair_usd + sum(
             self.big_m[c] if col is None else col.cost_usd for c, col in chosen.items())
         if total < self.best_usd - 1e-9:
             self.best_usd, self.best = total, (dict(chosen), pairs)
+            return True
+        return False
 
-    def integer_master(self, time_limit_s: float) -> None:
-        """Solve the integer restricted master over every column found; consider its plan."""
-        began = time.monotonic()
-        keys, months = self.shape
-        low = np.zeros(self.shape)
-        high = np.array([[o.max_pairs] * months for o in self.portfolio.offers], dtype=float)
+    def polish(self, start: dict[int, Column | None] | None, time_limit_s: float) -> None:
+        """Improve a selection (default: the incumbent) one customer's plan at a time.
+
+        A move is taken when the customer's plan cost plus the least pair fees and setups
+        of the pools it touches fall (any plan found may be taken); the result is re-costed
+        by ``consider``.
+        """
+        if start is None and self.best is None:
+            return
+        stop = self.clock() + time_limit_s
+        if start is None:
+            assert self.best is not None  # checked above
+            start = self.best[0]
+        chosen = dict(start)
+        loads = np.zeros(self.shape)
+        for column in chosen.values():
+            for key, month, mbps in () if column is None else column.loads:
+                loads[key, month] += mbps
+        moved = True
+        while moved and self.clock() < stop:
+            moved = False
+            for c in self.customers:
+                current = chosen[c]
+                own = self.big_m[c] if current is None else current.cost_usd
+                best_delta, best_column = -1e-6, None
+                for column in self.pool[c]:
+                    if column is current:
+                        continue
+                    change = loads.copy()
+                    for key, month, mbps in () if current is None else current.loads:
+                        change[key, month] -= mbps
+                    for key, month, mbps in column.loads:
+                        change[key, month] += mbps
+                    touched = {k for k, _, _ in column.loads} | (
+                        set() if current is None else {k for k, _, _ in current.loads})
+                    delta = column.cost_usd - own
+                    for k in touched:
+                        delta += (self.pool_usd(k, np.ceil(change[k] / self.capacity[k] - 1e-9))
+                                  - self.pool_usd(k, np.ceil(loads[k] / self.capacity[k] - 1e-9)))
+                    if delta < best_delta:
+                        best_delta, best_column = delta, column
+                if best_column is not None:
+                    for key, month, mbps in () if current is None else current.loads:
+                        loads[key, month] -= mbps
+                    for key, month, mbps in best_column.loads:
+                        loads[key, month] += mbps
+                    chosen[c] = best_column
+                    moved = True
+                if self.clock() >= stop:
+                    break
+        self.consider(chosen)
+
+    def round_lp(self, master: Master, solution: MasterSolution, time_limit_s: float
+                 ) -> None:
+        """Each customer's heaviest plan in the LP solution (a rounding), polished."""
+        heaviest: dict[int, tuple[float, Column]] = {}
+        for column, weight in zip(master.columns, solution.weights, strict=True):
+            if weight > heaviest.get(column.customer, (INTEGRALITY, None))[0]:
+                heaviest[column.customer] = (weight, column)
+        self.polish({c: heaviest[c][1] if c in heaviest else None for c in self.customers},
+                    time_limit_s)
+
+    def _linked(self) -> dict[int, list[tuple[int, int]]]:
+        linked: dict[int, list[tuple[int, int]]] = {}
+        for c, k, m in sorted(self.links):
+            linked.setdefault(c, []).append((k, m))
+        return linked
+
+    def integer_master(self, time_limit_s: float, low: np.ndarray | None = None,
+                       high: np.ndarray | None = None) -> None:
+        """Solve the integer restricted master over every column found; consider its plan.
+
+        ``low`` and ``high`` bound the pairs held (default: anything the pools allow).
+        """
+        months = self.shape[1]
+        if low is None or high is None:
+            low = np.zeros(self.shape)
+            high = np.array([[o.max_pairs] * months for o in self.portfolio.offers],
+                            dtype=float)
         master = Master(self.portfolio, self.customers,
                         np.array([self.big_m[c] for c in self.customers]), low, high,
-                        integer=True, time_limit_s=max(1.0, time_limit_s))
-        master.add([col for c in self.customers for col in self.pool[c]])
-        solution = master.solve()
-        self.stats.integer_s += time.monotonic() - began
+                        integer=True, time_limit_s=max(1.0, time_limit_s),
+                        linked=self._linked(), mip_gap_usd=self.settle_usd)
+        with self.stats.timed("integer"):
+            master.add([col for c in self.customers for col in self.pool[c]
+                        if all(high[k, m] > 0 for k, m, _ in col.loads)])
+            solution = master.solve()
         if solution is not None:
             self.consider(self.selection(master, solution))
+
+    def dive(self, node: _Node, solution: MasterSolution, time_limit_s: float) -> None:
+        """A primal heuristic: the integer restricted master at the LP's pairs rounded.
+
+        The pairs are fixed at the LP's counts rounded to the nearest, then rounded up
+        (which fits the LP's loads), plans are priced for each, then the integer restricted
+        master chooses plans within those counts.
+        """
+        nearest = np.clip(np.floor(solution.pairs + 0.5), node.low, node.high)
+        above = np.clip(np.ceil(solution.pairs - 1e-6), node.low, node.high)
+        tries = [nearest] + ([above] if (above != nearest).any() else [])
+        stop = self.clock() + time_limit_s
+        for n, fixed in enumerate(tries):
+            budget = (stop - self.clock()) / (len(tries) - n)
+            if budget <= 0:
+                return
+            child = _Node(node.bound_usd, -1, fixed, fixed, node.loads, node.opened)
+            deadline, self.deadline = self.deadline, min(self.deadline,
+                                                         self.clock() + budget / 2)
+            try:
+                _, fixed_lp, fixed_master = self.process(child)
+            finally:
+                self.deadline = deadline
+            if fixed_lp is not None and fixed_master is not None:
+                self.round_lp(fixed_master, fixed_lp, max(0.1, 0.1 * budget))
+            self.stats.dives += 1
+            self.integer_master(max(1.0, min(stop, deadline) - self.clock()) / (len(tries) - n),
+                                fixed, fixed)
 
     def selection(self, master: Master, solution: MasterSolution) -> dict[int, Column | None]:
         chosen: dict[int, Column | None] = dict.fromkeys(self.customers)
@@ -246,50 +424,107 @@ class _Search:
         return chosen
 
     # ---- one node -----------------------------------------------------------------------
+    def violated_links(self, master: Master, solution: MasterSolution
+                       ) -> list[tuple[int, int, int]]:
+        """Linking rows the LP solution breaks: a customer rides a pool more than ``y``."""
+        usage: dict[tuple[int, int, int], float] = {}
+        for column, weight in zip(master.columns, solution.weights, strict=True):
+            if weight > INTEGRALITY:
+                for key, month, _ in column.loads:
+                    place = (column.customer, key, month)
+                    usage[place] = usage.get(place, 0.0) + weight
+        return [(c, k, m) for (c, k, m), used in usage.items()
+                if used > solution.pairs[k, m] + 1e-6 and (c, k, m) not in master.link_row]
+
+    def price_all(self, node: _Node, solution: MasterSolution, per_mbps: np.ndarray,
+                  per_use: dict[int, np.ndarray]) -> tuple[float, list[Column]]:
+        """Price every customer at the given duals.
+
+        Returns the Lagrangian bound at those duals [USD] and the new plans whose reduced
+        cost at the LP's own duals is negative.
+        """
+        forbidden = node.high <= 0
+        lagrangian = self.constant
+        entering = []
+        for i, c in enumerate(self.customers):
+            value, found = self.pricers[c].cheapest(per_mbps, node.loads.get(c, []),
+                                                    forbidden, per_use.get(c))
+            self.stats.pricing_calls += 1
+            lagrangian += min(value, self.big_m[c])
+            if found is None or (c, found.path) in self.seen_paths:
+                continue
+            reduced = (found.cost_usd - solution.customer_price[i]
+                       + _priced_load(found, solution.usd_per_mbps,
+                                      solution.usd_per_use.get(c)))
+            if reduced < ENTERING * max(1.0, abs(value)):
+                column = self.pricers[c].build(found)
+                if column.signature not in self.seen:
+                    entering.append(replace(column, path=found.path))
+        credit = per_mbps * self.capacity[:, None]
+        for price in per_use.values():
+            credit = credit + price
+        pair_value, _ = pair_schedule(self.portfolio, credit, node.low, node.high,
+                                      node.opened)
+        return lagrangian + pair_value, entering
+
     def process(self, node: _Node) -> tuple[float, MasterSolution | None, Master | None]:
-        """Column generation at a node: its lower bound and final LP solution."""
+        """Column generation at a node: its lower bound and final LP solution.
+
+        Pricing runs at Wentges-smoothed duals (a mix of the duals of the best Lagrangian
+        bound so far and the LP's); when they yield no plan that improves the LP, the next
+        round prices at the LP's own duals, and the LP is optimal only when those yield none.
+        With linking rows, the rows the LP breaks are added and the LP solved again.
+        """
         master = Master(self.portfolio, self.customers,
                         np.array([self.big_m[c] for c in self.customers]), node.low, node.high,
-                        opened=node.opened, linked=self.linked)
+                        opened=node.opened, linked=self._linked())
         master.add([col for c in self.customers for col in self.pool[c]
                     if col.obeys(node.loads.get(c, []))
                     and all(node.high[k, m] > 0 for k, m, _ in col.loads)])
         bound = node.bound_usd
         solution = None
-        forbidden = node.high <= 0
+        center: tuple[np.ndarray, dict[int, np.ndarray]] | None = None
+        center_usd = -math.inf
+        exact = True
         while True:
-            began = time.monotonic()
-            solution = master.solve()
-            self.stats.master_s += time.monotonic() - began
+            with self.stats.timed("master"):
+                solution = master.solve()
             if solution is None:
                 return math.inf, None, None
             self.stats.iterations += 1
-            began = time.monotonic()
-            lagrangian = self.constant
-            entering = []
-            for i, c in enumerate(self.customers):
-                value, column = self.pricers[c].price(solution.usd_per_mbps,
-                                                      node.loads.get(c, []), forbidden,
-                                                      solution.usd_per_use.get(c))
-                self.stats.pricing_calls += 1
-                lagrangian += min(value, self.big_m[c])
-                if column is not None and value - solution.customer_price[i] < ENTERING * max(
-                        1.0, abs(value)) and column.signature not in self.seen:
-                    entering.append(column)
-            pair_value, _ = pair_schedule(self.portfolio,
-                                          solution.credit_per_pair(self.capacity), node.low,
-                                          node.high, node.opened)
-            lagrangian += pair_value
-            self.stats.pricing_s += time.monotonic() - began
+            per_mbps, per_use = solution.usd_per_mbps, solution.usd_per_use
+            if center is not None and not exact:
+                per_mbps = SMOOTHING * center[0] + (1 - SMOOTHING) * per_mbps
+                per_use = {c: np.asarray(SMOOTHING * center[1].get(c, 0.0)
+                                         + (1 - SMOOTHING) * solution.usd_per_use.get(c, 0.0))
+                           for c in set(center[1]) | set(solution.usd_per_use)}
+            with self.stats.timed("pricing"):
+                lagrangian, entering = self.price_all(node, solution, per_mbps, per_use)
             bound = max(bound, lagrangian)
+            if lagrangian > center_usd:
+                center, center_usd = (per_mbps, per_use), lagrangian
+            if not entering and not exact:
+                exact = True  # a smoothed price found nothing: price at the LP's duals
+                continue
             if not entering:
                 bound = max(bound, solution.objective_usd + self.constant - 1e-6 * max(
                     1.0, abs(solution.objective_usd)))
-                break
-            if bound >= self.best_usd - OPTIMALITY_GAP_USD or time.monotonic() > self.deadline:
+            lp_usd = solution.objective_usd + self.constant
+            if not entering or lp_usd - bound <= self.settle_usd:
+                # The LP is (close enough to) optimal: add the linking rows it breaks.
+                cuts = self.violated_links(master, solution) if self.link_rows else []
+                if not cuts:
+                    break
+                self.links.update(cuts)
+                self.stats.link_rows += len(cuts)
+                master.add_links(cuts)
+                continue
+            exact = False
+            if bound >= self.best_usd - OPTIMALITY_GAP_USD or self.clock() > self.deadline:
                 break
             for column in entering:
                 self.seen.add(column.signature)
+                self.seen_paths.add((column.customer, column.path))
                 self.pool[column.customer].append(column)
             self.stats.columns += len(entering)
             master.add(entering)
@@ -360,9 +595,12 @@ class _LocationOutcome:
 def _search_location(view: PortfolioProblem, pricers: dict[int, Pricer],
                      pool: dict[int, list[Column]], big_m: dict[int, float], deadline: float,
                      stats: PhaseStats, node_limit: int, tolerance_usd: float,
-                     relative_gap: float, link_rows: bool) -> _LocationOutcome:
+                     target_usd: float, link_rows: bool, clock: Callable[[], float]
+                     ) -> _LocationOutcome:
     """Branch-and-price for the customers and pools of one peering location."""
-    search = _Search(view, pricers, pool, 0.0, big_m, deadline, stats, link_rows)
+    search = _Search(view, pricers, pool, 0.0, big_m, deadline, stats, link_rows, clock)
+    enough = max(tolerance_usd, target_usd)
+    search.settle_usd = 0.1 * enough
     keys, months = search.shape
     low = np.zeros((keys, months))
     high = np.array([[o.max_pairs] * months for o in view.offers], dtype=float)
@@ -374,25 +612,32 @@ def _search_location(view: PortfolioProblem, pricers: dict[int, Pricer],
     nodes = 0
 
     def done(bound: float) -> bool:
-        return bound >= search.best_usd - max(tolerance_usd, relative_gap * search.best_usd)
+        return bound >= search.best_usd - enough
 
-    while queue and nodes < node_limit and time.monotonic() <= deadline:
+    while queue and nodes < node_limit and search.clock() <= deadline:
         if done(min(queue[0].bound_usd, closed_bound)):
             break
         node = heapq.heappop(queue)
-        if node.bound_usd >= search.best_usd - tolerance_usd:
+        if node.bound_usd >= search.best_usd - enough:
             closed_bound = min(closed_bound, node.bound_usd)
             continue
         nodes += 1
         stats.nodes += 1
         bound, solution, master = search.process(node)
         node.bound_usd = bound
+        if solution is not None and master is not None:
+            search.round_lp(master, solution, max(0.1, min(2.0, 0.05 * (
+                deadline - search.clock()))))
+        if root and solution is not None:
+            search.dive(node, solution, max(1.0, min(20.0, deadline - search.clock())))
         if root:
-            search.integer_master(max(1.0, deadline - time.monotonic()))
+            search.integer_master(max(1.0, min(20.0, deadline - search.clock())))
+            search.polish(None, max(0.1, min(2.0, 0.05 * (deadline - search.clock()))))
             root = False
         elif nodes % 50 == 0:
-            search.integer_master(max(1.0, min(10.0, deadline - time.monotonic())))
-        if solution is None or master is None or bound >= search.best_usd - tolerance_usd:
+            search.integer_master(max(1.0, min(10.0, deadline - search.clock())))
+            search.polish(None, max(0.1, min(2.0, 0.05 * (deadline - search.clock()))))
+        if solution is None or master is None or bound >= search.best_usd - enough:
             closed_bound = min(closed_bound, bound)
             continue
         children = search.branch(node, master, solution, order)
@@ -417,8 +662,9 @@ def _location_view(portfolio: PortfolioProblem, location: str) -> PortfolioProbl
 
 def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
                     node_limit: int = 10_000, relative_gap: float = 0.0,
-                    link_rows: bool = False,
-                    progress: Callable[[str], None] | None = None) -> PortfolioResult:
+                    link_rows: bool = True,
+                    progress: Callable[[str], None] | None = None,
+                    clock: Callable[[], float] = time.monotonic) -> PortfolioResult:
     """Plan every customer and the pairs at least portfolio total (docs/direct.md).
 
     Customers share pairs only at their own peering location, so each location is searched
@@ -434,13 +680,18 @@ def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
     node_limit : int, default 10000
         Branch-and-bound nodes at most per location.
     relative_gap : float, default 0
-        Stop a location's search once its gap is within this share of its total (the result
-        is then ``feasible`` unless the gap is within 0.01 USD anyway).
-    link_rows : bool, default False
-        Add the linking rows of :mod:`planner.direct.master` (a stronger LP bound that
-        column generation reaches far more slowly; see docs/direct.md).
+        Stop once the portfolio's gap is within this share of its total: the allowance is
+        this share of a lower bound on the total (each customer's plan with free pairs),
+        shared out among the locations like the time (the result is then ``feasible``
+        unless the gap is within 0.01 USD anyway).
+    link_rows : bool, default True
+        Add the linking rows of :mod:`planner.direct.master` the LP breaks (a far stronger
+        bound; see docs/direct.md).
     progress : callable, optional
         Receives one line per phase.
+    clock : callable, default time.monotonic
+        The clock of the time limit [s]; ``time.process_time`` bounds this process's CPU
+        time instead (for benchmarks on a machine others share).
 
     Returns
     -------
@@ -448,37 +699,38 @@ def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
     """
     say = progress or (lambda line: None)
     stats = PhaseStats()
-    began = time.monotonic()
-    independent = [plan_customer(p, tables=False) for p in portfolio.problems]
-    results = [EngineResult(r.status, r.plans or None, r.message, r.total_usd)
-               for r in independent]
-    pricers: dict[int, Pricer] = {}
-    pool: dict[int, list[Column]] = {}
-    constant = 0.0
-    direct_only: list[str] = []
-    zero = np.zeros((len(portfolio.offers), portfolio.months))
-    for position, result in enumerate(independent):
-        customer = portfolio.coupled.get(position)
-        pricer = (Pricer(position, customer)
-                  if customer is not None and eligible_skus(customer.problem) else None)
-        if pricer is None or not pricer.has_direct:
+    with stats.timed("independent"):
+        independent = [plan_customer(p, tables=False) for p in portfolio.problems]
+        results = [EngineResult(r.status, r.plans or None, r.message, r.total_usd)
+                   for r in independent]
+        pricers: dict[int, Pricer] = {}
+        pool: dict[int, list[Column]] = {}
+        constant = 0.0
+        direct_only: list[str] = []
+        free_usd: dict[int, float] = {}  # each plan with pairs for free: a lower bound
+        zero = np.zeros((len(portfolio.offers), portfolio.months))
+        for position, result in enumerate(independent):
+            customer = portfolio.coupled.get(position)
+            pricer = (Pricer(position, customer)
+                      if customer is not None and eligible_skus(customer.problem) else None)
+            if pricer is None or not pricer.has_direct:
+                if result.status is Status.OPTIMAL:
+                    constant += float(cast(float, result.total_usd))  # optimal: a total
+                continue
+            value, free = pricer.price(zero, [])
+            if free is None:
+                continue
+            pricers[position] = pricer
+            free_usd[position] = value
+            pool[position] = [free]
             if result.status is Status.OPTIMAL:
-                constant += float(cast(float, result.total_usd))  # optimal: a total
-            continue
-        value, free = pricer.price(zero, [])
-        if free is None:
-            continue
-        pricers[position] = pricer
-        pool[position] = [free]
-        if result.status is Status.OPTIMAL:
-            own = pricer.column(result.plans)
-            if own.signature != free.signature:
-                pool[position].append(own)
-        else:
-            direct_only.append(portfolio.problems[position].customer_id)
-    stats.independent_s = time.monotonic() - began
+                own = pricer.column(result.plans)
+                if own.signature != free.signature:
+                    pool[position].append(own)
+            else:
+                direct_only.append(portfolio.problems[position].customer_id)
     say(f"independent plans: {len(independent)} customers, {len(pricers)} may use Direct "
-        f"({stats.independent_s:.1f} s)")
+        f"({stats.wall_s['independent']:.1f} s)")
     where = {c: portfolio.offers[next(iter(portfolio.coupled[c].keys.values()))
                                  ].key.peering_location for c in pricers}
     locations = sorted(set(where.values()), key=lambda loc: -sum(
@@ -488,8 +740,12 @@ def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
     chosen: dict[int, Column | None] = {}
     upper = lower = constant
     big_m: dict[int, float] = {}
-    stop = time.monotonic() + time_limit_s
+    stop = clock() + time_limit_s
     tolerance = OPTIMALITY_GAP_USD / max(1, len(locations))
+    # The gap allowed (relative_gap of the portfolio total) is shared out like the time; a
+    # location that ends within less leaves the rest to the next ones.
+    floor_usd = constant + sum(free_usd.values())
+    allowance = relative_gap * floor_usd
     for n, location in enumerate(locations):
         members = [c for c in pricers if where[c] == location]
         view = _location_view(portfolio, location)
@@ -498,10 +754,17 @@ def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
         for c in members:
             big_m[c] = 2.0 * (max(col.cost_usd for col in pool[c]) + pair_bound) + 1e4
         left = sum(1 for c in pricers if where[c] in locations[n:])
-        deadline = time.monotonic() + max(0.0, stop - time.monotonic()) * len(members) / left
+        share = len(members) / left
+        deadline = clock() + max(0.0, stop - clock()) * share
+        wall, cpu, nodes = time.monotonic(), time.process_time(), stats.nodes
         outcome = _search_location(view, {c: pricers[c] for c in members},
                                    {c: pool[c] for c in members}, big_m, deadline, stats,
-                                   node_limit, tolerance, relative_gap, link_rows)
+                                   node_limit, tolerance, max(0.0, allowance) * share,
+                                   link_rows, clock)
+        allowance -= outcome.upper_usd - outcome.lower_usd
+        stats.locations.append(LocationStats(
+            location, len(members), outcome.upper_usd, outcome.lower_usd,
+            time.monotonic() - wall, time.process_time() - cpu, stats.nodes - nodes))
         at = [k for k, o in enumerate(portfolio.offers) if o.key.peering_location == location]
         pairs[at] = outcome.pairs[at]
         chosen.update(outcome.chosen)

@@ -9,7 +9,14 @@
 The compiled loops are private to the package.
 """
 
-from planner.engines.dp.solve import cheapest_one_site, sites_couple, solve_dp
+from planner.engines.dp.solve import (
+    cheapest_one_site,
+    cheapest_path_one_site,
+    sites_couple,
+    solve_dp,
+)
 from planner.engines.dp.tables import SiteTables
 
-__all__ = ["SiteTables", "cheapest_one_site", "sites_couple", "solve_dp"]
+__all__ = [
+    "SiteTables", "cheapest_one_site", "cheapest_path_one_site", "sites_couple", "solve_dp",
+]

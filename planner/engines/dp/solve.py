@@ -57,9 +57,9 @@ def sites_couple(problem: CustomerProblem) -> bool:
     return problem.target_utilization < 0.5 or 2 * problem.per_site_cap > problem.max_circuits
 
 
-def cheapest_one_site(tables: SiteTables, cost: np.ndarray
-                      ) -> tuple[float, list[MonthPlan] | None]:
-    """The least cost of a one-site customer and its plan, for month costs ``cost``.
+def cheapest_path_one_site(tables: SiteTables, cost: np.ndarray
+                           ) -> tuple[float, tuple[int, ...], tuple[int, ...]] | None:
+    """The least cost of a one-site customer and the states of a plan reaching it.
 
     Parameters
     ----------
@@ -71,25 +71,37 @@ def cheapest_one_site(tables: SiteTables, cost: np.ndarray
 
     Returns
     -------
-    value : float
-        The least total [USD]; ``inf`` when some month has no allowed state.
-    plans : list of MonthPlan or None
-        An optimal plan, one per month; None when there is none.
+    tuple or None
+        The least total [USD] and, per month, the tier-family and state indices of an
+        optimal plan (:meth:`SiteTables.plan` turns them into month plans); None when some
+        month has no allowed state.
     """
     space, setup = tables.space, tables.problem.setup_usd
     values = forward_one_site(tables.first_arrival(Site.PRIMARY), cost, tables.in_place,
                               tables.fresh(), space.moves, setup)
     last = values[-1]
     if not np.isfinite(last).any():
-        return INF, None
+        return None
     family, state = np.unravel_index(int(np.argmin(last)), last.shape)
     tfs, states, mismatch = backtrack_one_site(values, cost, tables.in_place, space.cumulative,
-                                               space.size, setup, family, state)
-    least = float(last[family, state])
+                                               space.size, setup, int(family), int(state))
     assert mismatch <= BACKTRACK_TOLERANCE * max(1.0, float(last.min())), mismatch
-    plans = [MonthPlan.of(tables.tfs[f], {Site.PRIMARY: tables.circuits(i)})
-             for f, i in zip(tfs, states, strict=True)]
-    return least, plans
+    return (float(last[family, state]), tuple(int(f) for f in tfs),
+            tuple(int(i) for i in states))
+
+
+def cheapest_one_site(tables: SiteTables, cost: np.ndarray
+                      ) -> tuple[float, list[MonthPlan] | None]:
+    """The least cost of a one-site customer and its plan, for month costs ``cost``.
+
+    As :func:`cheapest_path_one_site`, with the plan as month plans: ``(inf, None)`` when
+    some month has no allowed state.
+    """
+    path = cheapest_path_one_site(tables, cost)
+    if path is None:
+        return INF, None
+    value, tfs, states = path
+    return value, tables.plan(tfs, states)
 
 
 def _solve_one_site(problem: CustomerProblem, deadline: float | None) -> EngineResult:

@@ -14,7 +14,7 @@ import numpy as np
 
 from planner.domain import CAPACITY_TOLERANCE_MBPS, Resiliency, Site, TierFamily
 from planner.engines.dp.space import StateSpace, build_state_space, dp_skus
-from planner.problems import CustomerProblem, Sku
+from planner.problems import CustomerProblem, MonthPlan, Sku
 from planner.rules import in_place, pays_egress
 
 INF = np.inf
@@ -173,3 +173,8 @@ class SiteTables:
     def circuits(self, state: int) -> tuple[int, ...]:
         """Bandwidths [Mb/s] of a state."""
         return tuple(int(self.space.ladder[x]) for x in self.space.states[state])
+
+    def plan(self, tfs: tuple[int, ...], states: tuple[int, ...]) -> list[MonthPlan]:
+        """The one-site month plans of tier-family and state indices, month by month."""
+        return [MonthPlan.of(self.tfs[f], {Site.PRIMARY: self.circuits(i)})
+                for f, i in zip(tfs, states, strict=True)]
