@@ -38,6 +38,12 @@ def peak_mib() -> tuple[float, float]:
     return own, child
 
 
+def cpu_s() -> float:
+    """CPU time [s], user and system, of this process and its finished children."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=10000)
@@ -55,6 +61,7 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
           f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
           f"Python {platform.python_version()}")
+    print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as work:
         folder = Path(work)
         start = time.perf_counter()
@@ -66,6 +73,7 @@ def main() -> None:
         inputs = planner.read_inputs(*(folder / "data" / name for name in FILES))
         read_s = time.perf_counter() - start
         start = time.perf_counter()
+        cpu_start = cpu_s()
         outputs = run_batch(inputs, folder / "out.partial", jobs=args.jobs,
                             scenarios=scenarios)
 
@@ -76,6 +84,8 @@ def main() -> None:
 
         write_atomically(folder / "out", write_all)
         batch_s = time.perf_counter() - start
+        batch_cpu_s = cpu_s() - cpu_start
+        load = os.getloadavg()
         own_mib, child_mib = peak_mib()
         statuses = outputs[0].summary["status"].value_counts().to_dict()
 
@@ -101,7 +111,11 @@ def main() -> None:
           f"generated in {synth_s:.1f} s; statuses {statuses}")
     print(f"read and validate: {read_s:.1f} s")
     print(f"batch (engine {planner.DEFAULT_ENGINE}, --jobs {args.jobs}, CSV tables written): "
-          f"{batch_s:.1f} s wall, {n / batch_s:.1f} customer-plans/s")
+          f"{batch_s:.1f} s wall, {n / batch_s:.1f} customer-plans/s; "
+          f"{batch_cpu_s:.1f} s CPU (user + system, all processes), "
+          f"{1000 * batch_cpu_s / n:.2f} ms per customer-plan")
+    print(f"load average at the end of the batch (1, 5, 15 min): "
+          f"{' '.join(f'{x:.2f}' for x in load)}")
     print(f"wall time read + batch: {read_s + batch_s:.1f} s")
     print(f"peak memory: {own_mib:.0f} MiB main process, {child_mib:.0f} MiB largest worker")
     if not sample:

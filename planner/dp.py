@@ -29,6 +29,7 @@ that grow past :data:`TERM_CAP`, use the pair DP of :mod:`planner.dp_pairs`.
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -68,7 +69,7 @@ class SiteTables:
         ladder = sorted({s.bandwidth_mbps for g in skus.values() for s in g})
         per_site = min(problem.max_circuits, problem.max_circuits_per_location)
         self.space: StateSpace = build_state_space(tuple(ladder), per_site)
-        self.in_place = np.array([[in_place(g, f) for f in self.tfs] for g in self.tfs])
+        self.in_place = in_place_matrix(tuple(self.tfs))
         space, k = self.space, len(ladder)
         position = {b: i for i, b in enumerate(ladder)}
         months = problem.months
@@ -125,7 +126,7 @@ class SiteTables:
 
     def circuits(self, state: int) -> tuple[int, ...]:
         """Bandwidths [Mb/s] of a state."""
-        return tuple(int(self.space.ladder[x]) for x in self.space.states[state])
+        return self.space.circuits[state]
 
 
 def _solve_one_site(problem: CustomerProblem, deadline: float | None) -> EngineResult:
@@ -144,9 +145,29 @@ def _solve_one_site(problem: CustomerProblem, deadline: float | None) -> EngineR
     tfs, states, mismatch = backtrack_one_site(values, cost, tables.in_place, s.cumulative,
                                                s.size, problem.setup_usd, family, state)
     assert mismatch <= BACKTRACK_TOLERANCE, mismatch
-    plans = [MonthPlan.of(tables.tfs[f], {PRIMARY: tables.circuits(i)})
-             for f, i in zip(tfs, states, strict=True)]
+    plans = _month_plans(tables, [(f, {PRIMARY: i}) for f, i in zip(tfs, states, strict=True)])
     return EngineResult(Status.OPTIMAL, plans, objective_usd=float(last[family, state]))
+
+
+def _month_plans(tables: SiteTables, picked: list[tuple[int, dict[str, int]]]
+                 ) -> list[MonthPlan]:
+    """The month plans of (tier-family, state per site) picks; equal months share one plan."""
+    plans: list[MonthPlan] = []
+    for t, (f, states) in enumerate(picked):
+        if t and picked[t - 1] == (f, states):
+            plans.append(plans[-1])
+        else:
+            plans.append(MonthPlan.of(tables.tfs[f], {site: tables.circuits(int(i))
+                                                      for site, i in states.items()}))
+    return plans
+
+
+@functools.lru_cache(maxsize=256)
+def in_place_matrix(tfs: tuple[TierFamily, ...]) -> np.ndarray:
+    """``[g, f]``: whether tier-family ``g`` goes to ``f`` in place (read-only, cached)."""
+    matrix = np.array([[in_place(g, f) for f in tfs] for g in tfs], dtype=bool)
+    matrix.flags.writeable = False
+    return matrix
 
 
 def _cheapest_row(first: np.ndarray, second: np.ndarray, begin: int, end: int
@@ -198,9 +219,8 @@ def _solve_two_sites(problem: CustomerProblem, deadline: float | None) -> Engine
         assert abs(value - target) <= BACKTRACK_TOLERANCE * max(1.0, abs(target)), (value,
                                                                                       target)
         picked.append((int(family_of[r]), s1, s2))
-    plans = [MonthPlan.of(tables.tfs[f], {PRIMARY: tables.circuits(a),
-                                           SECONDARY: tables.circuits(b)})
-             for f, a, b in reversed(picked)]
+    plans = _month_plans(tables, [(f, {PRIMARY: a, SECONDARY: b})
+                                  for f, a, b in reversed(picked)])
     return EngineResult(Status.OPTIMAL, plans, objective_usd=total)
 
 

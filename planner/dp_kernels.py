@@ -43,24 +43,34 @@ def forward_one_site(first, cost, in_place, fresh, add, lower, remove, by_size_d
     months, families, n = cost.shape
     values = np.empty((months, families, n))
     source = np.empty((1, n))
+    # Tier-families whose in-place sources are the same (e.g. Standard and Premium of one
+    # family) share one relaxation: ``twin[f]`` is the first such tier-family.
+    twin = np.arange(families)
+    for f in range(families):
+        for h in range(f):
+            if twin[h] == h and (in_place[:, h] == in_place[:, f]).all():
+                twin[f] = h
+                break
+    relaxed = np.empty((families, n))
     for f in range(families):
         values[0, f] = first[f] + cost[0, f]
     for t in range(1, months):
         restart = values[t - 1].min()
         for f in range(families):
-            source[0, :] = INF
-            sources = 0
-            for g in range(families):
-                if in_place[g, f]:
-                    sources += 1
-                    for s in range(n):
-                        if values[t - 1, g, s] < source[0, s]:
-                            source[0, s] = values[t - 1, g, s]
             arrival = restart + fresh
-            if sources:
-                relaxed = relax_rows(source, add, lower, remove, by_size_down, by_rank_up,
-                                     by_size_up, setup)[0]
-                arrival = np.minimum(arrival, relaxed)
+            if not in_place[:, f].any():
+                values[t, f] = arrival + cost[t, f]
+                continue
+            if twin[f] == f:
+                source[0, :] = INF
+                for g in range(families):
+                    if in_place[g, f]:
+                        for s in range(n):
+                            if values[t - 1, g, s] < source[0, s]:
+                                source[0, s] = values[t - 1, g, s]
+                relaxed[f] = relax_rows(source, add, lower, remove, by_size_down, by_rank_up,
+                                        by_size_up, setup)[0]
+            arrival = np.minimum(arrival, relaxed[twin[f]])
             values[t, f] = arrival + cost[t, f]
     return values
 
@@ -209,9 +219,17 @@ def forward_two_sites(first_primary, first_secondary, cost, second_cost, in_plac
     parent = np.empty(4 * families * months, np.int64)
     span = np.zeros((months, families, 2), np.int64)
     rows = 0
+    relaxed_first = np.empty((1, n))
+    relaxed_second = np.empty((1, n))
+    done = np.zeros(1, np.bool_)
     for t in range(months):
         restart = INF
         if t > 0:
+            # Each term of the month before is relaxed once, for every tier-family it feeds.
+            previous = span[t - 1, families - 1, 1] - span[t - 1, 0, 0]
+            relaxed_first = _grown(relaxed_first, previous)
+            relaxed_second = _grown(relaxed_second, previous)
+            done = np.zeros(previous, np.bool_)
             for r in range(span[t - 1, 0, 0], span[t - 1, families - 1, 1]):
                 least = first[r].min() + second[r].min()
                 if least < restart:
@@ -236,12 +254,17 @@ def forward_two_sites(first_primary, first_secondary, cost, second_cost, in_plac
                     if not in_place[g, f]:
                         continue
                     for r in range(span[t - 1, g, 0], span[t - 1, g, 1]):
-                        first[rows] = first[r]
-                        second[rows] = second[r]
-                        _relax_in_place(first[rows], add, lower, remove, by_size_down,
-                                        by_rank_up, by_size_up, setup)
-                        _relax_in_place(second[rows], add, lower, remove, by_size_down,
-                                        by_rank_up, by_size_up, setup)
+                        q = r - span[t - 1, 0, 0]
+                        if not done[q]:
+                            relaxed_first[q] = first[r]
+                            relaxed_second[q] = second[r]
+                            _relax_in_place(relaxed_first[q], add, lower, remove,
+                                            by_size_down, by_rank_up, by_size_up, setup)
+                            _relax_in_place(relaxed_second[q], add, lower, remove,
+                                            by_size_down, by_rank_up, by_size_up, setup)
+                            done[q] = True
+                        first[rows] = relaxed_first[q]
+                        second[rows] = relaxed_second[q]
                         first[rows] += cost[f, t]
                         second[rows] += second_cost[f, t]
                         parent[rows] = r

@@ -76,6 +76,12 @@ class StateSpace:
         """Number of states."""
         return len(self.states)
 
+    @functools.cached_property
+    def circuits(self) -> list[tuple[int, ...]]:
+        """Bandwidths [Mb/s] of each state, ascending."""
+        ladder = [int(b) for b in self.ladder]
+        return [tuple(ladder[x] for x in s) for s in self.states]
+
 
 @functools.lru_cache(maxsize=64)
 def build_state_space(ladder: tuple[int, ...], most: int) -> StateSpace:
