@@ -293,23 +293,28 @@ class ScenarioRows:
 
     Parameters
     ----------
-    records : list of Record
-        The customers, in input order, without their month plans.
+    summary : list of tuple
+        ``(customer_id, status, total_usd, message)`` of each customer, in input order.
     periods_csv, circuits_csv : str
         Their rows of periods.csv and circuits.csv.
     """
 
-    records: list[Record]
+    summary: list[tuple[str, str, float | None, str]]
     periods_csv: str
     circuits_csv: str
 
 
 @dataclass
 class ChunkResult:
-    """The outcome of a chunk: new records (with plans) and each scenario's rows."""
+    """The outcome of a chunk: its new checkpoint lines and each scenario's rows.
+
+    ``new_lines`` holds one :meth:`Record.to_json` line (newline included) per customer
+    solved, ``solved`` their count.
+    """
 
     index: int
-    new: list[Record]
+    solved: int
+    new_lines: str
     parts: dict[str, ScenarioRows]
 
 
@@ -351,7 +356,7 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     for base in chunk.problems:
         for scenario in chunk.scenarios:
             problem = scenario_problem(base, scenario, catalogs)
-            records, periods, circuits = parts[scenario.name]
+            summary, periods, circuits = parts[scenario.name]
             record = chunk.known.get((scenario.name, problem.customer_id))
             if record is None:
                 record, periods_rows, circuits_rows = solve(
@@ -363,12 +368,13 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
                 circuits_rows = circuits_text(problem, plans)
             else:
                 periods_rows = circuits_rows = ""
-            records.append(replace(record, plans=[]))
+            summary.append((record.customer_id, record.status, record.total_usd,
+                            record.message))
             periods.append(periods_rows)
             circuits.append(circuits_rows)
-    return ChunkResult(chunk.index, new, {
-        name: ScenarioRows(records, "".join(periods), "".join(circuits))
-        for name, (records, periods, circuits) in parts.items()})
+    return ChunkResult(chunk.index, len(new), "".join(r.to_json() + "\n" for r in new), {
+        name: ScenarioRows(summary, "".join(periods), "".join(circuits))
+        for name, (summary, periods, circuits) in parts.items()})
 
 
 def fingerprint(inputs: Inputs, scenarios: Sequence[Scenario], engine: str,
@@ -429,9 +435,13 @@ class Checkpoint:
 
     def append(self, records: Sequence[Record]) -> None:
         """Add finished customers durably: one write of whole lines, then fsync."""
-        if not records:
+        self.append_lines("".join(r.to_json() + "\n" for r in records))
+
+    def append_lines(self, lines: str) -> None:
+        """Add finished customers as whole :meth:`Record.to_json` lines, then fsync."""
+        if not lines:
             return
-        self.handle.write("".join(r.to_json() + "\n" for r in records))
+        self.handle.write(lines)
         self.handle.flush()
         os.fsync(self.handle.fileno())
 
@@ -514,13 +524,12 @@ class _ScenarioTables:
         self.circuits = self.circuits_file.open("w", encoding="utf-8", newline="")
         self.periods.write(_header(PERIOD_COLUMNS))
         self.circuits.write(_header(CIRCUIT_COLUMNS))
-        self.summary: list[list[object]] = []
+        self.summary: list[tuple[str, str, float | None, str]] = []
 
     def add(self, part: ScenarioRows) -> None:
         self.periods.write(part.periods_csv)
         self.circuits.write(part.circuits_csv)
-        self.summary += [[r.customer_id, r.status, r.total_usd, r.message]
-                         for r in part.records]
+        self.summary += part.summary
 
     def close(self) -> None:
         self.periods.close()
@@ -657,10 +666,10 @@ def run_batch(inputs: Inputs, checkpoint_dir: Path, *, scenarios: Sequence[Scena
     following = 0
     try:
         for result in runner(chunks):
-            checkpoint.append(result.new)
+            checkpoint.append_lines(result.new_lines)
             if progress:
-                progress(len(result.new))
-            waiting[result.index] = replace(result, new=[])
+                progress(result.solved)
+            waiting[result.index] = replace(result, new_lines="")
             chunks[result.index] = replace(chunks[result.index], problems=[], known={})
             while following in waiting:
                 parts = waiting.pop(following).parts

@@ -42,7 +42,15 @@ from planner.dp_kernels import (
 )
 from planner.dp_pairs import PairCustomer
 from planner.dp_space import StateSpace, build_state_space, dp_skus
-from planner.model import PRIMARY, SECONDARY, CustomerProblem, MonthPlan, Status, TierFamily
+from planner.model import (
+    PRIMARY,
+    SECONDARY,
+    CustomerProblem,
+    MonthPlan,
+    Sku,
+    Status,
+    TierFamily,
+)
 from planner.rules import in_place, pays_egress
 from planner.solution import EngineResult
 
@@ -59,6 +67,61 @@ def sites_couple(problem: CustomerProblem) -> bool:
     return problem.target_utilization < 0.5 or 2 * per_site > problem.max_circuits
 
 
+#: The last few customers' feasibility masks (see :func:`feasible_states`).
+_FEASIBLE: dict[tuple, list[np.ndarray]] = {}
+_FEASIBLE_KEPT = 8
+
+
+def feasible_states(problem: CustomerProblem, two_sites: bool, space: StateSpace,
+                    skus: dict[TierFamily, list[Sku]]) -> list[np.ndarray]:
+    """Per tier-family, whether each state keeps every rule of one month: ``(months, n)``.
+
+    The masks read the state space, the bandwidths and vNet links each tier-family offers,
+    the peaks, vNets, target utilization and resiliency, and nothing else: no fee, egress
+    rate or setup. A scenario that changes prices only (or a customer planned again) gets
+    the masks of the same key from a small cache instead of computing them again.
+    """
+    peak_mbps = np.asarray(problem.peak_mbps, dtype=float)
+    vnets = np.asarray(problem.vnets, dtype=np.int64)
+    key = (two_sites, problem.resiliency, problem.target_utilization,
+           tuple(int(b) for b in space.ladder), int(space.size.max(initial=0)), space.n,
+           tuple((tf, tuple((s.bandwidth_mbps, s.vnet_links) for s in group))
+                 for tf, group in skus.items()),
+           peak_mbps.tobytes(), vnets.tobytes())
+    masks = _FEASIBLE.get(key)
+    if masks is not None:
+        return masks
+    position = {int(b): i for i, b in enumerate(space.ladder)}
+    k = len(space.ladder)
+    peak = peak_mbps[:, None]
+    u = problem.target_utilization
+    masks = []
+    for group in skus.values():
+        allowed = np.zeros(k, dtype=bool)
+        links_cap = np.zeros(k, dtype=np.int64)
+        for sku in group:
+            x = position[sku.bandwidth_mbps]
+            allowed[x], links_cap[x] = True, sku.vnet_links
+        valid = (space.counts[:, ~allowed] == 0).all(axis=1)
+        links = np.minimum(links_cap[None, :], vnets[:, None]) @ space.counts.T  # (T, n)
+        if two_sites:
+            ok = valid & (space.size >= 1) & (space.bandwidth >= peak - 1e-9)
+            ok &= links >= vnets[:, None]
+        else:
+            ok = valid & (space.bandwidth * u >= peak - 1e-9)
+            if problem.resiliency == "standard":
+                ok &= (space.size >= 1) & (links >= vnets[:, None])
+            else:
+                ok &= (space.size >= 2) & (links >= 2 * vnets[:, None])
+                ok &= space.bandwidth - space.largest >= peak - 1e-9
+        ok.flags.writeable = False
+        masks.append(ok)
+    if len(_FEASIBLE) >= _FEASIBLE_KEPT:
+        del _FEASIBLE[next(iter(_FEASIBLE))]
+    _FEASIBLE[key] = masks
+    return masks
+
+
 class SiteTables:
     """State space, tier-families and per-site month costs of one customer."""
 
@@ -73,38 +136,23 @@ class SiteTables:
         space, k = self.space, len(ladder)
         position = {b: i for i, b in enumerate(ladder)}
         months = problem.months
-        peak = np.asarray(problem.peak_mbps, dtype=float)[:, None]
-        vnets = np.asarray(problem.vnets, dtype=np.int64)
-        u = problem.target_utilization
         shape = (len(self.tfs), months, space.n)
         self.cost = np.empty(shape)
         self.second = np.empty(shape) if two_sites else None
+        masks = feasible_states(problem, two_sites, space, skus)
         for f, tf in enumerate(self.tfs):
-            allowed = np.zeros(k, dtype=bool)
             price = np.zeros(k)
-            links_cap = np.zeros(k, dtype=np.int64)
             for sku in skus[tf]:
-                x = position[sku.bandwidth_mbps]
-                allowed[x], price[x], links_cap[x] = True, sku.monthly_usd, sku.vnet_links
-            valid = (space.counts[:, ~allowed] == 0).all(axis=1)
+                price[position[sku.bandwidth_mbps]] = sku.monthly_usd
             fee = space.counts @ price
-            links = np.minimum(links_cap[None, :], vnets[:, None]) @ space.counts.T  # (T, n)
             egress = (np.asarray(problem.egress_gb, dtype=float) * problem.usd_per_gb
                       if pays_egress(tf) else np.zeros(months))
             if two_sites:
-                ok = valid & (space.size >= 1) & (space.bandwidth >= peak - 1e-9)
-                ok &= links >= vnets[:, None]
-                site_fee = np.where(ok, fee, INF)
+                site_fee = np.where(masks[f], fee, INF)
                 self.cost[f] = site_fee + egress[:, None]
                 self.second[f] = site_fee
-                continue
-            ok = valid & (space.bandwidth * u >= peak - 1e-9)
-            if problem.resiliency == "standard":
-                ok &= (space.size >= 1) & (links >= vnets[:, None])
             else:
-                ok &= (space.size >= 2) & (links >= 2 * vnets[:, None])
-                ok &= space.bandwidth - space.largest >= peak - 1e-9
-            self.cost[f] = np.where(ok, fee + egress[:, None], INF)
+                self.cost[f] = np.where(masks[f], fee + egress[:, None], INF)
 
     def fresh(self) -> np.ndarray:
         """Setup of creating every circuit of each state [USD]."""

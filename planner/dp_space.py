@@ -148,8 +148,9 @@ def prune_ladder(problem: CustomerProblem, skus: dict[TierFamily, tuple[Sku, ...
     return kept
 
 
+@functools.lru_cache(maxsize=1024)
 def _relates_alike(dropped: TierFamily, kept: TierFamily) -> bool:
-    """Conditions (a) to (c) of the module docstring."""
+    """Conditions (a) to (c) of the module docstring (they read the two keys only)."""
     if not (in_place(dropped, kept) and in_place(kept, dropped)):
         return False
     if pays_egress(dropped) != pays_egress(kept):
