@@ -41,23 +41,42 @@ def month_runs(plans: Sequence[MonthPlan]) -> list[tuple[int, int]]:
     runs = []
     begin = 0
     for t in range(1, len(plans) + 1):
-        if t == len(plans) or plans[t] != plans[begin]:
+        if t == len(plans) or (plans[t] is not plans[begin] and plans[t] != plans[begin]):
             runs.append((begin, t))
             begin = t
     return runs
 
 
+def _links_suffice(caps: list[int], least: int, most: int, per_vnet: int) -> bool:
+    """Whether ``sum(min(cap, v) for cap in caps) >= per_vnet * v`` for every v in a run.
+
+    The left side minus the right is concave in ``v`` (a sum of concave pieces minus a
+    line), so it is least at one end of the run's range: checking ``least`` and ``most``
+    (the run's fewest and most vNets) decides every month of the run exactly.
+    """
+    return all(sum(min(cap, v) for cap in caps) >= per_vnet * v for v in (least, most))
+
+
 def rules_hold(problem: CustomerProblem, plans: Sequence[MonthPlan]) -> bool:
     """Whether every month of ``plans`` keeps every rule.
 
-    True exactly when :func:`planner.rules.broken_rules` finds nothing in any month (the
-    same comparisons, made for a run of equal months at once).
+    True exactly when :func:`planner.rules.broken_rules` finds nothing in any month. A run
+    of equal months is checked at once: the capacity and resiliency comparisons only get
+    harder as the peak grows (``peak - 1e-9`` rounds monotonically), so the run's largest
+    peak decides them; the vNet-link rules are decided by its fewest and most vNets
+    (:func:`_links_suffice`).
     """
     if len(plans) != problem.months:
         return False
+    runs = month_runs(plans)
+    starts = [begin for begin, _ in runs]
+    peaks = np.maximum.reduceat(np.asarray(problem.peak_mbps, dtype=float), starts)
+    vnets = np.asarray(problem.vnets, dtype=np.int64)
+    fewest = np.minimum.reduceat(vnets, starts).tolist()
+    most = np.maximum.reduceat(vnets, starts).tolist()
     groups = eligible_skus(problem)
     sites = problem.sites
-    for begin, end in month_runs(plans):
+    for r, (begin, _) in enumerate(runs):
         plan = plans[begin]
         skus = {s.bandwidth_mbps: s for s in groups.get(plan.tier_family, ())}
         everything = [b for site in plan.circuits for b in plan.at(site)]
@@ -66,22 +85,19 @@ def rules_hold(problem: CustomerProblem, plans: Sequence[MonthPlan]) -> bool:
         if plan.count > problem.max_circuits or any(
                 len(plan.at(site)) > problem.max_circuits_per_location for site in sites):
             return False
-        need = np.asarray(problem.peak_mbps[begin:end], dtype=float) - _SLACK
-        vnets = np.asarray(problem.vnets[begin:end], dtype=np.int64)
-        if (plan.capacity_mbps * problem.target_utilization < need).any():
+        need = float(peaks[r]) - _SLACK
+        if plan.capacity_mbps * problem.target_utilization < need:
             return False
-        site_links = {site: np.minimum(
-            np.array([skus[b].vnet_links for b in plan.at(site)], dtype=np.int64)[None, :],
-            vnets[:, None]).sum(axis=1) for site in sites}
+        caps = {site: [skus[b].vnet_links for b in plan.at(site)] for site in sites}
         if problem.resiliency == "standard":
-            ok = (site_links[PRIMARY] >= vnets).all() and plan.count >= 1
+            ok = _links_suffice(caps[PRIMARY], fewest[r], most[r], 1) and plan.count >= 1
         elif problem.resiliency == "n+1":
-            ok = ((site_links[PRIMARY] >= 2 * vnets).all() and plan.count >= 2
-                  and (plan.capacity_mbps - max(everything, default=0) >= need).all())
+            ok = (_links_suffice(caps[PRIMARY], fewest[r], most[r], 2) and plan.count >= 2
+                  and plan.capacity_mbps - max(everything, default=0) >= need)
         else:
-            ok = all((site_links[site] >= vnets).all() for site in sites) and all(
-                len(plan.at(site)) >= 1 and (sum(plan.at(site)) >= need).all()
-                for site in sites)
+            ok = all(_links_suffice(caps[site], fewest[r], most[r], 1)
+                     and len(plan.at(site)) >= 1 and sum(plan.at(site)) >= need
+                     for site in sites)
         if not ok:
             return False
     return True

@@ -98,12 +98,13 @@ def circuit_events(problem: CustomerProblem, plans: list[MonthPlan]
     previous = inventory_plan(problem)
     for t, plan in enumerate(plans):
         period = problem.periods[t]
-        if plan == previous:
+        if plan is previous or plan == previous:
             # The same circuits as the month before: the matching below pairs each with
             # itself (equal bandwidths, lowest index first), so every one is kept.
+            tier_family = plan.tier_family
             for site in (PRIMARY, SECONDARY):
                 for circuit in live[site]:
-                    yield (circuit.name, site, period, plan.tier_family, circuit.bandwidth_mbps,
+                    yield (circuit.name, site, period, tier_family, circuit.bandwidth_mbps,
                            "keep")
             continue
         carried = previous is not None and in_place(previous.tier_family, plan.tier_family)
