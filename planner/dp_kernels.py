@@ -42,7 +42,6 @@ def forward_one_site(first, cost, in_place, fresh, add, lower, remove, by_size_d
     """
     months, families, n = cost.shape
     values = np.empty((months, families, n))
-    source = np.empty((1, n))
     # Tier-families whose in-place sources are the same (e.g. Standard and Premium of one
     # family) share one relaxation: ``twin[f]`` is the first such tier-family.
     twin = np.arange(families)
@@ -57,21 +56,22 @@ def forward_one_site(first, cost, in_place, fresh, add, lower, remove, by_size_d
     for t in range(1, months):
         restart = values[t - 1].min()
         for f in range(families):
-            arrival = restart + fresh
-            if not in_place[:, f].any():
-                values[t, f] = arrival + cost[t, f]
-                continue
-            if twin[f] == f:
-                source[0, :] = INF
+            fed = in_place[:, f].any()
+            if fed and twin[f] == f:
+                row = relaxed[f]
+                row[:] = INF
                 for g in range(families):
                     if in_place[g, f]:
                         for s in range(n):
-                            if values[t - 1, g, s] < source[0, s]:
-                                source[0, s] = values[t - 1, g, s]
-                relaxed[f] = relax_rows(source, add, lower, remove, by_size_down, by_rank_up,
-                                        by_size_up, setup)[0]
-            arrival = np.minimum(arrival, relaxed[twin[f]])
-            values[t, f] = arrival + cost[t, f]
+                            if values[t - 1, g, s] < row[s]:
+                                row[s] = values[t - 1, g, s]
+                _relax_in_place(row, add, lower, remove, by_size_down, by_rank_up, by_size_up,
+                                setup)
+            for s in range(n):
+                arrival = restart + fresh[s]
+                if fed and relaxed[twin[f], s] < arrival:
+                    arrival = relaxed[twin[f], s]
+                values[t, f, s] = arrival + cost[t, f, s]
     return values
 
 
