@@ -10,6 +10,8 @@ Usage: ``python bench/batch.py --customers 10000 --months 36 [--jobs 2] [--sampl
 [--scenarios 10]``. With ``--scenarios K`` the batch plans K scenarios of the portfolio
 (``base``, then growth 1.1, 1.2, ... alternately with prices -10 %) in one run, as
 ``planner optimize --scenario ... --no-manifests`` does; ``--sample 0`` skips the MILP sample.
+Besides wall time it prints the CPU time (user + system) of all its processes and the load
+average, since the cores may be shared.
 """
 
 from __future__ import annotations
