@@ -10,6 +10,8 @@ Usage: ``python bench/batch.py --customers 10000 --months 36 [--jobs 2] [--sampl
 [--scenarios 10]``. With ``--scenarios K`` the batch plans K scenarios of the portfolio
 (``base``, then growth 1.1, 1.2, ... alternately with prices -10 %) in one run, as
 ``planner optimize --scenario ... --no-manifests`` does; ``--sample 0`` skips the MILP sample.
+Besides wall time it prints the CPU time (user + system) of all its processes and the load
+average, since the cores may be shared.
 """
 
 from __future__ import annotations
@@ -39,6 +41,13 @@ def peak_mib() -> tuple[float, float]:
     return own, child
 
 
+def cpu_s() -> tuple[float, float]:
+    """CPU time [s], user and system: of this process and its finished children, and its own."""
+    times = os.times()
+    own = times.user + times.system
+    return own + times.children_user + times.children_system, own
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=10000)
@@ -56,6 +65,7 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
           f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
           f"Python {platform.python_version()}")
+    print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as work:
         folder = Path(work)
         start = time.perf_counter()
@@ -67,6 +77,7 @@ def main() -> None:
         inputs = planner.read_inputs(*(folder / "data" / name for name in FILES))
         read_s = time.perf_counter() - start
         start = time.perf_counter()
+        cpu_start = cpu_s()
         outputs = run_batch(inputs, folder / "out.partial", jobs=args.jobs,
                             scenarios=scenarios)
 
@@ -77,6 +88,9 @@ def main() -> None:
 
         write_atomically(folder / "out", write_all)
         batch_s = time.perf_counter() - start
+        batch_cpu_s, main_cpu_s = (end - begin for end, begin in zip(cpu_s(), cpu_start,
+                                                                       strict=True))
+        load = os.getloadavg()
         own_mib, child_mib = peak_mib()
         statuses = outputs[0].summary["status"].value_counts().to_dict()
 
@@ -102,7 +116,12 @@ def main() -> None:
           f"generated in {synth_s:.1f} s; statuses {statuses}")
     print(f"read and validate: {read_s:.1f} s")
     print(f"batch (engine {planner.DEFAULT_ENGINE}, --jobs {args.jobs}, CSV tables written): "
-          f"{batch_s:.1f} s wall, {n / batch_s:.1f} customer-plans/s")
+          f"{batch_s:.1f} s wall, {n / batch_s:.1f} customer-plans/s; "
+          f"{batch_cpu_s:.1f} s CPU (user + system, all processes), "
+          f"{1000 * batch_cpu_s / n:.2f} ms per customer-plan; "
+          f"{main_cpu_s:.1f} s of it in the main process")
+    print(f"load average at the end of the batch (1, 5, 15 min): "
+          f"{' '.join(f'{x:.2f}' for x in load)}")
     print(f"wall time read + batch: {read_s + batch_s:.1f} s")
     print(f"peak memory: {own_mib:.0f} MiB main process, {child_mib:.0f} MiB largest worker")
     if not sample:

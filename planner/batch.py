@@ -26,20 +26,29 @@ from typing import Any
 
 import pandas as pd
 
+from planner.batch_rows import circuits_text, periods_text, rules_hold
 from planner.domain import Family, Site, Status, Tier
-from planner.inputs.read import format_periods, format_summary
+from planner.engines import EngineResult
+from planner.inputs.read import format_summary
 from planner.inputs.validate import Inputs
-from planner.planning import SUMMARY_COLUMNS, plan_customer
-from planner.problems import CustomerProblem, MonthPlan, build_problems
+from planner.planning import (
+    OBJECTIVE_TOLERANCE_USD,
+    SUMMARY_COLUMNS,
+    engine_result,
+    verify,
+)
+from planner.problems import CustomerProblem, MonthPlan, Sku, build_problems
 from planner.progress_bar import progress_bar
 from planner.scenarios import BASE, Scenario, apply_scenario, check_scenarios
-from planner.tables import CIRCUIT_COLUMNS, PERIOD_COLUMNS, circuit_rows, period_rows
+from planner.tables import CIRCUIT_COLUMNS, PERIOD_COLUMNS
 
 #: Customers per unit of work.
 CHUNK_SIZE = 25
 CHECKPOINT_VERSION = 1
 RESULTS_FILE = "results.jsonl"
 FINGERPRINT_FILE = "fingerprint.json"
+#: Subfolder of the checkpoint folder where the tables are written as chunks finish.
+TABLES_FOLDER = "tables"
 
 
 @dataclass
@@ -85,30 +94,74 @@ class Record:
                 for tier, family, primary, secondary in self.plans]
 
 
+def scenario_problem(problem: CustomerProblem, scenario: Scenario,
+                     catalogs: dict[tuple[int, float], tuple[Sku, ...]]) -> CustomerProblem:
+    """One customer as ``scenario`` sees it: :func:`apply_scenario` for a single problem.
+
+    The same products as :func:`apply_scenario` followed by :func:`build_problems` (peak
+    and egress times the growth, fees and egress rate times the price factor), so the
+    values are the same to the bit. Scaled catalogs are kept in ``catalogs`` by the identity
+    of the customer's catalog and the factor: customers of a zone share one, as in
+    :func:`build_problems`.
+    """
+    if scenario.growth == 1.0 and scenario.price_pct == 0.0:
+        return problem
+    factor = 1 + scenario.price_pct / 100
+    key = (id(problem.catalog), factor)
+    catalog = catalogs.get(key)
+    if catalog is None:
+        catalog = tuple(replace(s, monthly_usd=s.monthly_usd * factor) for s in problem.catalog)
+        catalogs[key] = catalog
+    return replace(problem, peak_mbps=problem.peak_mbps * scenario.growth,
+                   egress_gb=problem.egress_gb * scenario.growth,
+                   usd_per_gb=problem.usd_per_gb * factor, catalog=catalog)
+
+
+def _plan_lists(plans: list[MonthPlan]) -> list[list[object]]:
+    return [[p.tier, p.family, list(p.at(Site.PRIMARY)), list(p.at(Site.SECONDARY))]
+            for p in plans]
+
+
 def solve(problem: CustomerProblem, scenario: str, engine: str,
-          time_limit_s: float | None) -> Record:
-    """Plan one customer and keep what the checkpoint needs."""
-    result = plan_customer(problem, engine, time_limit_s, tables=False)
-    plans = [[p.tier, p.family, list(p.at(Site.PRIMARY)), list(p.at(Site.SECONDARY))]
-             for p in result.plans]
-    return Record(scenario, problem.customer_id, str(result.status), result.total_usd,
-                  result.message, plans)
+          time_limit_s: float | None) -> tuple[Record, str, str]:
+    """Plan one customer: what the checkpoint keeps, and its periods and circuits rows.
+
+    The result is :func:`planner.plan_customer`'s; a plan that keeps every rule and whose
+    cost matches the engine's is checked, costed and rendered in one pass
+    (:mod:`planner.batch_rows`), any other goes through :func:`planner.planning.verify`.
+    """
+    result = engine_result(problem, engine, time_limit_s, tables=False)
+    plans = (result.plans or []) if isinstance(result, EngineResult) else []
+    if isinstance(result, EngineResult) and rules_hold(problem, plans):
+        total, periods = periods_text(problem, plans)
+        if (result.objective_usd is None
+                or abs(total - result.objective_usd) <= OBJECTIVE_TOLERANCE_USD):
+            return (Record(scenario, problem.customer_id, str(Status.OPTIMAL), total, "",
+                           _plan_lists(plans)),
+                    periods, circuits_text(problem, plans))
+    if isinstance(result, EngineResult):
+        result = verify(problem, result, tables=False)
+    record = Record(scenario, problem.customer_id, str(result.status), result.total_usd,
+                    result.message, _plan_lists(result.plans))
+    if result.status != Status.OPTIMAL:
+        return record, "", ""
+    return record, periods_text(problem, result.plans)[1], circuits_text(problem, result.plans)
 
 
 @dataclass
 class Chunk:
-    """A unit of work: some customers of one scenario, some already planned.
+    """A unit of work: some customers under every scenario, some already planned.
 
     Parameters
     ----------
     index : int
         Position of the chunk in the batch.
-    scenario : str
-        Scenario name.
     problems : list of CustomerProblem
-        The customers, in input order.
-    known : dict of str to Record
-        Customers already in the checkpoint (not solved again).
+        The customers as the inputs give them, in input order.
+    scenarios : list of Scenario
+        The scenarios each customer is planned under.
+    known : dict of (str, str) to Record
+        Customers already in the checkpoint by scenario and customer (not solved again).
     engine : str
         Engine name.
     time_limit_s : float or None
@@ -116,27 +169,42 @@ class Chunk:
     """
 
     index: int
-    scenario: str
     problems: list[CustomerProblem]
-    known: dict[str, Record]
+    scenarios: list[Scenario]
+    known: dict[tuple[str, str], Record]
     engine: str
     time_limit_s: float | None
 
 
 @dataclass
-class ChunkResult:
-    """The outcome of a chunk: new records and the chunk's rows as CSV text (no header)."""
+class ScenarioRows:
+    """One scenario's part of a chunk: summary fields and rows as CSV text (no header).
 
-    index: int
-    scenario: str
-    new: list[Record]
-    records: list[Record]
+    Parameters
+    ----------
+    summary : list of tuple
+        ``(customer_id, status, total_usd, message)`` of each customer, in input order.
+    periods_csv, circuits_csv : str
+        Their rows of periods.csv and circuits.csv.
+    """
+
+    summary: list[tuple[str, str, float | None, str]]
     periods_csv: str
     circuits_csv: str
 
 
-def _csv_text(frame: pd.DataFrame) -> str:
-    return frame.to_csv(index=False, header=False, lineterminator="\n") if len(frame) else ""
+@dataclass
+class ChunkResult:
+    """The outcome of a chunk: its new checkpoint lines and each scenario's rows.
+
+    ``new_lines`` holds one :meth:`Record.to_json` line (newline included) per customer
+    solved, ``solved`` their count.
+    """
+
+    index: int
+    solved: int
+    new_lines: str
+    parts: dict[str, ScenarioRows]
 
 
 def _period_line(row: dict[str, object]) -> str:
@@ -167,29 +235,36 @@ def _rows_text(rows: list[dict[str, object]], columns: list[str],
 
 
 def run_chunk(chunk: Chunk) -> ChunkResult:
-    """Solve the unknown customers of ``chunk`` and render the rows of all of them."""
-    new, records, periods, circuits = [], [], [], []
-    for problem in chunk.problems:
-        record = chunk.known.get(problem.customer_id)
-        if record is None:
-            record = solve(problem, chunk.scenario, chunk.engine, chunk.time_limit_s)
-            new.append(record)
-        records.append(record)
-        if record.status == Status.OPTIMAL:
-            plans = record.month_plans()
-            periods += period_rows(problem, plans)
-            circuits += circuit_rows(problem, plans)
+    """Solve the unknown customers of ``chunk`` and render the rows of all of them.
 
-    def periods_by_pandas() -> str:
-        frame = pd.DataFrame(periods, columns=PERIOD_COLUMNS)
-        return _csv_text(format_periods(frame) if len(frame) else frame)
-
-    def circuits_by_pandas() -> str:
-        return _csv_text(pd.DataFrame(circuits, columns=CIRCUIT_COLUMNS))
-
-    return ChunkResult(chunk.index, chunk.scenario, new, records,
-                       _rows_text(periods, PERIOD_COLUMNS, _period_line, periods_by_pandas),
-                       _rows_text(circuits, CIRCUIT_COLUMNS, _circuit_line, circuits_by_pandas))
+    Each customer is planned under every scenario in turn, from the one problem sent.
+    """
+    catalogs: dict[tuple[int, float], tuple[Sku, ...]] = {}
+    new: list[Record] = []
+    parts: dict[str, tuple[list[tuple[str, str, float | None, str]], list[str], list[str]]] = {
+        s.name: ([], [], []) for s in chunk.scenarios}
+    for base in chunk.problems:
+        for scenario in chunk.scenarios:
+            problem = scenario_problem(base, scenario, catalogs)
+            summary, periods, circuits = parts[scenario.name]
+            record = chunk.known.get((scenario.name, problem.customer_id))
+            if record is None:
+                record, periods_rows, circuits_rows = solve(
+                    problem, scenario.name, chunk.engine, chunk.time_limit_s)
+                new.append(record)
+            elif record.status == Status.OPTIMAL:
+                plans = record.month_plans()
+                periods_rows = periods_text(problem, plans)[1]
+                circuits_rows = circuits_text(problem, plans)
+            else:
+                periods_rows = circuits_rows = ""
+            summary.append((record.customer_id, record.status, record.total_usd,
+                            record.message))
+            periods.append(periods_rows)
+            circuits.append(circuits_rows)
+    return ChunkResult(chunk.index, len(new), "".join(r.to_json() + "\n" for r in new), {
+        name: ScenarioRows(summary, "".join(periods), "".join(circuits))
+        for name, (summary, periods, circuits) in parts.items()})
 
 
 def fingerprint(inputs: Inputs, scenarios: Sequence[Scenario], engine: str,
@@ -250,9 +325,13 @@ class Checkpoint:
 
     def append(self, records: Sequence[Record]) -> None:
         """Add finished customers durably: one write of whole lines, then fsync."""
-        if not records:
+        self.append_lines("".join(r.to_json() + "\n" for r in records))
+
+    def append_lines(self, lines: str) -> None:
+        """Add finished customers as whole :meth:`Record.to_json` lines, then fsync."""
+        if not lines:
             return
-        self.handle.write("".join(r.to_json() + "\n" for r in records))
+        self.handle.write(lines)
         self.handle.flush()
         os.fsync(self.handle.fileno())
 
@@ -270,6 +349,9 @@ class Checkpoint:
 class ScenarioOutput:
     """The planned tables of one scenario, ready to write.
 
+    periods.csv and circuits.csv are kept in files (written as the chunks finish), not in
+    memory: at portfolio scale and with several scenarios they hold gigabytes.
+
     Parameters
     ----------
     scenario : Scenario
@@ -278,26 +360,70 @@ class ScenarioOutput:
         Its inputs (with growth and prices applied).
     summary : pandas.DataFrame
         Its summary (numbers unrounded).
-    periods_csv, circuits_csv : str
-        periods.csv and circuits.csv as written, header included.
+    periods_file, circuits_file : Path
+        periods.csv and circuits.csv as they are to be written, header included.
     """
 
     scenario: Scenario
     inputs: Inputs
     summary: pd.DataFrame
-    periods_csv: str
-    circuits_csv: str
+    periods_file: Path
+    circuits_file: Path
+
+    @property
+    def periods_csv(self) -> str:
+        """periods.csv as written, header included."""
+        return _read_text(self.periods_file)
+
+    @property
+    def circuits_csv(self) -> str:
+        """circuits.csv as written, header included."""
+        return _read_text(self.circuits_file)
+
+    def with_periods(self, summary: pd.DataFrame, periods_csv: str) -> ScenarioOutput:
+        """A copy with another summary and periods.csv (kept in a file beside this one's)."""
+        path = self.periods_file.with_name(f"{self.periods_file.stem}-edited.csv")
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            handle.write(periods_csv)
+        return replace(self, summary=summary, periods_file=path)
 
     def circuits_frame(self) -> pd.DataFrame:
         """circuits.csv as a table (as :attr:`planner.PlanResult.circuits`)."""
-        return pd.read_csv(io.StringIO(self.circuits_csv), keep_default_na=False,
+        return pd.read_csv(self.circuits_file, keep_default_na=False,
                            dtype={c: str for c in CIRCUIT_COLUMNS if c != "bandwidth_mbps"})
 
     def write(self, folder: Path) -> None:
         """Write summary.csv, periods.csv and circuits.csv into ``folder``."""
         format_summary(self.summary).to_csv(folder / "summary.csv", index=False)
-        (folder / "periods.csv").write_text(self.periods_csv, encoding="utf-8")
-        (folder / "circuits.csv").write_text(self.circuits_csv, encoding="utf-8")
+        shutil.copyfile(self.periods_file, folder / "periods.csv")
+        shutil.copyfile(self.circuits_file, folder / "circuits.csv")
+
+
+def _read_text(path: Path) -> str:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return handle.read()
+
+
+class _ScenarioTables:
+    """One scenario's periods.csv and circuits.csv, appended chunk by chunk in order."""
+
+    def __init__(self, folder: Path, position: int):
+        self.periods_file = folder / f"{position}-periods.csv"
+        self.circuits_file = folder / f"{position}-circuits.csv"
+        self.periods = self.periods_file.open("w", encoding="utf-8", newline="")
+        self.circuits = self.circuits_file.open("w", encoding="utf-8", newline="")
+        self.periods.write(_header(PERIOD_COLUMNS))
+        self.circuits.write(_header(CIRCUIT_COLUMNS))
+        self.summary: list[tuple[str, str, float | None, str]] = []
+
+    def add(self, part: ScenarioRows) -> None:
+        self.periods.write(part.periods_csv)
+        self.circuits.write(part.circuits_csv)
+        self.summary += part.summary
+
+    def close(self) -> None:
+        self.periods.close()
+        self.circuits.close()
 
 
 def _header(columns: Sequence[str]) -> str:
@@ -345,17 +471,19 @@ def dask_runner(address: str) -> Runner:
     return run
 
 
-def make_chunks(problems_by_scenario: dict[str, list[CustomerProblem]],
+def make_chunks(problems: list[CustomerProblem], scenarios: Sequence[Scenario],
                 checkpoint: dict[tuple[str, str], Record], engine: str,
                 time_limit_s: float | None, chunk_size: int = CHUNK_SIZE) -> list[Chunk]:
-    """Cut every scenario's customers into chunks, with what the checkpoint already knows."""
+    """Cut the customers into chunks planned under every scenario, with what is known.
+
+    ``checkpoint`` holds the records already found by scenario and customer.
+    """
     chunks: list[Chunk] = []
-    for scenario, problems in problems_by_scenario.items():
-        for start in range(0, len(problems), chunk_size):
-            part = problems[start:start + chunk_size]
-            known = {p.customer_id: checkpoint[(scenario, p.customer_id)] for p in part
-                     if (scenario, p.customer_id) in checkpoint}
-            chunks.append(Chunk(len(chunks), scenario, part, known, engine, time_limit_s))
+    for start in range(0, len(problems), chunk_size):
+        part = problems[start:start + chunk_size]
+        known = {(s.name, p.customer_id): checkpoint[(s.name, p.customer_id)]
+                 for p in part for s in scenarios if (s.name, p.customer_id) in checkpoint}
+        chunks.append(Chunk(len(chunks), part, list(scenarios), known, engine, time_limit_s))
     return chunks
 
 
@@ -399,17 +527,19 @@ def run_batch(inputs: Inputs, checkpoint_dir: Path, *, scenarios: Sequence[Scena
     scenarios = check_scenarios(scenarios)
     checkpoint = Checkpoint(checkpoint_dir,
                             fingerprint(inputs, scenarios, engine, time_limit_s))
-    variants = {s.name: apply_scenario(inputs, s) for s in scenarios}
-    problems = {name: build_problems(v) for name, v in variants.items()}
     workers = max(jobs, 2) if not dask_address else 16
     size = max(1, min(CHUNK_SIZE, len(inputs.customers) // (4 * workers)))
-    chunks = make_chunks(problems, checkpoint.records, engine, time_limit_s, size)
+    # Workers apply the scenarios: only the inputs' own problems are built and sent.
+    chunks = make_chunks(build_problems(inputs), scenarios, checkpoint.records, engine,
+                         time_limit_s, size)
     known = sum(len(c.known) for c in chunks)
+    total = sum(len(c.problems) * len(c.scenarios) for c in chunks)
+    checkpoint.records = {}
     if resumed:
         resumed(known)
     bar = None
     if progress is None and show_progress:
-        bar = progress_bar(sum(len(c.problems) for c in chunks), initial=known)
+        bar = progress_bar(total, initial=known)
         progress = bar.update
     if dask_address:
         runner = dask_runner(dask_address)
@@ -417,32 +547,37 @@ def run_batch(inputs: Inputs, checkpoint_dir: Path, *, scenarios: Sequence[Scena
         runner = process_runner(jobs)
     else:
         runner = serial_runner
-    done: dict[int, ChunkResult] = {}
+    folder = checkpoint_dir / TABLES_FOLDER
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    tables = [_ScenarioTables(folder, position) for position in range(len(scenarios))]
+    # Results come as they finish; each is written once those before it are.
+    waiting: dict[int, ChunkResult] = {}
+    following = 0
     try:
         for result in runner(chunks):
-            checkpoint.append(result.new)
-            # Only the summary's fields are needed from here on: the month plans of 100,000
-            # customer-plans would hold over a GiB.
-            done[result.index] = replace(result, new=[], records=[
-                replace(r, plans=[]) for r in result.records])
+            checkpoint.append_lines(result.new_lines)
             if progress:
-                progress(len(result.new))
+                progress(result.solved)
+            waiting[result.index] = replace(result, new_lines="")
+            chunks[result.index] = replace(chunks[result.index], problems=[], known={})
+            while following in waiting:
+                parts = waiting.pop(following).parts
+                for scenario, table in zip(scenarios, tables, strict=True):
+                    table.add(parts[scenario.name])
+                following += 1
     finally:
         checkpoint.close()
+        for table in tables:
+            table.close()
         if bar is not None:
             bar.close()
     outputs = []
-    for scenario in scenarios:
-        # Taken out of ``done`` so each scenario's chunk texts go once they are joined.
-        parts = [done.pop(c.index) for c in chunks if c.scenario == scenario.name]
-        summary = pd.DataFrame(
-            [[r.customer_id, r.status, r.total_usd, r.message]
-             for part in parts for r in part.records], columns=SUMMARY_COLUMNS)
+    for scenario, table in zip(scenarios, tables, strict=True):
+        summary = pd.DataFrame(table.summary, columns=SUMMARY_COLUMNS)
         summary["total_usd"] = summary["total_usd"].astype(float)
-        outputs.append(ScenarioOutput(
-            scenario, variants[scenario.name], summary,
-            _header(PERIOD_COLUMNS) + "".join(p.periods_csv for p in parts),
-            _header(CIRCUIT_COLUMNS) + "".join(p.circuits_csv for p in parts)))
+        outputs.append(ScenarioOutput(scenario, apply_scenario(inputs, scenario), summary,
+                                      table.periods_file, table.circuits_file))
     return outputs
 
 

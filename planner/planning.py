@@ -103,9 +103,12 @@ def _bare(tables: bool) -> _Tables:
     return {} if tables else {"periods": _NO_PERIODS, "circuits": _NO_CIRCUITS}
 
 
-def _verify(problem: CustomerProblem, result: EngineResult, tables: bool = True
-            ) -> CustomerResult:
-    """Cost an engine's plan independently; distrust it if it breaks a rule or the costs differ."""
+def verify(problem: CustomerProblem, result: EngineResult, tables: bool = True
+           ) -> CustomerResult:
+    """Cost an engine's plan independently; distrust it if it breaks a rule or the costs differ.
+
+    ``tables`` is as in :func:`plan_customer`.
+    """
     plans = result.plans or []
     if len(plans) != problem.months:
         return CustomerResult(problem.customer_id, Status.ERROR,
@@ -132,6 +135,35 @@ def _verify(problem: CustomerProblem, result: EngineResult, tables: bool = True
         circuits=pd.DataFrame(circuit_rows(problem, plans), columns=CIRCUIT_COLUMNS))
 
 
+def engine_result(problem: CustomerProblem, engine: str = DEFAULT_ENGINE,
+                  time_limit_s: float | None = None, tables: bool = True
+                  ) -> CustomerResult | EngineResult:
+    """The prechecks and the engine's answer for one customer, before verification.
+
+    Parameters are those of :func:`plan_customer`.
+
+    Returns
+    -------
+    CustomerResult or EngineResult
+        The final result when the customer ends without a plan (infeasible, error, time
+        limit); otherwise the engine's optimal plan, still to be verified (:func:`verify`).
+    """
+    if engine not in ENGINE_FUNCTIONS:
+        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    early = precheck(problem)
+    if early:
+        return CustomerResult(problem.customer_id, Status.INFEASIBLE, message=early,
+                              **_bare(tables))
+    result = ENGINE_FUNCTIONS[engine](problem, time_limit_s)
+    if result.status is Status.INFEASIBLE:
+        return CustomerResult(problem.customer_id, Status.INFEASIBLE, message=diagnose(problem),
+                              **_bare(tables))
+    if result.status in (Status.ERROR, Status.TIME_LIMIT):
+        return CustomerResult(problem.customer_id, result.status, message=result.message,
+                              **_bare(tables))
+    return result
+
+
 def plan_customer(problem: CustomerProblem, engine: str = DEFAULT_ENGINE,
                   time_limit_s: float | None = None, tables: bool = True) -> CustomerResult:
     """Plan one customer.
@@ -153,20 +185,10 @@ def plan_customer(problem: CustomerProblem, engine: str = DEFAULT_ENGINE,
     -------
     CustomerResult
     """
-    if engine not in ENGINE_FUNCTIONS:
-        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
-    early = precheck(problem)
-    if early:
-        return CustomerResult(problem.customer_id, Status.INFEASIBLE, message=early,
-                              **_bare(tables))
-    result = ENGINE_FUNCTIONS[engine](problem, time_limit_s)
-    if result.status is Status.INFEASIBLE:
-        return CustomerResult(problem.customer_id, Status.INFEASIBLE, message=diagnose(problem),
-                              **_bare(tables))
-    if result.status in (Status.ERROR, Status.TIME_LIMIT):
-        return CustomerResult(problem.customer_id, result.status, message=result.message,
-                              **_bare(tables))
-    return _verify(problem, result, tables)
+    result = engine_result(problem, engine, time_limit_s, tables)
+    if isinstance(result, CustomerResult):
+        return result
+    return verify(problem, result, tables)
 
 
 def summary_row(result: CustomerResult) -> dict[str, object]:

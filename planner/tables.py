@@ -6,6 +6,7 @@ Circuits get stable names here: inventory circuits keep theirs, new ones are cal
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from planner.domain import Site, TierFamily, port_of
@@ -77,39 +78,27 @@ def period_rows(problem: CustomerProblem, plans: list[MonthPlan]) -> list[dict[s
     return rows
 
 
-def circuit_rows(problem: CustomerProblem, plans: list[MonthPlan], medium: bool = False
-                 ) -> list[dict[str, object]]:
-    """Rows of circuits.csv for one customer (see docs/model.rst, Outputs).
+def circuit_events(problem: CustomerProblem, plans: list[MonthPlan]
+                   ) -> Iterator[tuple[str, str, str, TierFamily, int, str]]:
+    """The rows of circuits.csv for one customer as tuples, in the order of the file.
 
-    Each month lists its circuits as ``create``, ``keep`` or ``upgrade``; a circuit that
-    goes away appears once more as ``retire`` with its last SKU, in the first month without
-    it, or in the month after the customer's last month. With ``medium`` each row also says
-    whether the circuit is a ``provider`` or a ``direct`` one (docs/direct.md).
+    Each is ``(circuit_name, site, period, tier_family, bandwidth_mbps, action)``; see
+    :func:`circuit_rows`.
     """
     live: dict[str, list[_Live]] = {Site.PRIMARY: [], Site.SECONDARY: []}
     for circuit in sorted(problem.inventory, key=lambda c: (c.bandwidth_mbps, c.name)):
         live[circuit.site].append(_Live(circuit.name, circuit.bandwidth_mbps))
     namer = _Namer(problem.customer_id, {c.name for c in problem.inventory})
     previous = inventory_plan(problem)
-    rows: list[dict[str, object]] = []
-
-    def row(name: str, site: str, period: str, tf: TierFamily, bandwidth: int,
-            action: str) -> None:
-        rows.append({"customer_id": problem.customer_id, "circuit_name": name, "site": site,
-                     "period": period, "tier": tf[0], "family": tf[1],
-                     "bandwidth_mbps": bandwidth, "action": action})
-        if medium:
-            rows[-1]["medium"] = "direct" if port_of(tf) else "provider"
-
     for t, plan in enumerate(plans):
         period = problem.periods[t]
-        if plan == previous:
+        if plan is previous or plan == previous:
             # The same circuits as the month before: the matching below pairs each with
             # itself (equal bandwidths, lowest index first), so every one is kept.
+            tier_family = plan.tier_family
             for site in (Site.PRIMARY, Site.SECONDARY):
-                for kept_circuit in live[site]:
-                    row(kept_circuit.name, site, period, plan.tier_family,
-                        kept_circuit.bandwidth_mbps, "keep")
+                for alive in live[site]:
+                    yield (alive.name, site, period, tier_family, alive.bandwidth_mbps, "keep")
             continue
         carried = previous is not None and in_place(previous.tier_family, plan.tier_family)
         for site in (Site.PRIMARY, Site.SECONDARY):
@@ -128,18 +117,36 @@ def circuit_rows(problem: CustomerProblem, plans: list[MonthPlan], medium: bool 
                 else:
                     action = "create"
                     now.append(_Live(namer.new(site), bandwidth))
-                row(now[-1].name, site, period, plan.tier_family, bandwidth, action)
+                yield now[-1].name, site, period, plan.tier_family, bandwidth, action
             matched = {i for i, _ in pairs}
             for i, old in enumerate(before):
                 if i not in matched:
                     assert previous is not None
-                    row(old.name, site, period, previous.tier_family, old.bandwidth_mbps,
-                        "retire")
+                    yield (old.name, site, period, previous.tier_family, old.bandwidth_mbps,
+                           "retire")
             live[site] = now
         previous = plan
     end = next_period(problem.periods[-1])
     for site in (Site.PRIMARY, Site.SECONDARY):
         for last in live[site]:
             assert previous is not None
-            row(last.name, site, end, previous.tier_family, last.bandwidth_mbps, "retire")
+            yield (last.name, site, end, previous.tier_family, last.bandwidth_mbps, "retire")
+
+
+def circuit_rows(problem: CustomerProblem, plans: list[MonthPlan], medium: bool = False
+                 ) -> list[dict[str, object]]:
+    """Rows of circuits.csv for one customer (see docs/model.rst, Outputs).
+
+    Each month lists its circuits as ``create``, ``keep`` or ``upgrade``; a circuit that
+    goes away appears once more as ``retire`` with its last SKU, in the first month without
+    it, or in the month after the customer's last month. With ``medium`` each row also says
+    whether the circuit is a ``provider`` or a ``direct`` one (docs/direct.md).
+    """
+    rows: list[dict[str, object]] = []
+    for name, site, period, tf, bandwidth, action in circuit_events(problem, plans):
+        rows.append({"customer_id": problem.customer_id, "circuit_name": name, "site": site,
+                     "period": period, "tier": tf[0], "family": tf[1],
+                     "bandwidth_mbps": bandwidth, "action": action})
+        if medium:
+            rows[-1]["medium"] = "direct" if port_of(tf) else "provider"
     return rows

@@ -158,7 +158,7 @@ def with_margins(output: ScenarioOutput, partner_credit_pct: float) -> ScenarioO
     """The output with price_usd and margin_usd in summary.csv and periods.csv."""
     summary, periods_csv = with_margin_columns(output.summary, output.periods_csv,
                                                output.inputs.customers, partner_credit_pct)
-    return replace(output, summary=summary, periods_csv=periods_csv)
+    return output.with_periods(summary, periods_csv)
 
 
 def exit_status(outputs: list[ScenarioOutput]) -> int:

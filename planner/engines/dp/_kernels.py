@@ -59,25 +59,35 @@ def forward_one_site(first: np.ndarray, cost: np.ndarray, in_place: np.ndarray,
     """
     months, families, n = cost.shape
     values = np.empty((months, families, n))
-    source = np.empty((1, n))
+    # Tier-families whose in-place sources are the same (e.g. Standard and Premium of one
+    # family) share one relaxation: ``twin[f]`` is the first such tier-family.
+    twin = np.arange(families)
+    for f in range(families):
+        for h in range(f):
+            if twin[h] == h and (in_place[:, h] == in_place[:, f]).all():
+                twin[f] = h
+                break
+    relaxed = np.empty((families, n))
     for f in range(families):
         values[0, f] = first[f] + cost[0, f]
     for t in range(1, months):
         restart = values[t - 1].min()
         for f in range(families):
-            source[0, :] = INF
-            sources = 0
-            for g in range(families):
-                if in_place[g, f]:
-                    sources += 1
-                    for s in range(n):
-                        if values[t - 1, g, s] < source[0, s]:
-                            source[0, s] = values[t - 1, g, s]
-            arrival = restart + fresh
-            if sources:
-                relaxed = relax_rows(source, moves, setup)[0]
-                arrival = np.minimum(arrival, relaxed)
-            values[t, f] = arrival + cost[t, f]
+            fed = in_place[:, f].any()
+            if fed and twin[f] == f:
+                row = relaxed[f]
+                row[:] = INF
+                for g in range(families):
+                    if in_place[g, f]:
+                        for s in range(n):
+                            if values[t - 1, g, s] < row[s]:
+                                row[s] = values[t - 1, g, s]
+                _relax_in_place(row, moves, setup)
+            for s in range(n):
+                arrival = restart + fresh[s]
+                if fed and relaxed[twin[f], s] < arrival:
+                    arrival = relaxed[twin[f], s]
+                values[t, f, s] = arrival + cost[t, f, s]
     return values
 
 
@@ -233,9 +243,17 @@ def forward_two_sites(first_primary: np.ndarray, first_secondary: np.ndarray, co
     parent = np.empty(4 * families * months, np.int64)
     span = np.zeros((months, families, 2), np.int64)
     rows = 0
+    relaxed_first = np.empty((1, n))
+    relaxed_second = np.empty((1, n))
+    done = np.zeros(1, np.bool_)
     for t in range(months):
         restart = INF
         if t > 0:
+            # Each term of the month before is relaxed once, for every tier-family it feeds.
+            previous = span[t - 1, families - 1, 1] - span[t - 1, 0, 0]
+            relaxed_first = _grown(relaxed_first, previous)
+            relaxed_second = _grown(relaxed_second, previous)
+            done = np.zeros(previous, np.bool_)
             for r in range(span[t - 1, 0, 0], span[t - 1, families - 1, 1]):
                 least = first[r].min() + second[r].min()
                 if least < restart:
@@ -260,10 +278,15 @@ def forward_two_sites(first_primary: np.ndarray, first_secondary: np.ndarray, co
                     if not in_place[g, f]:
                         continue
                     for r in range(span[t - 1, g, 0], span[t - 1, g, 1]):
-                        first[rows] = first[r]
-                        second[rows] = second[r]
-                        _relax_in_place(first[rows], moves, setup)
-                        _relax_in_place(second[rows], moves, setup)
+                        q = r - span[t - 1, 0, 0]
+                        if not done[q]:
+                            relaxed_first[q] = first[r]
+                            relaxed_second[q] = second[r]
+                            _relax_in_place(relaxed_first[q], moves, setup)
+                            _relax_in_place(relaxed_second[q], moves, setup)
+                            done[q] = True
+                        first[rows] = relaxed_first[q]
+                        second[rows] = relaxed_second[q]
                         first[rows] += cost[f, t]
                         second[rows] += second_cost[f, t]
                         parent[rows] = r

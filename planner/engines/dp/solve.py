@@ -164,9 +164,8 @@ def _solve_two_sites(problem: CustomerProblem, deadline: float | None) -> Engine
         assert abs(value - target) <= BACKTRACK_TOLERANCE * max(1.0, abs(target)), (value,
                                                                                       target)
         picked.append((int(family_of[r]), s1, s2))
-    plans = [MonthPlan.of(tables.tfs[f], {Site.PRIMARY: tables.circuits(a),
-                                           Site.SECONDARY: tables.circuits(b)})
-             for f, a, b in reversed(picked)]
+    plans = tables.month_plans([(f, {Site.PRIMARY: a, Site.SECONDARY: b})
+                                for f, a, b in reversed(picked)])
     return EngineResult(Status.OPTIMAL, plans, objective_usd=total)
 
 

@@ -96,6 +96,11 @@ class StateSpace:
     def lower(self) -> np.ndarray:
         """``(n, k)`` index of the state with one x lowered to x - 1 (or ``n``)."""
         return self.moves.lower
+    @functools.cached_property
+    def circuits(self) -> list[tuple[int, ...]]:
+        """Bandwidths [Mb/s] of each state, ascending."""
+        ladder = [int(b) for b in self.ladder]
+        return [tuple(ladder[x] for x in s) for s in self.states]
 
 
 @functools.lru_cache(maxsize=64)
@@ -164,8 +169,9 @@ def prune_ladder(problem: CustomerProblem, skus: dict[TierFamily, tuple[Sku, ...
     return kept
 
 
+@functools.lru_cache(maxsize=1024)
 def _relates_alike(dropped: TierFamily, kept: TierFamily) -> bool:
-    """Conditions (a) to (c) of the module docstring."""
+    """Conditions (a) to (c) of the module docstring (they read the two keys only)."""
     if not (in_place(dropped, kept) and in_place(kept, dropped)):
         return False
     if pays_egress(dropped) != pays_egress(kept):

@@ -8,6 +8,7 @@ combines the same per-site terms into pairs of multisets.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,6 +108,53 @@ def ladder_of(skus: dict[TierFamily, list[Sku]]) -> np.ndarray:
                     dtype=np.int64)
 
 
+@functools.lru_cache(maxsize=256)
+def in_place_matrix(tfs: tuple[TierFamily, ...]) -> np.ndarray:
+    """``[g, f]``: whether tier-family ``g`` goes to ``f`` in place (read-only, cached)."""
+    matrix = np.array([[in_place(g, f) for f in tfs] for g in tfs], dtype=bool)
+    matrix.flags.writeable = False
+    return matrix
+
+
+#: The last few customers' feasibility masks (see :func:`feasible_states`).
+_FEASIBLE: dict[tuple[object, ...], list[np.ndarray]] = {}
+_FEASIBLE_KEPT = 8
+
+
+def feasible_states(problem: CustomerProblem, two_sites: bool, space: StateSpace,
+                    prices: list[LadderPrices]) -> list[np.ndarray]:
+    """Per tier-family, whether each state keeps every rule of one month: ``(months, n)``.
+
+    With ``two_sites`` the rules of one site of a ``maximum`` customer. The masks read the
+    state space, the bandwidths and vNet links each tier-family offers, the peaks, vNets,
+    target utilization and resiliency, and nothing else: no fee, egress rate or setup. A
+    scenario that changes prices only (or a customer planned again) gets the masks of the
+    same key from a small cache instead of computing them again.
+    """
+    peak_mbps = np.asarray(problem.peak_mbps, dtype=float)
+    vnets = np.asarray(problem.vnets, dtype=np.int64)
+    key = (two_sites, str(problem.resiliency), problem.target_utilization,
+           tuple(int(b) for b in space.ladder), int(space.size.max(initial=0)), space.n,
+           tuple((p.allowed.tobytes(), p.vnet_links.tobytes()) for p in prices),
+           peak_mbps.tobytes(), vnets.tobytes())
+    masks = _FEASIBLE.get(key)
+    if masks is not None:
+        return masks
+    peak = peak_mbps[:, None]
+    masks = []
+    for ladder_prices in prices:
+        links = ladder_prices.links(space, vnets)
+        rules = (site_of_pair_ok(space, links, peak, vnets[:, None]) if two_sites
+                 else one_site_ok(problem, space, links, peak, vnets[:, None]))
+        ok = ladder_prices.valid(space) & rules
+        ok.flags.writeable = False
+        masks.append(ok)
+    if len(_FEASIBLE) >= _FEASIBLE_KEPT:
+        del _FEASIBLE[next(iter(_FEASIBLE))]
+    _FEASIBLE[key] = masks
+    return masks
+
+
 class SiteTables:
     """State space, tier-families and per-site month costs of one customer.
 
@@ -125,29 +173,23 @@ class SiteTables:
         self.tfs: list[TierFamily] = list(skus)
         self.space: StateSpace = build_state_space(tuple(int(b) for b in ladder_of(skus)),
                                                    problem.per_site_cap)
-        self.in_place = np.array([[in_place(g, f) for f in self.tfs] for g in self.tfs])
+        self.in_place = in_place_matrix(tuple(self.tfs))
         space, months = self.space, problem.months
-        peak = np.asarray(problem.peak_mbps, dtype=float)[:, None]
-        vnets = np.asarray(problem.vnets, dtype=np.int64)
         shape = (len(self.tfs), months, space.n)
         self.cost = np.empty(shape)
         self.second = np.empty(shape) if two_sites else None
+        prices = [LadderPrices.of(skus[tf], space.ladder) for tf in self.tfs]
+        masks = feasible_states(problem, two_sites, space, prices)
         for f, tf in enumerate(self.tfs):
-            prices = LadderPrices.of(skus[tf], space.ladder)
-            valid, fee = prices.valid(space), prices.fee(space)
-            links = prices.links(space, vnets)
+            fee = prices[f].fee(space)
             egress = (np.asarray(problem.egress_gb, dtype=float) * problem.usd_per_gb
                       if pays_egress(tf) else np.zeros(months))
-            if two_sites:
-                site_fee = np.where(valid & site_of_pair_ok(space, links, peak, vnets[:, None]),
-                                    fee, INF)
+            if self.second is not None:
+                site_fee = np.where(masks[f], fee, INF)
                 self.cost[f] = site_fee + egress[:, None]
-                assert self.second is not None  # built above for two sites
                 self.second[f] = site_fee
-                continue
-            ok = valid & one_site_ok(problem, space, links, peak, vnets[:, None])
-            self.cost[f] = np.where(ok, fee + egress[:, None], INF)
-
+            else:
+                self.cost[f] = np.where(masks[f], fee + egress[:, None], INF)
         self._fresh = problem.setup_usd * space.size.astype(float)
         self._first: dict[Site, np.ndarray] = {}
 
@@ -172,9 +214,20 @@ class SiteTables:
 
     def circuits(self, state: int) -> tuple[int, ...]:
         """Bandwidths [Mb/s] of a state."""
-        return tuple(int(self.space.ladder[x]) for x in self.space.states[state])
+        return self.space.circuits[state]
+
+    def month_plans(self, picked: list[tuple[int, dict[Site, int]]]) -> list[MonthPlan]:
+        """The month plans of (tier-family, state per site) picks; equal months share one."""
+        plans: list[MonthPlan] = []
+        for t, (f, states) in enumerate(picked):
+            if t and picked[t - 1] == (f, states):
+                plans.append(plans[-1])
+            else:
+                plans.append(MonthPlan.of(self.tfs[f], {site: self.circuits(int(i))
+                                                        for site, i in states.items()}))
+        return plans
 
     def plan(self, tfs: tuple[int, ...], states: tuple[int, ...]) -> list[MonthPlan]:
         """The one-site month plans of tier-family and state indices, month by month."""
-        return [MonthPlan.of(self.tfs[f], {Site.PRIMARY: self.circuits(i)})
-                for f, i in zip(tfs, states, strict=True)]
+        return self.month_plans([(f, {Site.PRIMARY: i})
+                                 for f, i in zip(tfs, states, strict=True)])
