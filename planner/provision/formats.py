@@ -7,12 +7,14 @@ folder) mapped to their text.
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from collections.abc import Mapping
 
 import orjson
 
+from planner.provision import direct_formats as direct
 from planner.provision.manifest import dumps, rollout_steps
 
 ARM_API_VERSION = "2024-05-01"
@@ -191,12 +193,20 @@ def terraform(manifest: Mapping) -> dict[str, str]:
     ``plan.json``.
     """
     existing = any(c["existing"] for c in manifest["circuits"])
+    if direct.has_direct(manifest):
+        config, plan = direct.terraform_direct(
+            json.loads(_TERRAFORM_IMPORTING_GROUP if existing else _TERRAFORM_TEXT),
+            terraform_plan(manifest), manifest)
+        return {"terraform/main.tf.json": _json(config),
+                "terraform/plan.json": _data_json(plan)}
     return {"terraform/main.tf.json": _TERRAFORM_IMPORTING_GROUP if existing else _TERRAFORM_TEXT,
             "terraform/plan.json": _data_json(terraform_plan(manifest))}
 
 
 def arm_circuit(circuit: Mapping, sku: Mapping) -> dict[str, object]:
     """The ARM resource of one circuit (its body loads into the SDK's ExpressRouteCircuit)."""
+    if circuit.get("direct"):
+        return direct.arm_direct_circuit(circuit, sku, ARM_API_VERSION)
     return {
         "type": "Microsoft.Network/expressRouteCircuits", "apiVersion": ARM_API_VERSION,
         "name": circuit["name"], "location": circuit["region"],
@@ -248,6 +258,8 @@ def arm(manifest: Mapping) -> dict[str, str]:
     parameters = {_key_parameter(name): {"type": "securestring", "metadata": {
         "description": f"MD5 key: Key Vault {secret['key_vault']}, secret {secret['secret']}"}}
         for name, secret in sorted(secrets.items())}
+    if direct.has_direct(manifest):
+        parameters.update(direct.arm_keys_parameter())
     files = {}
     before: Mapping | None = None
     for step in rollout_steps(manifest):
@@ -345,6 +357,9 @@ def _step_commands(manifest: Mapping, step: Mapping, before: Mapping | None) -> 
     if step["stage"] == "circuits":
         for name in step["new"]:
             circuit, sku = circuits[name], step["circuits"][name]
+            if circuit.get("direct"):
+                commands.append(direct.azcli_create(circuit, sku, customer["id"]))
+                continue
             commands.append(
                 f"az network express-route create --name {_q(name)} {where} "
                 f"--location {_q(circuit['region'])} "
@@ -359,7 +374,8 @@ def _step_commands(manifest: Mapping, step: Mapping, before: Mapping | None) -> 
             peering = circuits[name]["private_peering"]
             secret = peering["shared_key_secret"]
             key = f" --shared-key {_key_command(secret)}" if secret else ""
-            commands.append(f"wait_for_provider {_q(name)}")
+            if not circuits[name].get("direct"):  # no provider to wait for on a port
+                commands.append(f"wait_for_provider {_q(name)}")
             commands.append(
                 f"az network express-route peering create --circuit-name {_q(name)} {where} "
                 f"--peering-type {PEERING} --peer-asn {peering['peer_asn']} "
@@ -368,6 +384,9 @@ def _step_commands(manifest: Mapping, step: Mapping, before: Mapping | None) -> 
                 f"--vlan-id {peering['vlan_id']}{key}")
         for name in step["upgraded"]:
             sku = step["circuits"][name]
+            if circuits[name].get("direct"):
+                commands.append(direct.azcli_update(name, sku, where))
+                continue
             commands.append(
                 f"az network express-route update --name {_q(name)} {where} "
                 f"--bandwidth {sku['bandwidth_mbps']} --sku-tier {sku['tier']} "
@@ -423,6 +442,9 @@ def azcli(manifest: Mapping) -> dict[str, str]:
              " after applying STEP.", "set -euo pipefail", "",
              f"SUB={_q(customer['subscription_id'])}", f"RG={_q(customer['resource_group'])}", "",
              _WAIT]
+    on_port = direct.has_direct(manifest)
+    if on_port:
+        lines += direct.azcli_header(manifest)
     labels: list[str] = []
     cases: list[str] = []
     helpers: dict[str, list[str]] = {"wait": [], "md5": []}
@@ -431,9 +453,11 @@ def azcli(manifest: Mapping) -> dict[str, str]:
         labels.append(step["label"])
         cases.append(_case(step["label"], _step_commands(manifest, step, before)
                            or ["echo \"nothing to do for the az CLI in this step\""]))
-        if step["stage"] == "build" and step["new"]:
+        waited = [name for name in step["new"] if not on_port
+                  or not next(c for c in manifest["circuits"] if c["name"] == name).get("direct")]
+        if step["stage"] == "build" and waited:
             helpers["wait"].append(_case(step["label"], [
-                f"wait_for_provider {_q(name)}" for name in step["new"]], indent="      "))
+                f"wait_for_provider {_q(name)}" for name in waited], indent="      "))
         if md5 := _md5_commands(manifest, step):
             helpers["md5"].append(_case(step["label"], md5, indent="      "))
         before = step
@@ -441,6 +465,8 @@ def azcli(manifest: Mapping) -> dict[str, str]:
         cases.append(f"  {helper})\n    case \"${{2:-}}\" in\n"
                      + "".join(f"{case}\n" for case in helper_cases)
                      + "      *)\n        ;;\n    esac\n    ;;")
+    if on_port:
+        cases.append(direct.azcli_keys_case(manifest))
     lines += ["case \"${1:-}\" in", *cases,
               "  *)", f"    echo \"usage: $0 STEP; steps in order: {' '.join(labels)}\" >&2",
               "    exit 2", "    ;;", "esac", ""]
