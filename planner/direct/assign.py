@@ -242,3 +242,53 @@ def assign_pairs(offers: Iterable[PortOffer], periods: list[str],
              "circuit_name"]
     return PairPlan(frame.sort_values(order, ignore_index=True, kind="stable"), unplaced,
                     held, existing)
+
+
+def replay_pairs(offers: Iterable[PortOffer], ports: pd.DataFrame,
+                 assignments: pd.DataFrame) -> PairPlan:
+    """The placement again, from a written plan's ports.csv and pair_assignments.csv.
+
+    The placement depends only on each pool's circuits, their bandwidths and the pairs held
+    each month, so placing the circuits listed in ``assignments`` again gives the same
+    pairs, and with them the pairs held each month (which the table does not list).
+
+    Parameters
+    ----------
+    offers : iterable of PortOffer
+        The pools of the ports.csv input.
+    ports : pandas.DataFrame
+        ports.csv of the plan (pairs held per pool and month).
+    assignments : pandas.DataFrame
+        pair_assignments.csv of the plan.
+
+    Returns
+    -------
+    PairPlan
+    """
+    periods = sorted({str(p) for p in ports["period"]})
+    circuits: dict[tuple, dict[str, list[tuple[str, str, int]]]] = {}
+    for row in assignments.itertuples(index=False):
+        pool = (str(row.peering_location), int(row.port_gbps), str(row.billing))
+        circuits.setdefault(pool, {}).setdefault(str(row.period), []).append(
+            (str(row.customer_id), str(row.circuit_name), int(row.bandwidth_mbps)))
+    held_counts = {(str(r.peering_location), int(r.port_gbps), str(r.billing), str(r.period)):
+                   int(r.pairs) for r in ports.itertuples(index=False)}
+    rows: list[dict[str, object]] = []
+    unplaced: list[str] = []
+    held: dict[tuple[str, int, str, str], list[str]] = {}
+    existing: dict[tuple[str, int, str], list[str]] = {}
+    for offer in offers:
+        key = offer.key
+        pool = (key.peering_location, key.port_gbps, key.billing)
+        counts = [held_counts.get((*pool, p), 0) for p in periods]
+        placed = assign_pool(offer, periods, counts, circuits.get(pool, {}))
+        rows += placed.rows
+        unplaced += placed.unplaced
+        for period, names in placed.held.items():
+            held[(*pool, period)] = names
+        existing[pool] = [pair_name(key, n) for n in range(1, offer.existing_pairs + 1)]
+    frame = pd.DataFrame(rows, columns=ASSIGNMENT_COLUMNS)
+    order = ["peering_location", "port_gbps", "billing", "period", "customer_id",
+             "circuit_name"]
+    return PairPlan(frame.sort_values(order, ignore_index=True, kind="stable"), unplaced,
+                    held, existing)
