@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import hcl2
 import jsonschema
 import pandas as pd
 import pytest
@@ -227,7 +228,8 @@ def write_portfolio(folder: Path) -> None:
     pd.DataFrame([dict(customer_id=c, model="connect-to" if c == "cc" else "connect-through",
                        subscription_id=s,
                        peering_location=p, provider="Equinix", zone="1", max_circuits=1,
-                       target_utilization=1.0, setup_usd=0, vnets=2)
+                       target_utilization=1.0, setup_usd=0, vnets=2,
+                       markup_pct=20 if c in ("ca", "cl") else "")
                   for c, p, s in customers]).to_csv(folder / "customers.csv", index=False)
     peaks = {"ca": [4000, 9000, 9000], "cb": [4000, 4000, 4000], "cc": [800, 800, 1800],
              "cl": [900, 900, 900]}
@@ -284,6 +286,15 @@ def test_each_scenario_is_planned_with_ports_into_its_folder(run) -> None:
             assert (folder / file).is_file(), (name, file)
         record = json.loads((folder / "inputs.json").read_text())
         assert record["scenario"]["growth"] == growth and record["files"]["ports"]["sha256"]
+    # A markup in customers.csv gives prices and margins, as in every plan.
+    base = pd.read_csv(out / "base" / "summary.csv").set_index("customer_id")
+    assert base.loc["cl", "total_usd"] > 0
+    assert base.loc["cl", "price_usd"] == pytest.approx(base.loc["cl", "total_usd"] * 1.2,
+                                                        abs=0.01)
+    assert pd.isna(base.loc["cb", "price_usd"]) or base.loc["cb", "price_usd"] == pytest.approx(
+        base.loc["cb", "total_usd"])
+    assert "margin_usd" in pd.read_csv(out / "base" / "periods.csv").columns
+    assert "price_usd" in summary.columns
     fees = {n: pd.read_csv(out / n / "ports.csv")["monthly_usd"].max() for n in ("base", "grow")}
     assert fees["grow"] == pytest.approx(fees["base"] * 1.1)
 
@@ -359,6 +370,11 @@ def test_terraform_makes_ports_authorizations_and_circuits_on_ports(run) -> None
     authorization = csp["resource"]["azurerm_express_route_port_authorization"]["circuit"]
     assert {"name", "express_route_port_name", "resource_group_name"} == set(authorization) - {
         "for_each"}
+    output = json.loads((folder / "_direct" / "terraform" / "main.tf.json").read_text())[
+        "output"]["authorization_keys"]
+    assert output["sensitive"] is True
+    hcl2.loads(f"x = {json.dumps(output['value'])}\n")  # parses as HCL
+    assert "azurerm_express_route_port_authorization.circuit[name]" in output["value"]
     plan = json.loads((folder / "_direct" / "terraform" / "plan.json").read_text())
     assert plan["order"] == sorted(plan["steps"])
     for step in plan["steps"].values():

@@ -1,7 +1,8 @@
 """``planner optimize`` with ExpressRoute Direct port pairs (``--ports`` or DATA/ports.csv).
 
 The customers are then planned together (docs/direct.md) by branch-and-price, and the run
-writes summary.csv, periods.csv, circuits.csv (with ``medium``), ports.csv, portfolio.csv,
+writes summary.csv, periods.csv (with prices and margins when the customers or the settings
+ask for them), circuits.csv (with ``medium``), ports.csv, portfolio.csv,
 pair_assignments.csv, the manifests (the customers' and the CSP's ports in
 ``manifests/_direct/``) and inputs.json. Scenarios each get their own coupled plan in
 ``OUT/<scenario>/``; ``--jobs N`` solves up to N scenarios at once and builds the manifests
@@ -32,7 +33,8 @@ from planner.direct.ports import PortOffer, read_ports
 from planner.direct.problem import build_portfolio_problem
 from planner.direct.scenario import direct_scenario
 from planner.direct.solve import solve_portfolio
-from planner.io import write_atomically
+from planner.economics import margins_wanted, with_margin_columns
+from planner.io import format_summary, write_atomically
 from planner.model import Status
 from planner.provenance import record_inputs
 from planner.provision import MANIFESTS_DIR
@@ -167,6 +169,8 @@ def run_with_ports(args: argparse.Namespace, ports: Path) -> int:
             target = folder / plan.scenario.name if scenario_mode else folder
             target.mkdir(exist_ok=True)
             plan.tables.write(target)
+            if margins_wanted(plan.inputs.customers, checked.partner_credit_pct):
+                add_margins(target, plan, checked.partner_credit_pct)
             scenario = asdict(plan.scenario) if scenario_mode else None
             write_record(target, replace(record, scenario=scenario))
             if forecast is not None:
@@ -181,6 +185,16 @@ def run_with_ports(args: argparse.Namespace, ports: Path) -> int:
 
     out = write_atomically(args.out, write)
     return report(plans, offers, out, scenario_mode, args.no_manifests)
+
+
+def add_margins(folder: Path, plan: ScenarioPlan, partner_credit_pct: float) -> None:
+    """Add price_usd and margin_usd to the written summary.csv and periods.csv."""
+    periods = folder / "periods.csv"
+    summary, text = with_margin_columns(plan.tables.summary, periods.read_text(encoding="utf-8"),
+                                        plan.inputs.customers, partner_credit_pct)
+    plan.tables.summary = summary
+    format_summary(summary).to_csv(folder / "summary.csv", index=False)
+    periods.write_text(text, encoding="utf-8")
 
 
 def combined(plans: list[ScenarioPlan], table: str) -> pd.DataFrame:
