@@ -222,7 +222,7 @@ def write_portfolio(folder: Path) -> None:
     folder.mkdir(parents=True)
     customers = [
         ("ca", "Amsterdam", "a1b2c3d4-0000-4000-8000-000000000001"),
-        ("cb", "Amsterdam", "a1b2c3d4-0000-4000-8000-000000000002"),
+        ("cb", "Amsterdam", CSP_SUBSCRIPTION),  # the CSP's own: no authorization needed
         ("cc", "Amsterdam", "a1b2c3d4-0000-4000-8000-000000000003"),
         ("cl", "London", "a1b2c3d4-0000-4000-8000-000000000004")]
     pd.DataFrame([dict(customer_id=c, model="connect-to" if c == "cc" else "connect-through",
@@ -486,7 +486,7 @@ def test_the_real_azure_cli_accepts_every_command_of_the_direct_scripts(run, tmp
     assert set(keys) == {c["name"] for c in cb["circuits"] if "direct" in c}
     assert all(value == "Provisioned" for value in keys.values())
     verbs = {" ".join(_shape(args)[0]) for args in commands}
-    for expected in ("network express-route port create",
+    for expected in ("network express-route create", "network express-route port create",
                      "network express-route port authorization create",
                      "network express-route port authorization delete",
                      "network express-route port authorization show",

@@ -136,9 +136,23 @@ def azcli_header(manifest: Mapping) -> list[str]:
             f"CSP_RG={q(direct['port_resource_group'])}", "", AZCLI_FUNCTIONS]
 
 
-def azcli_create(circuit: Mapping, sku: Mapping, customer_id: str) -> str:
-    """The command creating a Direct circuit."""
+def azcli_create(circuit: Mapping, sku: Mapping, customer: Mapping) -> str:
+    """The command creating a Direct circuit.
+
+    In the CSP's own subscription the port needs no authorization and ``az network
+    express-route create --express-route-port ... --bandwidth N Gbps`` makes the circuit;
+    elsewhere :data:`AZCLI_FUNCTIONS` ``create_on_port`` passes the authorization key.
+    """
     direct = circuit["direct"]
+    if (customer["subscription_known"]
+            and customer["subscription_id"] == direct["port_subscription_id"]):
+        return (f"az network express-route create --name {q(circuit['name'])} "
+                "--resource-group \"$RG\" --subscription \"$SUB\" "
+                f"--location {q(circuit['region'])} --express-route-port {q(direct['port_id'])} "
+                f"--bandwidth {gbps(int(sku['bandwidth_mbps']))} Gbps --sku-tier {sku['tier']} "
+                f"--sku-family {sku['family']} --tags customer={q(customer['id'])} "
+                "managed-by=planner")
+    customer_id = customer["id"]
     return (f"create_on_port {q(circuit['name'])} {q(circuit['region'])} "
             f"{q(direct['port_id'])} {gbps(int(sku['bandwidth_mbps']))} {sku['tier']} "
             f"{sku['family']} {q(direct['port'])} {q(direct['authorization'])} "

@@ -358,7 +358,7 @@ def _step_commands(manifest: Mapping, step: Mapping, before: Mapping | None) -> 
         for name in step["new"]:
             circuit, sku = circuits[name], step["circuits"][name]
             if circuit.get("direct"):
-                commands.append(direct.azcli_create(circuit, sku, customer["id"]))
+                commands.append(direct.azcli_create(circuit, sku, customer))
                 continue
             commands.append(
                 f"az network express-route create --name {_q(name)} {where} "
