@@ -100,6 +100,7 @@ def circuit_rows(problem: CustomerProblem, plans: list[MonthPlan], medium: bool 
                      "bandwidth_mbps": bandwidth, "action": action})
         if medium:
             rows[-1]["medium"] = "direct" if port_of(tf) else "provider"
+            rows[-1]["port_gbps"] = port_of(tf)  # for the pair assignment, not circuits.csv
 
     for t, plan in enumerate(plans):
         period = problem.periods[t]

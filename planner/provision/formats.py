@@ -12,6 +12,7 @@ import re
 import shlex
 from collections.abc import Mapping
 
+from planner.provision import direct_formats as direct
 from planner.provision.manifest import dumps, rollout_steps
 
 ARM_API_VERSION = "2024-05-01"
@@ -328,6 +329,9 @@ def _step_commands(manifest: Mapping, circuits: Mapping, step: Mapping,
     if step["stage"] == "circuits":
         for name in step["new"]:
             circuit, sku = circuits[name], step["circuits"][name]
+            if circuit.get("direct"):
+                commands.append(direct.azcli_create(circuit, sku, manifest["customer"]))
+                continue
             commands.append(
                 f"create_circuit {_q(name)} {_q(circuit['region'])} "
                 f"{_q(circuit['service_provider'])} {_q(circuit['peering_location'])} "
@@ -336,13 +340,18 @@ def _step_commands(manifest: Mapping, circuits: Mapping, step: Mapping,
         for name in step["new"]:
             peering = circuits[name]["private_peering"]
             secret = peering["shared_key_secret"]
+            # A circuit on a Direct port has no provider to wait for.
+            call = "create_peering_on_port" if circuits[name].get("direct") else "create_peering"
             commands.append(
-                f"create_peering {_q(name)} {peering['peer_asn']} "
+                f"{call} {_q(name)} {peering['peer_asn']} "
                 f"{peering['primary_peer_address_prefix']} "
                 f"{peering['secondary_peer_address_prefix']} {peering['vlan_id']}"
                 + (f" {_q(secret)}" if secret else ""))
         for name in step["upgraded"]:
             sku = step["circuits"][name]
+            if circuits[name].get("direct"):
+                commands.append(direct.azcli_upgrade(name, sku))
+                continue
             commands.append(f"upgrade_circuit {_q(name)} {sku['bandwidth_mbps']} "
                             f"{sku['tier']} {sku['family']}")
         for connection in step["connections"]:
@@ -385,6 +394,7 @@ def azcli(manifest: Mapping) -> dict[str, str]:
              "declare -A GATEWAY GATEWAY_REGION",
              *(f"GATEWAY[{vnet}]={_q(g['gateway_id'])} GATEWAY_REGION[{vnet}]={_q(g['region'])}"
                for vnet, g in gateways.items()),
+             *direct.azcli_header(manifest),
              f'source "$(dirname "${{BASH_SOURCE[0]}}")/../{SHELL_LIBRARY}"', ""]
     labels: list[str] = []
     cases: list[str] = []
@@ -394,9 +404,10 @@ def azcli(manifest: Mapping) -> dict[str, str]:
         labels.append(step["label"])
         cases.append(_case(step["label"], _step_commands(manifest, circuits, step, before)
                            or ["echo \"nothing to do for the az CLI in this step\""]))
-        if step["stage"] == "build" and step["new"]:
+        waited = [name for name in step["new"] if not circuits[name].get("direct")]
+        if step["stage"] == "build" and waited:
             helpers["wait"].append(_case(step["label"], [
-                f"wait_for_provider {_q(name)}" for name in step["new"]], indent="      "))
+                f"wait_for_provider {_q(name)}" for name in waited], indent="      "))
         # The peerings a build step makes, and those ARM deploys again with an upgrade.
         md5 = [f"set_md5 {_q(name)} {_q(secret)}" for name in (
             [*step["new"], *step["upgraded"]] if step["stage"] == "build" else [])
@@ -408,6 +419,8 @@ def azcli(manifest: Mapping) -> dict[str, str]:
         cases.append(f"  {helper})\n    case \"${{2:-}}\" in\n"
                      + "".join(f"{case}\n" for case in helper_cases)
                      + "      *)\n        ;;\n    esac\n    ;;")
+    if direct.has_direct(manifest):
+        cases.append(direct.azcli_keys_case(manifest))
     lines += ["case \"${1:-}\" in", *cases,
               "  *)", f"    echo \"usage: $0 STEP; steps in order: {' '.join(labels)}\" >&2",
               "    exit 2", "    ;;", "esac", ""]
@@ -424,3 +437,8 @@ RENDERERS = {"azcli": azcli}
 #: Files written once beside the customers' folders, by format.
 SHARED_FILES = {"terraform": {TERRAFORM_FILE: TERRAFORM_TEXT}, "arm": {ARM_FILE: ARM_TEXT},
                 "azcli": {SHELL_LIBRARY: _FUNCTIONS}}
+#: The shared files of a portfolio with circuits on Direct ports: they make both kinds.
+SHARED_FILES_DIRECT = {
+    "terraform": {TERRAFORM_FILE: _json(direct.terraform_direct_config(TERRAFORM_CONFIG))},
+    "arm": {ARM_FILE: _json(direct.arm_direct_template(ARM_TEMPLATE))},
+    "azcli": {SHELL_LIBRARY: _FUNCTIONS + direct.AZCLI_FUNCTIONS}}

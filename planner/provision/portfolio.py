@@ -194,6 +194,9 @@ def prepare_portfolio(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list
                            provisioning.record)
     vnet_links = {(r.tier, r.family, int(r.bandwidth_mbps)): int(r.vnet_links)
                   for r in inputs.catalog.itertuples(index=False)}
+    for r in ([] if inputs.direct_catalog is None
+              else inputs.direct_catalog.itertuples(index=False)):  # circuits on Direct pairs
+        vnet_links.setdefault((r.tier, r.family, int(r.bandwidth_mbps)), int(r.vnet_links))
     # Plain tuples grouped once: pandas look-ups per customer cost more than the manifests.
     customers = {row["customer_id"]: row for row in _records(inputs.customers)}
     options = provisioning.options.to_dict("index")
