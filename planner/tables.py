@@ -6,7 +6,11 @@ Circuits get stable names here: inventory circuits keep theirs, new ones are cal
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
 
 from planner.domain import Site, TierFamily, port_of
 from planner.problems import CustomerProblem, MonthPlan
@@ -144,3 +148,11 @@ def circuit_rows(problem: CustomerProblem, plans: list[MonthPlan], medium: bool 
             assert previous is not None
             row(last.name, site, end, previous.tier_family, last.bandwidth_mbps, "retire")
     return rows
+
+
+def frame_rows(frame: pd.DataFrame) -> Iterable[Any]:
+    """The rows of ``frame`` as named tuples whose fields the caller converts (``int(...)``).
+
+    pandas types a row's fields as any scalar; the callers know their columns.
+    """
+    return frame.itertuples(index=False)

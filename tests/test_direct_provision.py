@@ -598,3 +598,33 @@ def test_bad_direct_settings_stop_a_run_with_ports_before_anything_is_written(tm
     done = planner("optimize", "--data", "data", "--out", "out", cwd=tmp_path)
     assert done.returncode == 2 and "direct.encapsulation" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()
+
+
+def test_the_real_azure_cli_takes_the_printed_keys_as_the_templates_secure_object(run) -> None:
+    custom = pytest.importorskip("azure.cli.command_modules.resource.custom")
+    core = pytest.importorskip("azure.cli.core.commands")
+    folder = manifests(run)
+    customer = folder / "ca"
+    manifest = json.loads((customer / "manifest.json").read_text())
+    step = next(label for label, change in manifest["rollout"]["changes"].items()
+                if "create" in change)
+    # What `./provision.sh authorization-keys` prints, as the docs pass it to the CLI.
+    keys = {c["name"]: f"key-{c['name']}" for c in manifest["circuits"] if "direct" in c}
+    printed = "{" + ", ".join(f'"{n}": "{k}"' for n, k in keys.items()) + "}"
+    documented = ["deployment", "group", "create", "--resource-group", "rg-x", "--mode",
+                  "Incremental", "--template-file", "../rollout.arm.json", "--parameters",
+                  f"step={step}", "manifest=@manifest.json", f"authorizationKeys={printed}"]
+    previous = os.getcwd()
+    os.chdir(customer)
+    try:
+        expanded = core._expand_file_prefixed_files(documented)
+    finally:
+        os.chdir(previous)
+    template = json.loads((folder / "rollout.arm.json").read_text())
+    parameters = custom._process_parameters(template, [expanded[-3:]])
+    assert parameters == {"step": {"value": step}, "manifest": {"value": manifest},
+                          "authorizationKeys": {"value": keys}}
+    made = arm_deploy(template, parameters["manifest"]["value"], step,
+                      authorizationKeys=parameters["authorizationKeys"]["value"])
+    assert {r["properties"]["authorizationKey"] for r in made
+            if r["type"] == "Microsoft.Network/expressRouteCircuits"} <= set(keys.values())

@@ -43,11 +43,24 @@ from planner.provision.direct import (
     build_direct_portfolio,
     write_direct_manifests,
 )
+from planner.provision.portfolio import ProvisioningInputs
 from planner.scenarios import BASE, Scenario, ScenarioError
 
 PORTS_FILE = "ports.csv"
 #: The default wall-time limit of the coupled search of one plan [s].
 DEFAULT_TIME_LIMIT_S = 60.0
+
+
+def _direct_manifests(plan: ScenarioPlan, provisioning: ProvisioningInputs,
+                      jobs: int) -> DirectManifests:
+    """The manifests of one plan's optimal customers and of the CSP's ports."""
+    tables = plan.tables
+    optimal = tables.summary.loc[tables.summary["status"] == Status.OPTIMAL,
+                                 "customer_id"].tolist()
+    assert tables.pair_plan is not None  # direct_tables always places the pairs
+    return build_direct_portfolio(plan.inputs, tables.circuits, optimal, provisioning,
+                                  tables.assignments, tables.ports, tables.pair_plan.held,
+                                  tables.pair_plan.existing, jobs=jobs)
 
 
 def ports_path(args: argparse.Namespace) -> Path | None:
@@ -148,19 +161,13 @@ def run_with_ports(args: argparse.Namespace, ports: Path) -> int:
         return EXIT_INVALID_INPUT
     record = replace(checked.record, files={**checked.record.files, **ports_record})
     scenario_mode = checked.scenarios is not None
-    scenarios = checked.scenarios if scenario_mode else [BASE]
+    scenarios = checked.scenarios if checked.scenarios is not None else [BASE]
     limit = DEFAULT_TIME_LIMIT_S if args.time_limit is None else args.time_limit
     plans = solve_all(checked.inputs, offers, scenarios, limit, args.jobs)
     try:
-        for plan in [] if checked.provisioning is None else plans:
-            tables = plan.tables
-            optimal = tables.summary.loc[tables.summary["status"] == Status.OPTIMAL,
-                                         "customer_id"].tolist()
-            assert tables.pair_plan is not None
-            plan.manifests = build_direct_portfolio(
-                plan.inputs, tables.circuits, optimal, checked.provisioning,
-                tables.assignments, tables.ports, tables.pair_plan.held,
-                tables.pair_plan.existing, jobs=args.jobs)
+        if checked.provisioning is not None:  # None: --no-manifests
+            for plan in plans:
+                plan.manifests = _direct_manifests(plan, checked.provisioning, args.jobs)
     except InputError as error:
         print(f"planner: invalid input, nothing written.\n{error}", file=sys.stderr)
         return EXIT_INVALID_INPUT

@@ -23,10 +23,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
 from planner.direct.ports import PortKey, PortOffer
+from planner.tables import frame_rows
 
 ASSIGNMENT_COLUMNS = ["customer_id", "circuit_name", "period", "peering_location",
                       "port_gbps", "billing", "bandwidth_mbps", "pair", "moved", "reason"]
@@ -60,15 +62,15 @@ class PoolAssignment:
     ----------
     rows : list of dict
         One row per live Direct circuit and month (:data:`ASSIGNMENT_COLUMNS`).
-    loads : dict of (str, str) to float
+    loads : dict[str, Any] of (str, str) to float
         Bandwidth on each pair in each month [Mb/s], by (pair name, period).
     unplaced : list of str
         ``circuit period`` of the circuits no pair had room for.
-    held : dict of str to list of str
+    held : dict[str, Any] of str to list of str
         The pairs held in each month, by name.
     """
 
-    rows: list[dict[str, object]] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
     loads: dict[tuple[str, str], float] = field(default_factory=dict)
     unplaced: list[str] = field(default_factory=list)
     held: dict[str, list[str]] = field(default_factory=dict)
@@ -84,9 +86,9 @@ class PairPlan:
         :data:`ASSIGNMENT_COLUMNS`, one row per live Direct circuit and month.
     unplaced : list of str
         ``circuit period`` of the circuits that fit on no pair.
-    held : dict of (str, int, str, str) to list of str
+    held : dict[str, Any] of (str, int, str, str) to list of str
         Pairs held by (peering location, port size, billing, period), by name.
-    existing : dict of (str, int, str) to list of str
+    existing : dict[str, Any] of (str, int, str) to list of str
         Pairs held before the first month, by pool.
     """
 
@@ -148,18 +150,18 @@ def assign_pool(offer: PortOffer, periods: Iterable[str], pairs_held: Iterable[i
                       key=lambda c: (-c.bandwidth_mbps, c.customer_id, c.name))
         for circuit in rest:
             ident = (circuit.customer_id, circuit.name)
-            pair = next((p for p in active
+            free = next((p for p in active
                          if load[p] + circuit.bandwidth_mbps <= capacity + 1e-9), None)
-            if pair is None:
+            if free is None:
                 result.unplaced.append(f"{circuit.name} {period}")
                 continue
-            load[pair] += circuit.bandwidth_mbps
-            placed[ident] = pair
+            load[free] += circuit.bandwidth_mbps
+            placed[ident] = free
         for circuit in sorted(circuits, key=lambda c: (c.customer_id, c.name)):
             ident = (circuit.customer_id, circuit.name)
-            pair = placed.get(ident)
-            moved = ident in previous and pair is not None and previous[ident][0] != pair
-            reason = ("no pair has room for it" if pair is None else
+            rides = placed.get(ident)
+            moved = ident in previous and rides is not None and previous[ident][0] != rides
+            reason = ("no pair has room for it" if rides is None else
                       f"moved from {pair_name(key, previous[ident][0])}: {reasons[ident]}"
                       if moved else "")
             result.rows.append({
@@ -167,7 +169,7 @@ def assign_pool(offer: PortOffer, periods: Iterable[str], pairs_held: Iterable[i
                 "period": period, "peering_location": key.peering_location,
                 "port_gbps": key.port_gbps, "billing": key.billing,
                 "bandwidth_mbps": circuit.bandwidth_mbps,
-                "pair": "" if pair is None else pair_name(key, pair),
+                "pair": "" if rides is None else pair_name(key, rides),
                 "moved": moved, "reason": reason})
         for pair, mbps in load.items():
             result.loads[(pair_name(key, pair), period)] = mbps
@@ -220,11 +222,11 @@ def assign_pairs(offers: Iterable[PortOffer], periods: list[str],
     location = dict(zip(customers["customer_id"], customers["peering_location"], strict=True))
     direct = circuits[(circuits["medium"] == "direct") & (circuits["action"] != "retire")]
     grouped: dict[PortKey, dict[str, list[tuple[str, str, int]]]] = {}
-    for row in direct.itertuples(index=False):
+    for row in frame_rows(direct):
         key = PortKey(str(location[row.customer_id]), int(row.port_gbps), str(row.family))
         grouped.setdefault(key, {}).setdefault(str(row.period), []).append(
             (str(row.customer_id), str(row.circuit_name), int(row.bandwidth_mbps)))
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     unplaced: list[str] = []
     held: dict[tuple[str, int, str, str], list[str]] = {}
     existing: dict[tuple[str, int, str], list[str]] = {}
@@ -266,14 +268,14 @@ def replay_pairs(offers: Iterable[PortOffer], ports: pd.DataFrame,
     PairPlan
     """
     periods = sorted({str(p) for p in ports["period"]})
-    circuits: dict[tuple, dict[str, list[tuple[str, str, int]]]] = {}
-    for row in assignments.itertuples(index=False):
+    circuits: dict[tuple[Any, ...], dict[str, list[tuple[str, str, int]]]] = {}
+    for row in frame_rows(assignments):
         pool = (str(row.peering_location), int(row.port_gbps), str(row.billing))
         circuits.setdefault(pool, {}).setdefault(str(row.period), []).append(
             (str(row.customer_id), str(row.circuit_name), int(row.bandwidth_mbps)))
     held_counts = {(str(r.peering_location), int(r.port_gbps), str(r.billing), str(r.period)):
-                   int(r.pairs) for r in ports.itertuples(index=False)}
-    rows: list[dict[str, object]] = []
+                   int(r.pairs) for r in frame_rows(ports)}
+    rows: list[dict[str, Any]] = []
     unplaced: list[str] = []
     held: dict[tuple[str, int, str, str], list[str]] = {}
     existing: dict[tuple[str, int, str], list[str]] = {}

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import pandas as pd
 
@@ -41,7 +42,7 @@ from planner.provision.portfolio import (
     write_manifests,
 )
 from planner.provision.settings import ZERO_SUBSCRIPTION, ProvisioningSettings
-from planner.tables import CIRCUIT_COLUMNS
+from planner.tables import CIRCUIT_COLUMNS, frame_rows
 
 #: The folder of ``manifests/`` holding the CSP's ports (not a customer's).
 DIRECT_DIR = "_direct"
@@ -93,32 +94,35 @@ def split_moves(circuits: pd.DataFrame, assignments: pd.DataFrame
     rows : pandas.DataFrame
         circuits.csv columns; a circuit that moves in month M is retired in M and
         replaced from M on by ``<name>-m<k>`` (created on its new pair).
-    pair_of : dict of str to str
+    pair_of : dict[str, Any] of str to str
         The pair of every Direct circuit name of ``rows``.
-    moved_from : dict of str to str
+    moved_from : dict[str, Any] of str to str
         For each replacing circuit, the circuit it replaces.
     unplaced : set of str
         Customers with a Direct circuit that fits on no pair in some month: left out of
         ``rows`` (no manifest can carve it).
     """
-    pair_at = {(r.customer_id, r.circuit_name, r.period): r.pair
-               for r in assignments.itertuples(index=False)}
+    pair_at: dict[tuple[str, str, str], str] = {
+        (str(r.customer_id), str(r.circuit_name), str(r.period)): str(r.pair)
+        for r in frame_rows(assignments)}
     unplaced = {c for (c, _, _), pair in pair_at.items() if not pair}
-    records = circuits[CIRCUIT_COLUMNS + ["medium"]].to_dict("records")
+    records = cast(list[dict[str, Any]], circuits[CIRCUIT_COLUMNS + ["medium"]].to_dict("records"))
     direct = [r for r in records if r["medium"] == "direct" and r["customer_id"] not in unplaced]
     rows = [{k: r[k] for k in CIRCUIT_COLUMNS} for r in records
             if r["medium"] != "direct" and r["customer_id"] not in unplaced]
     pair_of: dict[str, str] = {}
     moved_from: dict[str, str] = {}
-    by_circuit: dict[tuple[str, str], list[dict]] = {}
+    by_circuit: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in direct:
         by_circuit.setdefault((row["customer_id"], row["circuit_name"]), []).append(row)
     for (customer_id, original), timeline in by_circuit.items():
-        name, pair, moves, last = original, None, 0, None
+        name, moves = original, 0
+        pair: str | None = None
+        last: dict[str, Any] = {}
         for row in sorted(timeline, key=lambda r: str(r["period"])):
             out = {k: row[k] for k in CIRCUIT_COLUMNS}
             if row["action"] != "retire":
-                now = pair_at[(customer_id, original, row["period"])]
+                now = pair_at[(customer_id, original, str(row["period"]))]
                 if pair is not None and now != pair:
                     rows.append({**last, "period": row["period"], "action": "retire"})
                     moves += 1
@@ -146,7 +150,7 @@ def authorization_name(circuit: str) -> str:
     return resource_name("auth", circuit)
 
 
-def attach_direct(manifests: Mapping[str, dict], pair_of: Mapping[str, str],
+def attach_direct(manifests: Mapping[str, dict[str, Any]], pair_of: Mapping[str, str],
                   moved_from: Mapping[str, str], pairs: Mapping[str, PairInfo],
                   settings: ProvisioningSettings) -> None:
     """Give every Direct circuit of the manifests its ``direct`` object (in place).
@@ -170,7 +174,8 @@ def attach_direct(manifests: Mapping[str, dict], pair_of: Mapping[str, str],
         for month in manifest["months"]:
             for change in month["changes"]:
                 old = moved_from.get(str(change["circuit"]))
-                if change["action"] == "replace" and old == change.get("replaces"):
+                if (old is not None and change["action"] == "replace"
+                        and old == change.get("replaces")):
                     change["reason"] = (f"moves from pair {pair_of[old]} to "
                                         f"{pair_of[str(change['circuit'])]}: a circuit's port "
                                         "cannot change in place")
@@ -182,8 +187,8 @@ def attach_direct(manifests: Mapping[str, dict], pair_of: Mapping[str, str],
                     entry["bandwidth_gbps"] = gbps(int(entry["bandwidth_mbps"]))
 
 
-def pairs_held(ports: pd.DataFrame, assignments_held: Mapping[tuple, list[str]],
-               existing: Mapping[tuple, list[str]]) -> dict[str, PairInfo]:
+def pairs_held(ports: pd.DataFrame, assignments_held: Mapping[tuple[Any, ...], list[str]],
+               existing: Mapping[tuple[Any, ...], list[str]]) -> dict[str, PairInfo]:
     """Every pair held in some month, from the assignment's pairs held per pool and month.
 
     Parameters
@@ -196,8 +201,8 @@ def pairs_held(ports: pd.DataFrame, assignments_held: Mapping[tuple, list[str]],
         The pairs held before the first month.
     """
     months: dict[str, list[str]] = {}
-    pool_of: dict[str, tuple] = {}
-    for row in ports.itertuples(index=False):
+    pool_of: dict[str, tuple[Any, ...]] = {}
+    for row in frame_rows(ports):
         pool = (str(row.peering_location), int(row.port_gbps), str(row.billing))
         for pair in assignments_held.get((*pool, str(row.period)), []):
             months.setdefault(pair, []).append(str(row.period))
@@ -214,7 +219,7 @@ def pairs_held(ports: pd.DataFrame, assignments_held: Mapping[tuple, list[str]],
 
 def ports_manifest(pairs: Mapping[str, PairInfo], circuits: pd.DataFrame,
                    customers: pd.DataFrame, pair_of: Mapping[str, str],
-                   periods: list[str], settings: ProvisioningSettings) -> dict[str, object]:
+                   periods: list[str], settings: ProvisioningSettings) -> dict[str, Any]:
     """The CSP's neutral manifest of its ports and authorizations, with its steps.
 
     Parameters
@@ -242,8 +247,8 @@ def ports_manifest(pairs: Mapping[str, PairInfo], circuits: pd.DataFrame,
     subscriptions = dict(zip(customers["customer_id"],
                              customers.get("subscription_id", pd.Series([""] * len(customers))),
                              strict=True))
-    authorizations: dict[str, dict[str, object]] = {}
-    for row in circuits[circuits["circuit_name"].isin(list(pair_of))].itertuples(index=False):
+    authorizations: dict[str, dict[str, Any]] = {}
+    for row in frame_rows(circuits[circuits["circuit_name"].isin(list(pair_of))]):
         name = authorization_name(row.circuit_name)
         entry = authorizations.setdefault(name, {
             "port": pair_of[row.circuit_name], "customer": row.customer_id,
@@ -287,7 +292,7 @@ def ports_manifest(pairs: Mapping[str, PairInfo], circuits: pd.DataFrame,
 
 def _step(period: str, stage: str, ports: set[str], authorizations: set[str],
           new_ports: list[str], new_authorizations: list[str], removed_ports: list[str],
-          removed_authorizations: list[str]) -> dict[str, object]:
+          removed_authorizations: list[str]) -> dict[str, Any]:
     return {"label": f"{period}-{stage}", "period": period, "ports": sorted(ports),
             "authorizations": sorted(authorizations), "new_ports": new_ports,
             "new_authorizations": new_authorizations, "removed_ports": removed_ports,
@@ -298,7 +303,7 @@ def _tags() -> dict[str, str]:
     return {"managed-by": "planner", "role": "expressroute-direct"}
 
 
-def terraform_files(manifest: Mapping) -> dict[str, str]:
+def terraform_files(manifest: Mapping[str, Any]) -> dict[str, str]:
     """``terraform/main.tf.json`` and ``terraform/plan.json`` of the CSP's ports.
 
     ``terraform apply -var step=<label>`` brings the ports and authorizations to the state
@@ -377,7 +382,7 @@ def terraform_files(manifest: Mapping) -> dict[str, str]:
     return {"terraform/main.tf.json": dumps(config), "terraform/plan.json": dumps(plan)}
 
 
-def arm_port(manifest: Mapping, name: str) -> dict[str, object]:
+def arm_port(manifest: Mapping[str, Any], name: str) -> dict[str, Any]:
     """The ARM resource of one pair's port (loads into the SDK's ExpressRoutePort)."""
     port = manifest["ports"][name]
     return {"type": PORT_TYPE, "apiVersion": ARM_API_VERSION, "name": name,
@@ -388,16 +393,16 @@ def arm_port(manifest: Mapping, name: str) -> dict[str, object]:
                            "billingType": port["billing_type"]}}
 
 
-def arm_files(manifest: Mapping) -> dict[str, str]:
+def arm_files(manifest: Mapping[str, Any]) -> dict[str, str]:
     """One template per ``-0-ports`` step: its new ports and authorizations (incremental)."""
     files = {}
     for step in manifest["steps"]:
         if not step["label"].endswith("-0-ports"):
             continue
-        resources: list[dict[str, object]] = [arm_port(manifest, n) for n in step["new_ports"]]
+        resources: list[dict[str, Any]] = [arm_port(manifest, n) for n in step["new_ports"]]
         for name in step["new_authorizations"]:
             port = manifest["authorizations"][name]["port"]
-            resource: dict[str, object] = {"type": AUTHORIZATION_TYPE,
+            resource: dict[str, Any] = {"type": AUTHORIZATION_TYPE,
                                            "apiVersion": ARM_API_VERSION,
                                            "name": f"{port}/{name}", "properties": {}}
             if port in step["new_ports"]:
@@ -409,7 +414,7 @@ def arm_files(manifest: Mapping) -> dict[str, str]:
     return files
 
 
-def azcli_files(manifest: Mapping) -> dict[str, str]:
+def azcli_files(manifest: Mapping[str, Any]) -> dict[str, str]:
     """``provision.sh``: ``./provision.sh STEP`` runs a step; ``enable-links PORT`` too."""
     where = "--resource-group \"$RG\" --subscription \"$SUB\""
     lines = ["#!/usr/bin/env bash",
@@ -464,7 +469,7 @@ def azcli_files(manifest: Mapping) -> dict[str, str]:
 DIRECT_RENDERERS = {"terraform": terraform_files, "arm": arm_files, "azcli": azcli_files}
 
 
-def render_ports(manifest: Mapping, formats: tuple[str, ...]) -> dict[str, str]:
+def render_ports(manifest: Mapping[str, Any], formats: tuple[str, ...]) -> dict[str, str]:
     """The files of ``manifests/_direct/`` in the chosen formats."""
     files = {PORTS_MANIFEST: dumps(manifest)} if "json" in formats else {}
     for name in formats:
@@ -473,7 +478,7 @@ def render_ports(manifest: Mapping, formats: tuple[str, ...]) -> dict[str, str]:
     return files
 
 
-def write_ports(folder: Path, manifest: Mapping, formats: tuple[str, ...]) -> None:
+def write_ports(folder: Path, manifest: Mapping[str, Any], formats: tuple[str, ...]) -> None:
     """Write ``<folder>/_direct/``."""
     for name, text in render_ports(manifest, formats).items():
         path = folder / DIRECT_DIR / name
@@ -489,9 +494,9 @@ class DirectManifests:
 
     Parameters
     ----------
-    manifests : dict of str to dict
+    manifests : dict[str, Any] of str to dict
         The customers' neutral manifests, by customer_id.
-    allocations : dict of str to Allocation
+    allocations : dict[str, Any] of str to Allocation
         Peering allocations by circuit name.
     ports : dict
         The CSP's manifest of ports and authorizations (:func:`ports_manifest`).
@@ -499,16 +504,16 @@ class DirectManifests:
         Optimal customers without manifests: a Direct circuit of theirs fits on no pair.
     """
 
-    manifests: dict[str, dict]
+    manifests: dict[str, dict[str, Any]]
     allocations: dict[str, Allocation]
-    ports: dict[str, object]
+    ports: dict[str, Any]
     left_out: list[str]
 
 
 def build_direct_portfolio(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list[str],
                            provisioning: ProvisioningInputs, assignments: pd.DataFrame,
-                           ports: pd.DataFrame, held: Mapping[tuple, list[str]],
-                           existing: Mapping[tuple, list[str]], jobs: int = 1
+                           ports: pd.DataFrame, held: Mapping[tuple[Any, ...], list[str]],
+                           existing: Mapping[tuple[Any, ...], list[str]], jobs: int = 1
                            ) -> DirectManifests:
     """The customers' manifests and the CSP's ports manifest of a plan with pairs.
 

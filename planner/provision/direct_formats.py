@@ -61,12 +61,12 @@ def terraform_direct_config(config: Mapping[str, Any]) -> dict[str, Any]:
     (``express_route_port_id``, ``bandwidth_in_gbps``, ``authorization_key``) with no
     service provider, peering location or Mb/s bandwidth; the others as before.
     """
-    config = copy.deepcopy(dict(config))
-    config["variable"][TERRAFORM_KEYS_VARIABLE] = {
+    result = copy.deepcopy(dict(config))
+    result["variable"][TERRAFORM_KEYS_VARIABLE] = {
         "type": "map(string)", "sensitive": True, "default": {},
         "description": "Authorization key of each Direct circuit by name (the CSP's port "
                        "authorizations: ../<customer_id>/provision.sh authorization-keys)"}
-    circuit = config["resource"]["azurerm_express_route_circuit"]["circuit"]
+    circuit = result["resource"]["azurerm_express_route_circuit"]["circuit"]
     provider_only = f"{_PORT} == null ? each.value.%s : null"
     circuit.update({
         "service_provider_name": f"${{{provider_only % 'service_provider'}}}",
@@ -78,7 +78,7 @@ def terraform_direct_config(config: Mapping[str, Any]) -> dict[str, Any]:
                               f"lookup(var.{TERRAFORM_KEYS_VARIABLE}, each.key, null)}}"),
         # The key is used once, when the circuit is made; later runs need not pass it.
         "lifecycle": {"ignore_changes": ["authorization_key"]}})
-    return config
+    return result
 
 
 def arm_direct_template(template: Mapping[str, Any]) -> dict[str, Any]:
@@ -89,12 +89,12 @@ def arm_direct_template(template: Mapping[str, Any]) -> dict[str, Any]:
     ``authorizationKey`` (from the secure ``authorizationKeys`` parameter); the others their
     ``serviceProviderProperties`` as before.
     """
-    template = copy.deepcopy(dict(template))
-    template["parameters"][ARM_KEYS_PARAMETER] = {
+    result = copy.deepcopy(dict(template))
+    result["parameters"][ARM_KEYS_PARAMETER] = {
         "type": "secureObject", "defaultValue": {},
         "metadata": {"description": "Authorization key of each Direct circuit by name: "
                                     "./provision.sh authorization-keys prints them"}}
-    resource = next(r for r in template["resources"] if r["type"] == CIRCUIT_TYPE)
+    resource = next(r for r in result["resources"] if r["type"] == CIRCUIT_TYPE)
     provider = resource["properties"]["serviceProviderProperties"]
     change = "variables('circuits')[copyIndex()]"
     circuit = f"parameters('manifest').circuits[{change}.index]"
@@ -108,7 +108,7 @@ def arm_direct_template(template: Mapping[str, Any]) -> dict[str, Any]:
                f"'bandwidthInGbps', {change}.bandwidth_gbps, "
                f"'authorizationKey', parameters('{ARM_KEYS_PARAMETER}')[{change}.circuit])")
     resource["properties"] = f"[if(contains({circuit}, 'direct'), {on_port}, {on_provider})]"
-    return template
+    return result
 
 
 #: Bash functions added to ``provision-lib.sh`` of a portfolio with Direct circuits; a

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Mapping
+from typing import Any
 
 from planner.provision import direct_formats as direct
 from planner.provision.manifest import dumps, rollout_steps
@@ -20,7 +21,7 @@ ARM_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentT
 PEERING = "AzurePrivatePeering"
 
 
-def _json(data: object) -> str:
+def _json(data: Mapping[str, Any]) -> str:
     return dumps(data)
 
 
@@ -29,7 +30,7 @@ def _label(name: str) -> str:
     return label if re.match(r"[A-Za-z_]", label) else f"_{label}"
 
 
-def _tags(manifest: Mapping) -> dict[str, str]:
+def _tags(manifest: Mapping[str, Any]) -> dict[str, str]:
     return {"customer": manifest["customer"]["id"], "managed-by": "planner"}
 
 
@@ -51,7 +52,7 @@ _GROUP_NAME = f"${{{_RESOURCE_GROUP}[local.manifest.customer.resource_group].nam
 #: state per customer: the workspace names the customer, whose ``manifest.json`` (its
 #: ``rollout`` lists every resource once with the steps it exists in) says what to make;
 #: the step comes from ``-var step=...``.
-TERRAFORM_CONFIG: dict[str, object] = {
+TERRAFORM_CONFIG: dict[str, Any] = {
     "terraform": {
         "required_version": TERRAFORM_VERSION,
         "required_providers": {"azurerm": {"source": "hashicorp/azurerm",
@@ -150,7 +151,7 @@ TERRAFORM_CONFIG: dict[str, object] = {
 TERRAFORM_TEXT = _json(TERRAFORM_CONFIG)
 
 
-def arm_circuit(circuit: Mapping, sku: Mapping) -> dict[str, object]:
+def arm_circuit(circuit: Mapping[str, Any], sku: Mapping[str, Any]) -> dict[str, Any]:
     """The ARM resource of one circuit, as :data:`ARM_TEMPLATE` makes it for a manifest."""
     return {
         "type": "Microsoft.Network/expressRouteCircuits", "apiVersion": ARM_API_VERSION,
@@ -173,7 +174,7 @@ _CHANGE = "variables('circuits')[copyIndex()]"
 _CIRCUIT_OF_CHANGE = f"parameters('manifest').circuits[{_CHANGE}.index]"
 _PEERED = "parameters('manifest').circuits[variables('peerings')[copyIndex()].index]"
 _LINK = "variables('links')[variables('change').connect[copyIndex()]]"
-ARM_TEMPLATE: dict[str, object] = {
+ARM_TEMPLATE: dict[str, Any] = {
     "$schema": ARM_SCHEMA, "contentVersion": "1.0.0.0",
     "parameters": {
         "manifest": {"type": "object", "metadata": {
@@ -318,8 +319,8 @@ def _q(value: object) -> str:
     return shlex.quote(str(value))
 
 
-def _step_commands(manifest: Mapping, circuits: Mapping, step: Mapping,
-                   before: Mapping | None) -> list[str]:
+def _step_commands(manifest: Mapping[str, Any], circuits: Mapping[str, Any],
+                   step: Mapping[str, Any], before: Mapping[str, Any] | None) -> list[str]:
     """The calls that take the customer from ``before`` to ``step``."""
     commands = []
     if before is None:
@@ -367,7 +368,7 @@ def _step_commands(manifest: Mapping, circuits: Mapping, step: Mapping,
     return commands
 
 
-def azcli(manifest: Mapping) -> dict[str, str]:
+def azcli(manifest: Mapping[str, Any]) -> dict[str, str]:
     """A bash script, ``provision.sh``, running one rollout step per call.
 
     ``./provision.sh STEP`` runs a step with the az CLI. For pipelines that apply the
