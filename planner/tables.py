@@ -6,8 +6,11 @@ Circuits get stable names here: inventory circuits keep theirs, new ones are cal
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
 
 from planner.domain import Site, TierFamily, port_of
 from planner.problems import CustomerProblem, MonthPlan
@@ -149,4 +152,13 @@ def circuit_rows(problem: CustomerProblem, plans: list[MonthPlan], medium: bool 
                      "bandwidth_mbps": bandwidth, "action": action})
         if medium:
             rows[-1]["medium"] = "direct" if port_of(tf) else "provider"
+            rows[-1]["port_gbps"] = port_of(tf)  # for the pair assignment, not circuits.csv
     return rows
+
+
+def frame_rows(frame: pd.DataFrame) -> Iterable[Any]:
+    """The rows of ``frame`` as named tuples whose fields the caller converts (``int(...)``).
+
+    pandas types a row's fields as any scalar; the callers know their columns.
+    """
+    return frame.itertuples(index=False)

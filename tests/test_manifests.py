@@ -467,13 +467,16 @@ def arm_evaluate(expression: str, parameters: dict, variables: dict, copy_index:
             "union": lambda *a: {k: v for d in a for k, v in d.items()},
             "format": lambda f, *a: re.sub(r"\{(\d+)\}", lambda m: str(a[int(m.group(1))]), f),
             "equals": lambda x, y: x == y,
+            "contains": lambda container, item: item in container,
+            "false": lambda: False, "true": lambda: True,
             "resourceId": lambda kind, *names: ("/subscriptions/SUB/resourceGroups/RG/providers/"
                                                 f"{kind}/{'/'.join(names)}"),
         }
         assert name in functions, f"unknown ARM function {name}"
         return functions[name](*args)
 
-    def primary():
+    def primary(live=True):
+        # ``live`` False: parse without evaluating (the branch ``if`` does not take).
         kind, text = take()
         if kind == "string":
             value = text[1:-1].replace("''", "'")
@@ -482,17 +485,31 @@ def arm_evaluate(expression: str, parameters: dict, variables: dict, copy_index:
         else:
             take("(")
             args = []
+            position = 0
             while tokens[index][1] != ")":
-                args.append(primary())
+                if text == "if" and position > 0:
+                    taken = 1 if args[0] else 2
+                    args.append(primary(live and position == taken))
+                else:
+                    args.append(primary(live))
+                position += 1
                 if tokens[index][1] == ",":
                     take(",")
             take(")")
-            value = call(text, args)
+            if not live:
+                value = None
+            elif text == "if":
+                assert len(args) == 3, expression
+                value = args[1] if args[0] else args[2]
+            else:
+                value = call(text, args)
         while index < len(tokens) and tokens[index][1] in (".", "["):
             if take()[1] == ".":
-                value = value[take()[1]]
+                name = take()[1]
+                value = value[name] if live else None
             else:
-                value = value[primary()]
+                key = primary(live)
+                value = value[key] if live else None
                 take("]")
         return value
 
@@ -512,9 +529,10 @@ def arm_resolve(node, parameters, variables, copy_index=None):
     return node
 
 
-def arm_deploy(template: dict, manifest: dict, step: str) -> list[dict]:
-    """The resources ARM makes of ``template`` with ``manifest`` and ``step``: copies expanded."""
-    parameters = {"manifest": manifest, "step": step}
+def arm_deploy(template: dict, manifest: dict, step: str, **more) -> list[dict]:
+    """The resources ARM makes of ``template`` with ``manifest``, ``step`` and the ``more``
+    parameters: copies expanded."""
+    parameters = {"manifest": manifest, "step": step, **more}
     assert set(template["parameters"]) == set(parameters)
     variables: dict = {}
     for name, value in template["variables"].items():  # in order: later ones use earlier
@@ -543,6 +561,11 @@ def _arm_steps(folder: Path, manifests: dict):
 def test_the_arm_evaluation_of_the_tests_refuses_what_it_does_not_know():
     with pytest.raises(AssertionError, match="unknown ARM function"):
         arm_evaluate("take(parameters('x'), 1)", {"x": [1]}, {}, None)
+    # ``if`` evaluates only the branch it takes, as ARM does.
+    assert arm_evaluate("if(contains(parameters('x'), 'a'), parameters('x').a.b, 'none')",
+                        {"x": {}}, {}, None) == "none"
+    with pytest.raises(KeyError):
+        arm_evaluate("if(false(), 'none', parameters('x').a)", {"x": {}}, {}, None)
     assert arm_evaluate("format('{0}/{1}', variables('a')[1].b, 'c')", {},
                         {"a": [0, {"b": "x"}]}, None) == "x/c"
 

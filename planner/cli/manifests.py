@@ -20,6 +20,9 @@ from planner.cli.common import (
     provisioning_paths,
 )
 from planner.cli.progress import Progress
+from planner.direct.assign import replay_pairs
+from planner.direct.outputs import ASSIGNMENTS_FILE
+from planner.direct.ports import read_ports
 from planner.inputs.provenance import RECORD_NAME, InputRecord, read_record, resolve_recorded
 from planner.inputs.read import read_inputs, write_atomically
 from planner.inputs.validate import InputError, InputIssue, Inputs
@@ -30,6 +33,8 @@ from planner.provision import (
     read_provisioning,
     write_portfolio,
 )
+from planner.provision.direct import build_direct_portfolio, write_direct_manifests
+from planner.provision.portfolio import ProvisioningInputs
 from planner.scenarios import Scenario, apply_scenario
 
 
@@ -154,6 +159,8 @@ def run(args: argparse.Namespace) -> int:
         provisioning = read_provisioning(paths["customers"], settings, allocations)
         summary, circuits = read_plan(args.plan)
         optimal = optimal_customers(summary, inputs, args.plan)
+        if (args.plan / ASSIGNMENTS_FILE).exists():
+            return _write_direct(args, record, inputs, provisioning, circuits, optimal)
         portfolio = prepare_portfolio(inputs, circuits, optimal, provisioning)
     except InputError as error:
         print(f"planner: invalid input, nothing written.\n{error}", file=sys.stderr)
@@ -163,4 +170,49 @@ def run(args: argparse.Namespace) -> int:
     out = write_atomically(args.plan / MANIFESTS_DIR, lambda folder: write_portfolio(
         folder, portfolio, formats, jobs=args.jobs, progress=progress.advance))
     print(f"wrote {', '.join(formats)} manifests of {len(portfolio.work)} customers to {out}")
+    return EXIT_OK
+
+
+def _write_direct(args: argparse.Namespace, record: InputRecord | None, inputs: Inputs,
+                  provisioning: ProvisioningInputs, circuits: pd.DataFrame,
+                  optimal: list[str]) -> int:
+    """The manifests of a plan with Direct pairs, from its tables and its ports input.
+
+    Raises
+    ------
+    InputError
+        When the ports input is not recorded, a table cannot be read, or the pairs placed
+        again differ from pair_assignments.csv.
+    """
+    recorded = None if record is None else record.files.get("ports")
+    if recorded is None:
+        raise InputError([InputIssue(str(args.plan / RECORD_NAME), 0, "files.ports", (
+            f"a plan with Direct pairs ({ASSIGNMENTS_FILE}) needs its inputs.json with the "
+            "ports file it was made from"))])
+    paths = _paths(args, record)[0]
+    offers = read_ports(recorded.path, inputs, paths.get("inventory"))
+    tables = {}
+    for name in ("ports.csv", ASSIGNMENTS_FILE):
+        try:
+            tables[name] = pd.read_csv(args.plan / name, keep_default_na=False,
+                                       dtype={"period": str, "pair": str})
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError,
+                pd.errors.EmptyDataError) as error:
+            raise InputError([InputIssue(str(args.plan / name), 0, "",
+                                      f"cannot read the plan: {error}")]) from None
+    written = tables[ASSIGNMENTS_FILE]
+    again = replay_pairs(offers, tables["ports.csv"], written)
+    columns = ["customer_id", "circuit_name", "period", "pair"]
+    if not again.assignments[columns].astype(str).equals(written[columns].astype(str)):
+        raise InputError([InputIssue(str(args.plan / ASSIGNMENTS_FILE), 0, "pair", (
+            "the pairs placed again from ports.csv differ from this table: the plan's "
+            "files do not belong together"))])
+    built = build_direct_portfolio(inputs, circuits, optimal, provisioning, written,
+                                   tables["ports.csv"], again.held, again.existing,
+                                   jobs=args.jobs)
+    formats = tuple(args.formats)
+    out = write_atomically(args.plan / MANIFESTS_DIR, lambda folder: write_direct_manifests(
+        folder, built, formats, jobs=args.jobs))
+    print(f"wrote {', '.join(formats)} manifests of {len(built.manifests)} customers and the "
+          f"CSP's Direct ports to {out}")
     return EXIT_OK

@@ -82,7 +82,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--ports", type=Path, default=None, metavar="FILE",
                         help="ExpressRoute Direct port pairs on offer (docs/direct.md; default: "
                              "DATA/ports.csv when it exists); customers are then planned "
-                             "together and ports.csv and portfolio.csv are written too")
+                             "together and ports.csv, portfolio.csv and "
+                             "pair_assignments.csv are written too")
     parser.set_defaults(func=run)
 
 

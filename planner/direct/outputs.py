@@ -9,12 +9,13 @@ held in ports.csv.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
 import pandas as pd
 
+from planner.direct.assign import ASSIGNMENT_COLUMNS, PairPlan, assign_pairs
 from planner.direct.problem import PortfolioProblem
 from planner.direct.solve import OPTIMALITY_GAP_USD, PortfolioResult
 from planner.domain import Status
@@ -31,6 +32,8 @@ from planner.tables import (
 PORT_COLUMNS = ["peering_location", "port_gbps", "billing", "period", "pairs",
                 "provisioned_mbps", "capacity_mbps", "monthly_usd", "setup_usd"]
 PORTFOLIO_COLUMNS = ["status", "total_usd", "lower_bound_usd", "gap", "message"]
+#: The table of which pair each Direct circuit rides (docs/direct.md, Pair assignment).
+ASSIGNMENTS_FILE = "pair_assignments.csv"
 
 
 @dataclass
@@ -45,6 +48,10 @@ class DirectTables:
         One row per pool of pairs and portfolio month.
     portfolio : pandas.DataFrame
         One row: status, total_usd, lower_bound_usd, gap [USD], message.
+    assignments : pandas.DataFrame
+        The pair each live Direct circuit rides each month (:data:`ASSIGNMENT_COLUMNS`).
+    pair_plan : PairPlan or None
+        The assignment with the pairs held each month (for the manifests).
     """
 
     summary: pd.DataFrame
@@ -52,20 +59,31 @@ class DirectTables:
     circuits: pd.DataFrame
     ports: pd.DataFrame
     portfolio: pd.DataFrame
+    assignments: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=ASSIGNMENT_COLUMNS))
+    pair_plan: PairPlan | None = None
 
     def write(self, folder: Path) -> None:
-        """Write the five CSV files into ``folder``."""
+        """Write the six CSV files into ``folder``."""
         write_tables(folder, self.summary, self.periods, self.circuits)
+        assignments = self.assignments.copy()
+        assignments["moved"] = ["true" if v else "false" for v in assignments["moved"]]
+        assignments.to_csv(folder / ASSIGNMENTS_FILE, index=False, lineterminator="\n")
         ports = self.ports.copy()
         for column in ("monthly_usd", "setup_usd"):
             ports[column] = [f"{v:.2f}" for v in ports[column]]
         ports["provisioned_mbps"] = [f"{v:g}" for v in ports["provisioned_mbps"]]
         ports["capacity_mbps"] = [f"{v:g}" for v in ports["capacity_mbps"]]
         ports.to_csv(folder / "ports.csv", index=False)
+        self.formatted_portfolio.to_csv(folder / "portfolio.csv", index=False)
+
+    @property
+    def formatted_portfolio(self) -> pd.DataFrame:
+        """portfolio.csv as written (USD with two decimals)."""
         portfolio = self.portfolio.copy()
         for column in ("total_usd", "lower_bound_usd", "gap"):
             portfolio[column] = [f"{v:.2f}" for v in portfolio[column]]
-        portfolio.to_csv(folder / "portfolio.csv", index=False)
+        return portfolio
 
     @property
     def formatted_summary(self) -> pd.DataFrame:
@@ -175,7 +193,19 @@ def direct_tables(portfolio: PortfolioProblem, result: PortfolioResult,
     circuit_frame = pd.DataFrame(circuits, columns=CIRCUIT_COLUMNS_WITH_MEDIUM)
     ports = port_rows(portfolio, result)
     overloaded = recheck_loads(circuit_frame, ports, customers)
+    held = {offer.key: [int(n) for n in result.pairs[k]]
+            for k, offer in enumerate(portfolio.offers)}
+    pair_plan = assign_pairs(
+        portfolio.offers, list(portfolio.periods), held,
+        pd.DataFrame(circuits, columns=[*CIRCUIT_COLUMNS_WITH_MEDIUM, "port_gbps"]), customers)
+    assignments, unplaced = pair_plan.assignments, pair_plan.unplaced
     status, message = result.status, _portfolio_message(portfolio, result)
+    moves = int(assignments["moved"].sum())
+    if moves:
+        message += f"; {moves} moves of a circuit to another pair ({ASSIGNMENTS_FILE})"
+    if unplaced:
+        message += (f"; {len(unplaced)} circuit-months fit on no single pair (first-fit "
+                    f"decreasing), e.g. {unplaced[0]} ({ASSIGNMENTS_FILE})")
     if overloaded or errors:
         status = str(Status.ERROR)
         message = "; ".join([*overloaded, *(f"{c}: plan failed its check" for c in errors)])
@@ -184,7 +214,7 @@ def direct_tables(portfolio: PortfolioProblem, result: PortfolioResult,
                            "gap": result.gap_usd, "message": message}],
                          columns=PORTFOLIO_COLUMNS)
     return DirectTables(summary_frame, pd.DataFrame(periods, columns=PERIOD_COLUMNS),
-                        circuit_frame, ports, table)
+                        circuit_frame, ports, table, assignments, pair_plan)
 
 
 def _portfolio_message(portfolio: PortfolioProblem, result: PortfolioResult) -> str:

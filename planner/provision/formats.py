@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Mapping
+from typing import Any
 
+from planner.provision import direct_formats as direct
 from planner.provision.manifest import dumps, rollout_steps
 
 ARM_API_VERSION = "2024-05-01"
@@ -19,7 +21,7 @@ ARM_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentT
 PEERING = "AzurePrivatePeering"
 
 
-def _json(data: object) -> str:
+def _json(data: Mapping[str, Any]) -> str:
     return dumps(data)
 
 
@@ -28,7 +30,7 @@ def _label(name: str) -> str:
     return label if re.match(r"[A-Za-z_]", label) else f"_{label}"
 
 
-def _tags(manifest: Mapping) -> dict[str, str]:
+def _tags(manifest: Mapping[str, Any]) -> dict[str, str]:
     return {"customer": manifest["customer"]["id"], "managed-by": "planner"}
 
 
@@ -50,7 +52,7 @@ _GROUP_NAME = f"${{{_RESOURCE_GROUP}[local.manifest.customer.resource_group].nam
 #: state per customer: the workspace names the customer, whose ``manifest.json`` (its
 #: ``rollout`` lists every resource once with the steps it exists in) says what to make;
 #: the step comes from ``-var step=...``.
-TERRAFORM_CONFIG: dict[str, object] = {
+TERRAFORM_CONFIG: dict[str, Any] = {
     "terraform": {
         "required_version": TERRAFORM_VERSION,
         "required_providers": {"azurerm": {"source": "hashicorp/azurerm",
@@ -149,7 +151,7 @@ TERRAFORM_CONFIG: dict[str, object] = {
 TERRAFORM_TEXT = _json(TERRAFORM_CONFIG)
 
 
-def arm_circuit(circuit: Mapping, sku: Mapping) -> dict[str, object]:
+def arm_circuit(circuit: Mapping[str, Any], sku: Mapping[str, Any]) -> dict[str, Any]:
     """The ARM resource of one circuit, as :data:`ARM_TEMPLATE` makes it for a manifest."""
     return {
         "type": "Microsoft.Network/expressRouteCircuits", "apiVersion": ARM_API_VERSION,
@@ -172,7 +174,7 @@ _CHANGE = "variables('circuits')[copyIndex()]"
 _CIRCUIT_OF_CHANGE = f"parameters('manifest').circuits[{_CHANGE}.index]"
 _PEERED = "parameters('manifest').circuits[variables('peerings')[copyIndex()].index]"
 _LINK = "variables('links')[variables('change').connect[copyIndex()]]"
-ARM_TEMPLATE: dict[str, object] = {
+ARM_TEMPLATE: dict[str, Any] = {
     "$schema": ARM_SCHEMA, "contentVersion": "1.0.0.0",
     "parameters": {
         "manifest": {"type": "object", "metadata": {
@@ -317,8 +319,8 @@ def _q(value: object) -> str:
     return shlex.quote(str(value))
 
 
-def _step_commands(manifest: Mapping, circuits: Mapping, step: Mapping,
-                   before: Mapping | None) -> list[str]:
+def _step_commands(manifest: Mapping[str, Any], circuits: Mapping[str, Any],
+                   step: Mapping[str, Any], before: Mapping[str, Any] | None) -> list[str]:
     """The calls that take the customer from ``before`` to ``step``."""
     commands = []
     if before is None:
@@ -328,6 +330,9 @@ def _step_commands(manifest: Mapping, circuits: Mapping, step: Mapping,
     if step["stage"] == "circuits":
         for name in step["new"]:
             circuit, sku = circuits[name], step["circuits"][name]
+            if circuit.get("direct"):
+                commands.append(direct.azcli_create(circuit, sku, manifest["customer"]))
+                continue
             commands.append(
                 f"create_circuit {_q(name)} {_q(circuit['region'])} "
                 f"{_q(circuit['service_provider'])} {_q(circuit['peering_location'])} "
@@ -336,13 +341,18 @@ def _step_commands(manifest: Mapping, circuits: Mapping, step: Mapping,
         for name in step["new"]:
             peering = circuits[name]["private_peering"]
             secret = peering["shared_key_secret"]
+            # A circuit on a Direct port has no provider to wait for.
+            call = "create_peering_on_port" if circuits[name].get("direct") else "create_peering"
             commands.append(
-                f"create_peering {_q(name)} {peering['peer_asn']} "
+                f"{call} {_q(name)} {peering['peer_asn']} "
                 f"{peering['primary_peer_address_prefix']} "
                 f"{peering['secondary_peer_address_prefix']} {peering['vlan_id']}"
                 + (f" {_q(secret)}" if secret else ""))
         for name in step["upgraded"]:
             sku = step["circuits"][name]
+            if circuits[name].get("direct"):
+                commands.append(direct.azcli_upgrade(name, sku))
+                continue
             commands.append(f"upgrade_circuit {_q(name)} {sku['bandwidth_mbps']} "
                             f"{sku['tier']} {sku['family']}")
         for connection in step["connections"]:
@@ -358,7 +368,7 @@ def _step_commands(manifest: Mapping, circuits: Mapping, step: Mapping,
     return commands
 
 
-def azcli(manifest: Mapping) -> dict[str, str]:
+def azcli(manifest: Mapping[str, Any]) -> dict[str, str]:
     """A bash script, ``provision.sh``, running one rollout step per call.
 
     ``./provision.sh STEP`` runs a step with the az CLI. For pipelines that apply the
@@ -385,6 +395,7 @@ def azcli(manifest: Mapping) -> dict[str, str]:
              "declare -A GATEWAY GATEWAY_REGION",
              *(f"GATEWAY[{vnet}]={_q(g['gateway_id'])} GATEWAY_REGION[{vnet}]={_q(g['region'])}"
                for vnet, g in gateways.items()),
+             *direct.azcli_header(manifest),
              f'source "$(dirname "${{BASH_SOURCE[0]}}")/../{SHELL_LIBRARY}"', ""]
     labels: list[str] = []
     cases: list[str] = []
@@ -394,9 +405,10 @@ def azcli(manifest: Mapping) -> dict[str, str]:
         labels.append(step["label"])
         cases.append(_case(step["label"], _step_commands(manifest, circuits, step, before)
                            or ["echo \"nothing to do for the az CLI in this step\""]))
-        if step["stage"] == "build" and step["new"]:
+        waited = [name for name in step["new"] if not circuits[name].get("direct")]
+        if step["stage"] == "build" and waited:
             helpers["wait"].append(_case(step["label"], [
-                f"wait_for_provider {_q(name)}" for name in step["new"]], indent="      "))
+                f"wait_for_provider {_q(name)}" for name in waited], indent="      "))
         # The peerings a build step makes, and those ARM deploys again with an upgrade.
         md5 = [f"set_md5 {_q(name)} {_q(secret)}" for name in (
             [*step["new"], *step["upgraded"]] if step["stage"] == "build" else [])
@@ -408,6 +420,8 @@ def azcli(manifest: Mapping) -> dict[str, str]:
         cases.append(f"  {helper})\n    case \"${{2:-}}\" in\n"
                      + "".join(f"{case}\n" for case in helper_cases)
                      + "      *)\n        ;;\n    esac\n    ;;")
+    if direct.has_direct(manifest):
+        cases.append(direct.azcli_keys_case(manifest))
     lines += ["case \"${1:-}\" in", *cases,
               "  *)", f"    echo \"usage: $0 STEP; steps in order: {' '.join(labels)}\" >&2",
               "    exit 2", "    ;;", "esac", ""]
@@ -424,3 +438,8 @@ RENDERERS = {"azcli": azcli}
 #: Files written once beside the customers' folders, by format.
 SHARED_FILES = {"terraform": {TERRAFORM_FILE: TERRAFORM_TEXT}, "arm": {ARM_FILE: ARM_TEXT},
                 "azcli": {SHELL_LIBRARY: _FUNCTIONS}}
+#: The shared files of a portfolio with circuits on Direct ports: they make both kinds.
+SHARED_FILES_DIRECT = {
+    "terraform": {TERRAFORM_FILE: _json(direct.terraform_direct_config(TERRAFORM_CONFIG))},
+    "arm": {ARM_FILE: _json(direct.arm_direct_template(ARM_TEMPLATE))},
+    "azcli": {SHELL_LIBRARY: _FUNCTIONS + direct.AZCLI_FUNCTIONS}}

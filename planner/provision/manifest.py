@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, cast
 
 import orjson
 import pandas as pd
@@ -38,7 +39,7 @@ MAX_NAME = 80
 #: What a month's change leaves to the circuits' timelines.
 _IN_TIMELINE = frozenset({"site", "from", "to"})
 #: IPv4 prefixes Azure private peering accepts from on-premises [count] (facts 3.2).
-ADVERTISE_LIMIT = {Tier.LOCAL: 4000, Tier.STANDARD: 4000, Tier.PREMIUM: 10000}
+ADVERTISE_LIMIT: dict[str, int] = {Tier.LOCAL: 4000, Tier.STANDARD: 4000, Tier.PREMIUM: 10000}
 
 
 def resource_name(*parts: str) -> str:
@@ -51,7 +52,7 @@ def resource_name(*parts: str) -> str:
 
 
 def _peering(allocation: Allocation, peer_asn: int, forced_tunneling: bool, routes: int,
-             tier: str, settings: ProvisioningSettings, circuit: str) -> dict[str, object]:
+             tier: str, settings: ProvisioningSettings, circuit: str) -> dict[str, Any]:
     primary, secondary = allocation.primary_prefix, allocation.secondary_prefix
     # The vault itself is named once, under the manifest's security.
     secret = settings.md5_secret.format(circuit=circuit) if settings.md5_key_vault else None
@@ -75,11 +76,11 @@ def _peering(allocation: Allocation, peer_asn: int, forced_tunneling: bool, rout
     }
 
 
-def build_manifest(customer: Mapping[str, object], options: Mapping[str, object],
-                   circuit_rows: list[Mapping[str, object]],
-                   vnets_by_period: Mapping[str, int], vnet_links: Mapping[tuple, int],
+def build_manifest(customer: Mapping[str, Any], options: Mapping[str, Any],
+                   circuit_rows: list[Mapping[str, Any]],
+                   vnets_by_period: Mapping[str, int], vnet_links: Mapping[tuple[Any, ...], int],
                    allocations: Mapping[str, Allocation],
-                   settings: ProvisioningSettings) -> dict[str, object]:
+                   settings: ProvisioningSettings) -> dict[str, Any]:
     """The neutral manifest of one customer.
 
     Parameters
@@ -109,7 +110,7 @@ def build_manifest(customer: Mapping[str, object], options: Mapping[str, object]
     subscription = str(customer.get("subscription_id") or "") or ZERO_SUBSCRIPTION
     resource_group = (str(options.get("resource_group") or "")
                       or settings.resource_group.format(customer=customer_id))
-    locations = {Site.PRIMARY: str(customer["peering_location"]),
+    locations: dict[str, str] = {Site.PRIMARY: str(customer["peering_location"]),
                  Site.SECONDARY: str(customer.get("secondary_peering_location") or "")}
     connect_to = customer.get("model") == Model.CONNECT_TO
     peer_asn = int(options.get("customer_asn") or 0) or settings.asn
@@ -143,7 +144,7 @@ def build_manifest(customer: Mapping[str, object], options: Mapping[str, object]
              for vnet in sorted({c["vnet"] for m in months for c in m["connections"]})}
     group_id = f"/subscriptions/{subscription}/resourceGroups/{resource_group}"
     steps = _rollout_steps(circuits, months)
-    manifest = {
+    manifest: dict[str, Any] = {
         "manifest_version": MANIFEST_VERSION,
         "customer": {
             "id": customer_id, "name": str(customer.get("name") or customer_id),
@@ -184,11 +185,11 @@ def build_manifest(customer: Mapping[str, object], options: Mapping[str, object]
 
 
 def _months(circuits: list[CircuitLife], vnets_by_period: Mapping[str, int],
-            vnet_links: Mapping[tuple, int], resiliency: str) -> list[dict[str, object]]:
+            vnet_links: Mapping[tuple[Any, ...], int], resiliency: str) -> list[dict[str, Any]]:
     periods = sorted({str(r["period"]) for c in circuits for r in c.timeline})
     previous_links: dict[str, tuple[str, ...]] = {}
     previous_period: str | None = None
-    previous_state: tuple | None = None
+    previous_state: tuple[Any, ...] | None = None
     sites = {c.name: c.site for c in circuits}
     months = []
     for period in periods:
@@ -220,14 +221,14 @@ def _months(circuits: list[CircuitLife], vnets_by_period: Mapping[str, int],
     return months
 
 
-def compact_timeline(timeline: list[dict[str, object]]) -> list[dict[str, object]]:
+def compact_timeline(timeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A circuit's months without the ``keep`` months that change nothing.
 
     Every month from one entry to the next (and to the circuit's ``last_period``) that is
     not listed keeps the SKU of the entry before it.
     """
-    kept: list[dict[str, object]] = []
-    before: tuple | None = None
+    kept: list[dict[str, Any]] = []
+    before: tuple[Any, ...] | None = None
     for entry in timeline:
         sku = (entry["tier"], entry["family"], entry["bandwidth_mbps"])
         if entry["action"] != "keep" or sku != before:
@@ -236,11 +237,11 @@ def compact_timeline(timeline: list[dict[str, object]]) -> list[dict[str, object
     return kept
 
 
-def full_timeline(circuit: Mapping[str, object]) -> list[dict[str, object]]:
+def full_timeline(circuit: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The month-by-month circuits.csv rows of a manifest circuit (see :func:`compact_timeline`)."""
     entries = list(circuit["timeline"])
     last = str(circuit["last_period"])
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     for index, entry in enumerate(entries):
         rows.append(dict(entry))
         until = str(entries[index + 1]["period"]) if index + 1 < len(entries) else None
@@ -256,23 +257,24 @@ def _next_month(period: str) -> str:
     return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
 
 
-def _rollout_steps(circuits: list[CircuitLife], months: list[dict[str, object]]
-                   ) -> list[dict[str, object]]:
+def _rollout_steps(circuits: list[CircuitLife], months: list[dict[str, Any]]
+                   ) -> list[dict[str, Any]]:
     """The state after each step of the rollout (see :func:`rollout_steps`)."""
     peerings = {c.name for c in circuits if c.existing}
-    steps: list[dict[str, object]] = []
-    sku_before: dict[str, tuple] = {}
+    steps: list[dict[str, Any]] = []
+    sku_before: dict[str, tuple[Any, ...]] = {}
     previous: set[str] = set()
     connections: dict[str, dict[str, str]] = {}
 
-    def add(stage: str, number: int, period: str, state: Mapping[str, tuple],
+    def add(stage: str, number: int, period: str, state: Mapping[str, tuple[Any, ...]],
             with_peering: set[str], names: set[str]) -> None:
         steps.append({"label": f"{period}-{number}-{stage}", "circuits": dict(state),
                       "peerings": with_peering & set(state), "connections": set(names)})
 
     for month in months:
         period = str(month["period"])
-        live, retiring = {}, {}
+        live: dict[str, Any] = {}
+        retiring: dict[str, Any] = {}
         created = False
         for circuit in circuits:
             action = circuit.action_at(period)
@@ -300,8 +302,8 @@ def _rollout_steps(circuits: list[CircuitLife], months: list[dict[str, object]]
     return steps
 
 
-def _rollout(steps: list[dict[str, object]], circuits: list[CircuitLife], group_id: str
-             ) -> dict[str, object]:
+def _rollout(steps: list[dict[str, Any]], circuits: list[CircuitLife], group_id: str
+             ) -> dict[str, Any]:
     """The rollout as spans of steps: each resource listed once, with the steps it exists in.
 
     ``steps`` lists the step labels in order; a circuit exists in the steps numbered
@@ -310,8 +312,8 @@ def _rollout(steps: list[dict[str, object]], circuits: list[CircuitLife], group_
     exists in the steps of each ``[from, until)`` pair of its ``steps``.
     """
     count = len(steps)
-    spans: dict[str, dict[str, object]] = {}
-    links: dict[str, dict[str, object]] = {}
+    spans: dict[str, dict[str, Any]] = {}
+    links: dict[str, dict[str, Any]] = {}
     for index, step in enumerate(steps):
         for name, sku in step["circuits"].items():
             span = spans.setdefault(name, {"from": index, "until": count, "peered": count,
@@ -348,7 +350,7 @@ def _rollout(steps: list[dict[str, object]], circuits: list[CircuitLife], group_
             "connections": dict(sorted(links.items())), "imports": imports}
 
 
-def dumps(document: Mapping[str, object]) -> str:
+def dumps(document: Mapping[str, Any]) -> str:
     """A JSON file written here: sorted keys, one line per record, final newline.
 
     Objects and arrays are broken over lines, two spaces deeper each level, down to
@@ -379,9 +381,9 @@ def _layout(value: object, depth: int) -> str:
     return "{" + inner + ("," + inner).join(items) + "\n" + "  " * depth + "}"
 
 
-def load_schema() -> dict[str, object]:
+def load_schema() -> dict[str, Any]:
     """The JSON Schema every manifest follows."""
-    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return cast(dict[str, Any], json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
 
 
 def circuits_from_manifests(folder: str | Path) -> pd.DataFrame:
@@ -410,7 +412,7 @@ def circuits_from_manifests(folder: str | Path) -> pd.DataFrame:
     return frame.sort_values(["customer_id", "period", "circuit_name"], ignore_index=True)
 
 
-def rollout_steps(manifest: Mapping[str, object]) -> list[dict[str, object]]:
+def rollout_steps(manifest: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The desired state after each step of the rollout, for every provisioning tool.
 
     A month that changes anything gives up to three steps, in this order:
@@ -468,7 +470,7 @@ def rollout_steps(manifest: Mapping[str, object]) -> list[dict[str, object]]:
     return steps
 
 
-def step_changes(manifest: Mapping[str, object]) -> dict[str, dict[str, list]]:
+def step_changes(manifest: Mapping[str, Any]) -> dict[str, dict[str, list[Any]]]:
     """What each ``circuits`` and ``build`` step makes, by step label (what ARM deploys).
 
     ``create`` (circuits ordered, with their SKU), ``peer`` (private peerings made),
@@ -477,8 +479,8 @@ def step_changes(manifest: Mapping[str, object]) -> dict[str, dict[str, list]]:
     manifest's ``circuits``. Retire steps are left out: ARM does not delete.
     """
     index = {c["name"]: i for i, c in enumerate(manifest["circuits"])}
-    changes: dict[str, dict[str, list]] = {}
-    before: Mapping | None = None
+    changes: dict[str, dict[str, list[Any]]] = {}
+    before: Mapping[str, Any] | None = None
     for step in rollout_steps(manifest):
         old = {c["name"] for c in before["connections"]} if before else set()
         if step["stage"] == "circuits":

@@ -7,11 +7,12 @@ customer (allocating peering addresses across the portfolio first);
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -27,6 +28,7 @@ from planner.provision.settings import (
     read_customer_options,
     read_settings,
 )
+from planner.tables import frame_rows
 
 FORMATS = ("json", "terraform", "arm", "azcli")
 #: The folder of a plan that holds its manifests.
@@ -70,10 +72,12 @@ def read_provisioning(customers: str | Path, settings: str | Path | None = None,
     """
     issues: list[InputIssue] = []
     result = ProvisioningInputs()
-    for load in (lambda: setattr(result, "settings", read_settings(settings)),
-                 lambda: setattr(result, "options", read_customer_options(
-                     read_table(customers), str(customers))),
-                 lambda: setattr(result, "record", read_record(record))):
+    loads: tuple[Callable[[], None], ...] = (
+        lambda: setattr(result, "settings", read_settings(settings)),
+        lambda: setattr(result, "options", read_customer_options(
+            read_table(customers), str(customers))),
+        lambda: setattr(result, "record", read_record(record)))
+    for load in loads:
         try:
             load()
         except InputError as error:
@@ -83,7 +87,7 @@ def read_provisioning(customers: str | Path, settings: str | Path | None = None,
     return result
 
 
-def _records(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
+def _records(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict[str, Any]]:
     """Rows as plain dicts of Python values, much faster than ``DataFrame.to_dict``."""
     columns = list(frame.columns) if columns is None else columns
     values = [frame[column].tolist() for column in columns]
@@ -119,7 +123,7 @@ def check_regions(inputs: Inputs, provisioning: ProvisioningInputs,
     options = provisioning.options
     with_region = set(options.index[options["region"].astype(bool)]) if len(options) else set()
     unknown: dict[str, list[str]] = {}
-    for row in inputs.customers.itertuples(index=False):
+    for row in frame_rows(inputs.customers):
         if row.customer_id not in wanted or row.customer_id in with_region:
             continue
         for location in (row.peering_location, row.secondary_peering_location):
@@ -150,17 +154,17 @@ class Portfolio:
         Per customer, in order: its customers.csv row, its provisioning options, its
         circuits.csv rows (tuples of :data:`_ROW_COLUMNS`), its vNets by period and its
         circuits' allocations.
-    allocations : dict of str to Allocation
+    allocations : dict[str, Any] of str to Allocation
         The portfolio's peering allocations by circuit name.
-    vnet_links : dict of tuple to int
+    vnet_links : dict[str, Any] of tuple to int
         vNet links per catalog SKU [count].
     settings : ProvisioningSettings
         CSP-wide settings.
     """
 
-    work: list[tuple]
+    work: list[tuple[Any, ...]]
     allocations: dict[str, Allocation]
-    vnet_links: dict[tuple, int]
+    vnet_links: dict[tuple[Any, ...], int]
     settings: ProvisioningSettings
 
 
@@ -193,12 +197,15 @@ def prepare_portfolio(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list
     allocations = allocate(_requests(inputs, circuits, wanted), provisioning.settings,
                            provisioning.record)
     vnet_links = {(r.tier, r.family, int(r.bandwidth_mbps)): int(r.vnet_links)
-                  for r in inputs.catalog.itertuples(index=False)}
+                  for r in frame_rows(inputs.catalog)}
+    for r in ([] if inputs.direct_catalog is None
+              else frame_rows(inputs.direct_catalog)):  # circuits on Direct pairs
+        vnet_links.setdefault((r.tier, r.family, int(r.bandwidth_mbps)), int(r.vnet_links))
     # Plain tuples grouped once: pandas look-ups per customer cost more than the manifests.
     customers = {row["customer_id"]: row for row in _records(inputs.customers)}
     options = provisioning.options.to_dict("index")
     mine = circuits[circuits["customer_id"].isin(wanted)]
-    by_customer: dict[str, list[tuple]] = {}
+    by_customer: dict[str, list[tuple[Any, ...]]] = {}
     for customer_id, *row in zip(mine["customer_id"].tolist(),
                                  *(mine[c].tolist() for c in _ROW_COLUMNS), strict=True):
         by_customer.setdefault(customer_id, []).append(tuple(row))
@@ -220,7 +227,7 @@ def prepare_portfolio(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list
 
 def build_portfolio(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list[str],
                     provisioning: ProvisioningInputs, jobs: int = 1
-                    ) -> tuple[dict[str, dict], dict[str, Allocation]]:
+                    ) -> tuple[dict[str, dict[str, Any]], dict[str, Allocation]]:
     """One neutral manifest per customer and the portfolio's peering allocations.
 
     Parameters
@@ -239,9 +246,9 @@ def build_portfolio(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list[s
 
     Returns
     -------
-    manifests : dict of str to dict
+    manifests : dict[str, Any] of str to dict
         By customer_id, in ``customer_ids`` order.
-    allocations : dict of str to Allocation
+    allocations : dict[str, Any] of str to Allocation
         By circuit name.
 
     Raises
@@ -250,18 +257,19 @@ def build_portfolio(inputs: Inputs, circuits: pd.DataFrame, customer_ids: list[s
         When a region is unknown or the address pools or VLANs run out.
     """
     portfolio = prepare_portfolio(inputs, circuits, customer_ids, provisioning)
-    built: list[dict] = []
+    built: list[dict[str, Any]] = []
     for manifests in _map(_build_customers, portfolio, jobs):
         built += manifests
     return {m["customer"]["id"]: m for m in built}, portfolio.allocations
 
 
-def _map(task: Callable, portfolio: Portfolio, jobs: int, *more: object) -> Iterable:
+def _map(task: Callable[..., Any], portfolio: Portfolio, jobs: int, *more: Any
+         ) -> Iterator[Any]:
     """``task(batch, vnet_links, settings, *more)`` for each batch of customers, in order."""
     work = portfolio.work
     batches = [work[i:i + CHUNK] for i in range(0, len(work), CHUNK)]
-    arguments = (repeat(portfolio.vnet_links), repeat(portfolio.settings),
-                 *(repeat(m) for m in more))
+    arguments: tuple[Iterable[Any], ...] = (
+        repeat(portfolio.vnet_links), repeat(portfolio.settings), *(repeat(m) for m in more))
     if jobs > 1 and len(batches) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             yield from pool.map(task, batches, *arguments)
@@ -269,8 +277,8 @@ def _map(task: Callable, portfolio: Portfolio, jobs: int, *more: object) -> Iter
         yield from map(task, batches, *arguments)
 
 
-def _build_customers(batch: list[tuple], vnet_links: dict[tuple, int],
-                     settings: ProvisioningSettings) -> list[dict]:
+def _build_customers(batch: list[tuple[Any, ...]], vnet_links: dict[tuple[Any, ...], int],
+                     settings: ProvisioningSettings) -> list[dict[str, Any]]:
     """The manifests of some customers (run in a worker process when ``jobs`` > 1)."""
     return [build_manifest(customer, options,
                            [dict(zip(_ROW_COLUMNS, row, strict=True)) for row in rows],
@@ -278,7 +286,7 @@ def _build_customers(batch: list[tuple], vnet_links: dict[tuple, int],
             for customer, options, rows, vnets, allocations in batch]
 
 
-def _build_and_write(batch: list[tuple], vnet_links: dict[tuple, int],
+def _build_and_write(batch: list[tuple[Any, ...]], vnet_links: dict[tuple[Any, ...], int],
                      settings: ProvisioningSettings, folder: Path,
                      formats: tuple[str, ...]) -> int:
     """Build, render and write some customers' folders; return how many."""
@@ -299,7 +307,7 @@ def write_portfolio(folder: Path, portfolio: Portfolio, formats: tuple[str, ...]
     _write_shared(folder, portfolio.allocations, formats)
 
 
-def render(manifest: dict, formats: tuple[str, ...] = FORMATS) -> dict[str, str]:
+def render(manifest: dict[str, Any], formats: tuple[str, ...] = FORMATS) -> dict[str, str]:
     """The files of one customer's folder in the chosen formats.
 
     Terraform and ARM read ``manifest.json``, so ``terraform`` and ``arm`` write it too.
@@ -312,7 +320,8 @@ def render(manifest: dict, formats: tuple[str, ...] = FORMATS) -> dict[str, str]
     return files
 
 
-def _write_customers(folder: Path, manifests: list[dict], formats: tuple[str, ...]) -> int:
+def _write_customers(folder: Path, manifests: list[dict[str, Any]],
+                     formats: tuple[str, ...]) -> int:
     """Render and write the folders of some customers; return how many."""
     for manifest in manifests:
         customer_folder = folder / manifest["customer"]["id"]
@@ -328,7 +337,7 @@ def _write_customers(folder: Path, manifests: list[dict], formats: tuple[str, ..
     return len(manifests)
 
 
-def write_manifests(folder: Path, manifests: dict[str, dict],
+def write_manifests(folder: Path, manifests: dict[str, dict[str, Any]],
                     allocations: dict[str, Allocation],
                     formats: tuple[str, ...] = FORMATS, jobs: int = 1,
                     progress: Callable[[int], None] | None = None) -> None:
@@ -338,9 +347,9 @@ def write_manifests(folder: Path, manifests: dict[str, dict],
     ----------
     folder : Path
         The ``manifests/`` folder to fill (made if missing).
-    manifests : dict of str to dict
+    manifests : dict[str, Any] of str to dict
         Neutral manifests by customer_id, as :func:`build_portfolio` returns them.
-    allocations : dict of str to Allocation
+    allocations : dict[str, Any] of str to Allocation
         The portfolio's peering allocations, written as the record.
     formats : tuple of str
         Formats to write, from :data:`FORMATS`.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from planner.domain import Family, Resiliency, Site, Tier
 from planner.errors import PlannerError
@@ -34,16 +35,16 @@ class CircuitLife:
 
     name: str
     site: str
-    timeline: list[dict[str, object]] = field(default_factory=list)
-    _by_period: dict[str, dict[str, object]] = field(default_factory=dict, repr=False,
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    _by_period: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False,
                                                       compare=False)
 
     @property
     def existing(self) -> bool:
         """Whether the circuit exists before the plan starts (an inventory circuit)."""
-        return self.timeline[0]["action"] != "create"
+        return bool(self.timeline[0]["action"] != "create")
 
-    def _row(self, period: str) -> dict[str, object] | None:
+    def _row(self, period: str) -> dict[str, Any] | None:
         if len(self._by_period) != len(self.timeline):
             self._by_period = {str(row["period"]): row for row in self.timeline}
         return self._by_period.get(period)
@@ -61,7 +62,7 @@ class CircuitLife:
         return None if row is None else str(row["action"])
 
 
-def lives(rows: Iterable[Mapping[str, object]]) -> list[CircuitLife]:
+def lives(rows: Iterable[Mapping[str, Any]]) -> list[CircuitLife]:
     """Group one customer's circuits.csv rows by circuit, in order of first appearance."""
     by_name: dict[str, CircuitLife] = {}
     for row in sorted(rows, key=lambda r: (str(r["period"]), str(r["circuit_name"]))):
@@ -187,21 +188,28 @@ def upgrade_reason(old: SiteSku, new: SiteSku) -> str:
     return ", ".join(parts)
 
 
+def _bandwidth(circuit: CircuitLife, period: str) -> int:
+    """Bandwidth [Mb/s] of a circuit alive in ``period``."""
+    sku = circuit.sku_at(period)
+    assert sku is not None, (circuit.name, period)
+    return sku[2]
+
+
 def month_changes(circuits: list[CircuitLife], period: str, previous_period: str | None
-                  ) -> list[dict[str, object]]:
+                  ) -> list[dict[str, Any]]:
     """Every circuit's change in ``period``: create, upgrade, keep, retire or replace.
 
     A circuit created in the month a circuit of the same site is retired is a
     replacement of it (largest with largest), flagged disruptive with the reason.
     """
-    changes: list[dict[str, object]] = []
+    changes: list[dict[str, Any]] = []
     for site in (Site.PRIMARY, Site.SECONDARY):
         here = [c for c in circuits if c.site == site and c.action_at(period) is not None]
         created = [c for c in here if c.action_at(period) == "create"]
         retired = [c for c in here if c.action_at(period) == "retire"]
         ending = not any(c.action_at(period) != "retire" for c in here)
-        by_size = sorted(created, key=lambda c: (-c.sku_at(period)[2], c.name))
-        gone = sorted(retired, key=lambda c: (-c.sku_at(period)[2], c.name))
+        by_size = sorted(created, key=lambda c: (-_bandwidth(c, period), c.name))
+        gone = sorted(retired, key=lambda c: (-_bandwidth(c, period), c.name))
         pairs = {} if ending else dict(zip((c.name for c in by_size),
                                            (c for c in gone), strict=False))
         replaced = {old.name for old in pairs.values()}
@@ -209,7 +217,7 @@ def month_changes(circuits: list[CircuitLife], period: str, previous_period: str
             action = circuit.action_at(period)
             sku = circuit.sku_at(period)
             assert action is not None and sku is not None
-            entry: dict[str, object] = {"circuit": circuit.name, "site": site,
+            entry: dict[str, Any] = {"circuit": circuit.name, "site": site,
                                         "action": action, "to": _sku_dict(sku),
                                         "disruptive": False, "reason": ""}
             if action == "create" and circuit.name in pairs:
@@ -233,5 +241,5 @@ def month_changes(circuits: list[CircuitLife], period: str, previous_period: str
     return sorted(changes, key=lambda e: (order[str(e["action"])], str(e["circuit"])))
 
 
-def _sku_dict(sku: SiteSku) -> dict[str, object]:
+def _sku_dict(sku: SiteSku) -> dict[str, Any]:
     return {"tier": sku[0], "family": sku[1], "bandwidth_mbps": sku[2]}

@@ -26,6 +26,8 @@ _T = TypeVar("_T")
 RESERVED_ASNS = range(65515, 65521)
 MAX_ASN = 4_294_967_295
 ENCRYPTION_CHOICES = ("none", "ipsec")
+#: Encapsulations of an ExpressRoute Direct port (``encapsulation`` of the port resource).
+ENCAPSULATIONS = ("Dot1Q", "QinQ")
 REGION_PATTERN = r"[a-z][a-z0-9]{2,39}"
 RESOURCE_GROUP_PATTERN = r"[A-Za-z0-9_.()\-]{0,89}[A-Za-z0-9_()\-]"
 ZERO_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
@@ -101,6 +103,12 @@ class ProvisioningSettings:
         The CSP's subscription and resource group holding that vault (required with it).
     md5_secret : str
         Pattern of a circuit's secret name in that vault; ``{circuit}`` is replaced.
+    direct_subscription : str
+        The CSP's subscription holding its ExpressRoute Direct ports (all zeros: unknown).
+    direct_resource_group : str
+        Resource group of those ports and their authorizations.
+    direct_encapsulation : str
+        ``Dot1Q`` or ``QinQ``: the ports' encapsulation (fixed when a port is made).
     regions : dict of str to str
         Azure region per peering location, over :data:`LOCAL_REGIONS`.
     source : str
@@ -119,6 +127,9 @@ class ProvisioningSettings:
     md5_key_vault_subscription: str = ""
     md5_key_vault_resource_group: str = ""
     md5_secret: str = "bgp-md5-{circuit}"
+    direct_subscription: str = ZERO_SUBSCRIPTION
+    direct_resource_group: str = "rg-csp-expressroute-direct"
+    direct_encapsulation: str = "Dot1Q"
     regions: dict[str, str] = field(default_factory=dict)
     source: str = "built-in defaults"
 
@@ -197,6 +208,7 @@ def read_settings(path: str | Path | None) -> ProvisioningSettings:
     issues: list[InputIssue] = []
     bgp, peering = data.get("bgp", {}), data.get("peering", {})
     names, secrets = data.get("names", {}), data.get("secrets", {})
+    direct = data.get("direct", {})
     regions, vnets = data.get("regions", {}), data.get("vnets", {})
     asn = _get(bgp, "asn", int, defaults.asn, "bgp", issues, file)
     if (why := asn_problem(int(asn))) is not None:
@@ -232,7 +244,10 @@ def read_settings(path: str | Path | None) -> ProvisioningSettings:
             (secrets, "secrets", "md5_key_vault", "md5_key_vault"),
             (secrets, "secrets", "md5_key_vault_subscription", "md5_key_vault_subscription"),
             (secrets, "secrets", "md5_key_vault_resource_group", "md5_key_vault_resource_group"),
-            (secrets, "secrets", "md5_secret", "md5_secret")):
+            (secrets, "secrets", "md5_secret", "md5_secret"),
+            (direct, "direct", "subscription", "direct_subscription"),
+            (direct, "direct", "resource_group", "direct_resource_group"),
+            (direct, "direct", "encapsulation", "direct_encapsulation")):
         text_values[name] = str(_get(table, key, str, getattr(defaults, name), where, issues,
                                      file))
     for key, needed in (("resource_group", "{customer}"), ("gateway_id", "{vnet}")):
@@ -252,6 +267,18 @@ def read_settings(path: str | Path | None) -> ProvisioningSettings:
         issues.append(InputIssue(file, 0, "secrets.md5_key_vault_resource_group", (
             "secrets.md5_key_vault_resource_group: the resource group of md5_key_vault is "
             f"needed with it, not {group!r}")))
+    if not re.fullmatch(SUBSCRIPTION_PATTERN, text_values["direct_subscription"]):
+        issues.append(InputIssue(file, 0, "direct.subscription", (
+            "direct.subscription: the CSP's subscription ID holding its ExpressRoute Direct "
+            f"ports (a GUID), not {text_values['direct_subscription']!r}")))
+    if not re.fullmatch(RESOURCE_GROUP_PATTERN, text_values["direct_resource_group"]):
+        issues.append(InputIssue(file, 0, "direct.resource_group", (
+            "direct.resource_group: not an Azure resource-group name: "
+            f"{text_values['direct_resource_group']!r}")))
+    if text_values["direct_encapsulation"] not in ENCAPSULATIONS:
+        issues.append(InputIssue(file, 0, "direct.encapsulation", (
+            f"direct.encapsulation: {text_values['direct_encapsulation']!r} is not one of "
+            f"{', '.join(ENCAPSULATIONS)}")))
     if text_values["vnet_region"] and not re.fullmatch(REGION_PATTERN,
                                                        text_values["vnet_region"]):
         issues.append(InputIssue(file, 0, "vnets.region", (
@@ -271,7 +298,11 @@ def read_settings(path: str | Path | None) -> ProvisioningSettings:
         md5_key_vault=text_values["md5_key_vault"],
         md5_key_vault_subscription=text_values["md5_key_vault_subscription"],
         md5_key_vault_resource_group=text_values["md5_key_vault_resource_group"],
-        md5_secret=text_values["md5_secret"], regions=dict(regions), source=file)
+        md5_secret=text_values["md5_secret"],
+        direct_subscription=text_values["direct_subscription"],
+        direct_resource_group=text_values["direct_resource_group"],
+        direct_encapsulation=text_values["direct_encapsulation"], regions=dict(regions),
+        source=file)
 
 
 def read_customer_options(customers: pd.DataFrame, file: str = "customers.csv"
