@@ -151,19 +151,6 @@ upgrade_on_port() {  # NAME GBPS TIER FAMILY
   az network express-route update --name "$1" --resource-group "$RG" \\
     --subscription "$SUB" --bandwidth "$2" Gbps --sku-tier "$3" --sku-family "$4"
 }
-
-create_peering_on_port() {  # as create_peering: a port has no provider to wait for
-  if [ -n "${6:-}" ]; then
-    az network express-route peering create --circuit-name "$1" --resource-group "$RG" \\
-      --subscription "$SUB" --peering-type AzurePrivatePeering --peer-asn "$2" \\
-      --primary-peer-subnet "$3" --secondary-peer-subnet "$4" --vlan-id "$5" \\
-      --shared-key "$(md5_key "$6")"
-  else
-    az network express-route peering create --circuit-name "$1" --resource-group "$RG" \\
-      --subscription "$SUB" --peering-type AzurePrivatePeering --peer-asn "$2" \\
-      --primary-peer-subnet "$3" --secondary-peer-subnet "$4" --vlan-id "$5"
-  fi
-}
 """
 
 

@@ -284,6 +284,10 @@ delete_circuit() {  # NAME
 
 create_peering() {  # CIRCUIT PEER_ASN PRIMARY_SUBNET SECONDARY_SUBNET VLAN [MD5_SECRET]
   wait_for_provider "$1"
+  add_private_peering "$@"
+}
+
+add_private_peering() {  # as create_peering, once the circuit can take a peering
   if [ -n "${6:-}" ]; then
     az network express-route peering create --circuit-name "$1" --resource-group "$RG" \\
       --subscription "$SUB" --peering-type AzurePrivatePeering --peer-asn "$2" \\
@@ -342,7 +346,7 @@ def _step_commands(manifest: Mapping[str, Any], circuits: Mapping[str, Any],
             peering = circuits[name]["private_peering"]
             secret = peering["shared_key_secret"]
             # A circuit on a Direct port has no provider to wait for.
-            call = "create_peering_on_port" if circuits[name].get("direct") else "create_peering"
+            call = "add_private_peering" if circuits[name].get("direct") else "create_peering"
             commands.append(
                 f"{call} {_q(name)} {peering['peer_asn']} "
                 f"{peering['primary_peer_address_prefix']} "
