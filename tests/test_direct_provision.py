@@ -16,6 +16,7 @@ import hcl2
 import jsonschema
 import pandas as pd
 import pytest
+from helpers import azure_cli_check, command_shape, fake_az, logged_az_commands
 
 from planner.direct.assign import ASSIGNMENT_COLUMNS, assign_pool, pair_name
 from planner.direct.ports import PortKey, PortOffer
@@ -25,7 +26,7 @@ from planner.provision import load_schema
 from planner.provision.direct import split_moves
 from planner.provision.settings import read_settings
 from planner.scenarios import Scenario
-from tests.test_manifests import _shape, arm_deploy, check_terraform_folder, terraform_state
+from tests.test_manifests import arm_deploy, check_terraform_folder, terraform_state
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = PortKey("Amsterdam", 10, "MeteredData")
@@ -503,19 +504,8 @@ def test_arm_bodies_of_ports_authorizations_and_circuits_load_into_the_sdk(run) 
     assert all(seen.values()), seen
 
 
-FAKE_AZ = """#!/usr/bin/env bash
-{ printf '%s\\0' "$@"; printf '\\036\\0'; } >> "$AZ_LOG"
-echo Provisioned
-"""
-
-
 def recorded(folder: Path, tmp_path: Path, calls: dict[str, list[list[str]]]) -> list[list[str]]:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "az").write_text(FAKE_AZ)
-    (bin_dir / "az").chmod(0o755)
-    log = tmp_path / "az.log"
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "AZ_LOG": str(log)}
+    env, log = fake_az(tmp_path)
     outputs = []
     for script, runs in calls.items():
         path = folder / script
@@ -523,15 +513,7 @@ def recorded(folder: Path, tmp_path: Path, calls: dict[str, list[list[str]]]) ->
         for args in runs:
             outputs.append(subprocess.run(["bash", str(path), *args], env=env, check=True,
                                           capture_output=True, text=True).stdout)
-    fields = log.read_bytes().split(b"\0")
-    commands, current = [], []
-    for field in fields[:-1]:
-        if field == b"\x1e":
-            commands.append(current)
-            current = []
-        else:
-            current.append(field.decode())
-    return commands, outputs
+    return logged_az_commands(log), outputs
 
 
 def test_the_real_azure_cli_accepts_every_command_of_the_direct_scripts(run, tmp_path) -> None:
@@ -549,7 +531,7 @@ def test_the_real_azure_cli_accepts_every_command_of_the_direct_scripts(run, tmp
     cb = json.loads((folder / "cb" / "manifest.json").read_text())
     assert set(keys) == {c["name"] for c in cb["circuits"] if "direct" in c}
     assert all(value == "Provisioned" for value in keys.values())
-    verbs = {" ".join(_shape(args)[0]) for args in commands}
+    verbs = {" ".join(command_shape(args)[0]) for args in commands}
     for expected in ("network express-route create", "network express-route port create",
                      "network express-route port authorization create",
                      "network express-route port authorization delete",
@@ -562,11 +544,8 @@ def test_the_real_azure_cli_accepts_every_command_of_the_direct_scripts(run, tmp
     assert all(b["properties"]["bandwidthInGbps"] in (1, 2, 5, 10) for b in bodies)
     shapes = {}
     for args in commands:
-        shapes.setdefault(_shape(args), args)
-    results = json.loads(subprocess.run(
-        [sys.executable, str(Path(__file__).with_name("azcli_check.py"))],
-        input=json.dumps(list(shapes.values())), capture_output=True, text=True,
-        check=True).stdout)
+        shapes.setdefault(command_shape(args), args)
+    results = azure_cli_check(list(shapes.values()))
     for result in results:
         assert result["status"] == 1 and "az login" in result["errors"], result
 

@@ -9,14 +9,13 @@ import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import hcl2
 import jsonschema
 import pandas as pd
 import pytest
-from helpers import DATA
+from helpers import DATA, azure_cli_check, command_shape, fake_az, logged_az_commands
 
 import planner
 from planner.cli import main
@@ -692,10 +691,7 @@ def test_the_real_azure_cli_reads_the_manifest_as_the_arm_templates_parameter(sa
     assert parameters == {"step": {"value": step},
                           "manifest": {"value": manifests[optimal[0]]}}
     # The command itself parses and stops only for want of an account.
-    results = json.loads(subprocess.run(
-        [sys.executable, str(Path(__file__).with_name("azcli_check.py"))],
-        input=json.dumps([documented]), capture_output=True, text=True, check=True,
-        cwd=customer).stdout)
+    results = azure_cli_check([documented], cwd=customer)
     assert results[0]["status"] == 1 and "az login" in results[0]["errors"], results
 
 
@@ -727,20 +723,9 @@ def test_cli_scripts_pass_bash_n_and_never_hold_a_key(sample):
         assert "--shared-key" not in text and "keyvault" not in text
 
 
-FAKE_AZ = """#!/usr/bin/env bash
-{ printf '%s\\0' "$@"; printf '\\036\\0'; } >> "$AZ_LOG"
-echo Provisioned
-"""
-
-
 def _recorded_az_commands(folder: Path, tmp_path: Path) -> list[list[str]]:
     """Every az command line the sample scripts run, as bash expands it, step by step."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "az").write_text(FAKE_AZ)
-    (bin_dir / "az").chmod(0o755)
-    log = tmp_path / "az.log"
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "AZ_LOG": str(log)}
+    env, log = fake_az(tmp_path)
     for script in sorted(folder.glob("*/provision.sh")):
         usage = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True)
         assert usage.returncode == 2 and "steps in order:" in usage.stderr
@@ -751,20 +736,7 @@ def _recorded_az_commands(folder: Path, tmp_path: Path) -> list[list[str]]:
             for args in ([step], ["wait", step], ["md5", step]):
                 subprocess.run(["bash", str(script), *args], env=env, check=True,
                                capture_output=True)
-    fields = log.read_bytes().split(b"\0")
-    commands, current = [], []
-    for field in fields[:-1]:
-        if field == b"\x1e":
-            commands.append(current)
-            current = []
-        else:
-            current.append(field.decode())
-    return commands
-
-
-def _shape(args: list[str]) -> tuple:
-    words = tuple(itertools.takewhile(lambda a: not a.startswith("-"), args))
-    return words, tuple(sorted(a for a in args if a.startswith("-")))
+    return logged_az_commands(log)
 
 
 def test_the_real_azure_cli_accepts_every_command_shape_of_the_scripts(sample, tmp_path):
@@ -773,7 +745,7 @@ def test_the_real_azure_cli_accepts_every_command_shape_of_the_scripts(sample, t
     commands = _recorded_az_commands(folder, tmp_path)
     shapes = {}
     for args in commands:
-        shapes.setdefault(_shape(args), args)
+        shapes.setdefault(command_shape(args), args)
     verbs = {" ".join(words) for words, _ in shapes}
     assert {"group create", "network express-route create", "network express-route update",
             "network express-route delete", "network express-route show",
@@ -782,10 +754,7 @@ def test_the_real_azure_cli_accepts_every_command_shape_of_the_scripts(sample, t
             "keyvault secret show"} <= verbs
     # One broken command shows that the check can fail.
     broken = ["network", "express-route", "create", "--name", "x", "--sku-family", "Bogus"]
-    results = json.loads(subprocess.run(
-        [sys.executable, str(Path(__file__).with_name("azcli_check.py"))],
-        input=json.dumps([*shapes.values(), broken]), capture_output=True, text=True,
-        check=True).stdout)
+    results = azure_cli_check([*shapes.values(), broken])
     *checked, refused = results
     assert refused["status"] == 2 and "Bogus" in refused["errors"]
     for result in checked:
