@@ -21,7 +21,7 @@ but not circuit by circuit) is left without a pair and reported.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -226,19 +226,30 @@ def assign_pairs(offers: Iterable[PortOffer], periods: list[str],
         key = PortKey(str(location[row.customer_id]), int(row.port_gbps), str(row.family))
         grouped.setdefault(key, {}).setdefault(str(row.period), []).append(
             (str(row.customer_id), str(row.circuit_name), int(row.bandwidth_mbps)))
+    return _place(offers, periods, lambda key: pairs[key], grouped)
+
+
+def _place(offers: Iterable[PortOffer], periods: list[str],
+           pairs_held: Callable[[PortKey], Iterable[int]],
+           grouped: Mapping[PortKey, dict[str, list[tuple[str, str, int]]]]) -> PairPlan:
+    """:func:`assign_pool` for every pool, gathered into one :class:`PairPlan`.
+
+    ``pairs_held(key)`` gives a pool's pairs per month of ``periods``; ``grouped`` its
+    circuits (customer, name, bandwidth [Mb/s]) by period.
+    """
     rows: list[dict[str, Any]] = []
     unplaced: list[str] = []
     held: dict[tuple[str, int, str, str], list[str]] = {}
     existing: dict[tuple[str, int, str], list[str]] = {}
     for offer in offers:
         key = offer.key
-        pool = assign_pool(offer, periods, pairs[key], grouped.get(key, {}))
-        rows += pool.rows
-        unplaced += pool.unplaced
-        for period, names in pool.held.items():
-            held[(key.peering_location, key.port_gbps, key.billing, period)] = names
-        existing[(key.peering_location, key.port_gbps, key.billing)] = [
-            pair_name(key, n) for n in range(1, offer.existing_pairs + 1)]
+        pool = (key.peering_location, key.port_gbps, key.billing)
+        placed = assign_pool(offer, periods, pairs_held(key), grouped.get(key, {}))
+        rows += placed.rows
+        unplaced += placed.unplaced
+        for period, names in placed.held.items():
+            held[(*pool, period)] = names
+        existing[pool] = [pair_name(key, n) for n in range(1, offer.existing_pairs + 1)]
     frame = pd.DataFrame(rows, columns=ASSIGNMENT_COLUMNS)
     order = ["peering_location", "port_gbps", "billing", "period", "customer_id",
              "circuit_name"]
@@ -268,29 +279,13 @@ def replay_pairs(offers: Iterable[PortOffer], ports: pd.DataFrame,
     PairPlan
     """
     periods = sorted({str(p) for p in ports["period"]})
-    circuits: dict[tuple[Any, ...], dict[str, list[tuple[str, str, int]]]] = {}
+    grouped: dict[PortKey, dict[str, list[tuple[str, str, int]]]] = {}
     for row in frame_rows(assignments):
-        pool = (str(row.peering_location), int(row.port_gbps), str(row.billing))
-        circuits.setdefault(pool, {}).setdefault(str(row.period), []).append(
+        key = PortKey(str(row.peering_location), int(row.port_gbps), str(row.billing))
+        grouped.setdefault(key, {}).setdefault(str(row.period), []).append(
             (str(row.customer_id), str(row.circuit_name), int(row.bandwidth_mbps)))
     held_counts = {(str(r.peering_location), int(r.port_gbps), str(r.billing), str(r.period)):
                    int(r.pairs) for r in frame_rows(ports)}
-    rows: list[dict[str, Any]] = []
-    unplaced: list[str] = []
-    held: dict[tuple[str, int, str, str], list[str]] = {}
-    existing: dict[tuple[str, int, str], list[str]] = {}
-    for offer in offers:
-        key = offer.key
-        pool = (key.peering_location, key.port_gbps, key.billing)
-        counts = [held_counts.get((*pool, p), 0) for p in periods]
-        placed = assign_pool(offer, periods, counts, circuits.get(pool, {}))
-        rows += placed.rows
-        unplaced += placed.unplaced
-        for period, names in placed.held.items():
-            held[(*pool, period)] = names
-        existing[pool] = [pair_name(key, n) for n in range(1, offer.existing_pairs + 1)]
-    frame = pd.DataFrame(rows, columns=ASSIGNMENT_COLUMNS)
-    order = ["peering_location", "port_gbps", "billing", "period", "customer_id",
-             "circuit_name"]
-    return PairPlan(frame.sort_values(order, ignore_index=True, kind="stable"), unplaced,
-                    held, existing)
+    return _place(offers, periods, lambda key: [
+        held_counts.get((key.peering_location, key.port_gbps, key.billing, p), 0)
+        for p in periods], grouped)
