@@ -207,33 +207,6 @@ class ChunkResult:
     parts: dict[str, ScenarioRows]
 
 
-def _period_line(row: dict[str, object]) -> str:
-    """A periods.csv line as :func:`planner.inputs.read.format_periods` and ``to_csv`` write it."""
-    return (f"{row['customer_id']},{row['period']},{row['tier']},{row['family']},"
-            f"{row['circuits']},{row['capacity_mbps']},{row['peak_mbps']:g},"
-            f"{row['utilization']:.4f},{row['circuit_usd']:.2f},{row['egress_usd']:.2f},"
-            f"{row['setup_usd']:.2f},{row['total_usd']:.2f}\n")
-
-
-def _circuit_line(row: dict[str, object]) -> str:
-    """A circuits.csv line as ``to_csv`` writes it."""
-    return ",".join(str(row[c]) for c in CIRCUIT_COLUMNS) + "\n"
-
-
-def _rows_text(rows: list[dict[str, object]], columns: list[str],
-               line: Callable[[dict[str, object]], str], frame: Callable[[], str]) -> str:
-    """The rows as CSV text without header, formatted directly.
-
-    The CSV writer would quote a field holding a comma, a quote or a line break; ids,
-    names and periods are validated never to, but should any field do so (a line with
-    more commas or breaks than columns), the text comes from pandas (``frame``) instead.
-    """
-    text = "".join(map(line, rows))
-    plain = (text.count(",") == len(rows) * (len(columns) - 1)
-             and text.count("\n") == len(rows) and '"' not in text and "\r" not in text)
-    return text if plain else frame()
-
-
 def run_chunk(chunk: Chunk) -> ChunkResult:
     """Solve the unknown customers of ``chunk`` and render the rows of all of them.
 

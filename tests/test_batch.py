@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -18,17 +19,16 @@ from planner.batch import (
     RESULTS_FILE,
     Checkpoint,
     Record,
-    _circuit_line,
-    _rows_text,
     fingerprint,
     run_batch,
     solved_count,
 )
+from planner.batch_rows import circuits_text, periods_text
 from planner.cli import main
 from planner.inputs.read import format_periods, read_table
 from planner.scenarios import Scenario, parse_scenario
 from planner.synth import synthesize
-from planner.tables import CIRCUIT_COLUMNS
+from planner.tables import CIRCUIT_COLUMNS, PERIOD_COLUMNS, circuit_rows, period_rows
 
 TABLES = ("summary.csv", "periods.csv", "circuits.csv")
 INPUT_FILES = ("customers.csv", "demand.csv", "catalog.csv", "egress_rates.csv",
@@ -93,14 +93,17 @@ def test_batch_rows_are_the_bytes_pandas_writes(inputs: planner.Inputs, serial: 
     assert serial[0].circuits_csv == result.circuits.to_csv(index=False, lineterminator="\n")
 
 
-def test_rows_needing_quotes_go_through_pandas() -> None:
-    rows = [{"customer_id": "a,b", "circuit_name": "n", "site": "primary", "period": "2026-01",
-             "tier": "Standard", "family": "MeteredData", "bandwidth_mbps": 50,
-             "action": "create"}]
-    frame = pd.DataFrame(rows, columns=CIRCUIT_COLUMNS)
-    text = _rows_text(rows, CIRCUIT_COLUMNS, _circuit_line,
-                      lambda: frame.to_csv(index=False, header=False, lineterminator="\n"))
-    assert text == '"a,b",n,primary,2026-01,Standard,MeteredData,50,create\n'
+def test_rows_needing_quotes_go_through_pandas(inputs: planner.Inputs) -> None:
+    problem = dataclasses.replace(planner.build_problems(inputs)[0], customer_id="a,b")
+    plans = planner.plan_customer(problem).plans
+    circuits = circuits_text(problem, plans)
+    periods = periods_text(problem, plans)[1]
+    assert circuits.startswith('"a,b",') and periods.startswith('"a,b",')
+    assert circuits == pd.DataFrame(circuit_rows(problem, plans), columns=CIRCUIT_COLUMNS
+                                    ).to_csv(index=False, header=False, lineterminator="\n")
+    assert periods == format_periods(pd.DataFrame(period_rows(problem, plans),
+                                                  columns=PERIOD_COLUMNS)).to_csv(
+        index=False, header=False, lineterminator="\n")
 
 
 def test_dask_local_cluster_equals_serial(inputs: planner.Inputs, serial: list,
