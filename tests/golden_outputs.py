@@ -11,12 +11,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from helpers import DATA, ROOT
+from helpers import DATA, ROOT, planner_cli
 
 GOLDEN = ROOT / "tests" / "data" / "golden_outputs.json"
 
@@ -26,12 +24,6 @@ SYNTH_ARGS = ("--customers", "60", "--months", "12", "--seed", "5")
 SYNTH_PLAN_ARGS = ("--jobs", "2", "--scenario", "base", "--scenario", "up:growth=1.3,price=-10")
 #: The record names input files by absolute path, which differs between clones.
 RECORD = "inputs.json"
-
-
-def planner_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m planner ARGS`` in ``cwd`` and return the finished process."""
-    return subprocess.run([sys.executable, "-m", "planner", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=900, check=False)
 
 
 def digest_folder(folder: Path) -> dict[str, str]:
