@@ -36,6 +36,7 @@ from typing import cast
 
 import numpy as np
 
+from planner.direct._schedule import schedule_one_pool
 from planner.direct.master import Master, MasterSolution
 from planner.direct.pricing import Candidate, Column, LoadBound, Pricer
 from planner.direct.problem import PortfolioProblem
@@ -172,44 +173,17 @@ def pair_schedule(portfolio: PortfolioProblem, credit_usd: np.ndarray, low: np.n
     keys, months = low.shape
     pairs = np.zeros((keys, months), dtype=np.int64)
     total = 0.0
+    credit = np.asarray(credit_usd, dtype=float)
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
     for k, offer in enumerate(portfolio.offers):
-        counts = np.arange(offer.max_pairs + 1)
-        size = len(counts)
-        rise = np.maximum(0, counts[None, :] - counts[:, None]) * float(offer.setup_usd)
-        positive = counts > 0
-        parents = []
-        # never[y]: no pair held so far (so y == 0); since[y]: some pair held so far.
-        never = np.where(positive, np.inf, rise[offer.existing_pairs])
-        since = np.where(positive, rise[offer.existing_pairs], np.inf)
-        for m in range(months):
-            if m:
-                from_never = never[:, None] + rise
-                from_since = since[:, None] + rise
-                parent = np.empty(2 * size, dtype=np.int64)
-                parent[:size] = np.argmin(from_never, axis=0)
-                next_never = np.where(positive, np.inf, from_never.min(axis=0))
-                best_since = from_since.min(axis=0)
-                best_never = np.where(positive, from_never.min(axis=0), np.inf)
-                take_since = best_since <= best_never
-                parent[size:] = np.where(take_since, size + np.argmin(from_since, axis=0),
-                                         np.argmin(from_never, axis=0))
-                never, since = next_never, np.minimum(best_since, best_never)
-                parents.append(parent)
-            month = (offer.monthly_usd - credit_usd[k, m]) * counts
-            allowed = (counts >= low[k, m]) & (counts <= high[k, m])
-            never = np.where(allowed, never + month, np.inf)
-            since = np.where(allowed, since + month, np.inf)
         must = opened is not None and bool(opened[k])
-        finals = np.concatenate([np.full(size, np.inf) if must else never, since])
-        state = int(np.argmin(finals))
-        if not np.isfinite(finals[state]):
+        cost = schedule_one_pool(float(offer.monthly_usd), float(offer.setup_usd),
+                                 int(offer.existing_pairs), int(offer.max_pairs),
+                                 np.ascontiguousarray(credit[k]), np.ascontiguousarray(low[k]),
+                                 np.ascontiguousarray(high[k]), must, pairs[k])
+        if not np.isfinite(cost):
             return np.inf, pairs
-        total += float(finals[state])
-        path = [state]
-        for parent in reversed(parents):
-            state = int(parent[state])
-            path.append(state)
-        pairs[k] = [p % size for p in reversed(path)]
+        total += float(cost)
     return total, pairs
 
 
