@@ -1,7 +1,8 @@
-"""The compiled pair schedule against a plain numpy DP over months and pair counts."""
+"""The compiled pair schedule against brute force over every sequence of pair counts."""
 
 from __future__ import annotations
 
+import itertools
 from types import SimpleNamespace
 
 import numpy as np
@@ -18,9 +19,7 @@ def reference(offers: list[PortOffer], credit: np.ndarray, low: np.ndarray, high
     total, pairs = 0.0, np.zeros((keys, months), dtype=np.int64)
     for k, offer in enumerate(offers):
         best, best_counts = np.inf, None
-        for code in range((offer.max_pairs + 1) ** months):
-            counts = [(code // (offer.max_pairs + 1) ** (months - 1 - m)) % (offer.max_pairs + 1)
-                      for m in range(months)]
+        for counts in itertools.product(range(offer.max_pairs + 1), repeat=months):
             if any(not low[k, m] <= counts[m] <= high[k, m] for m in range(months)):
                 continue
             if opened is not None and opened[k] and not any(counts):

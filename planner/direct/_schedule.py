@@ -2,26 +2,30 @@
 
 One pool's DP over months and pair counts. Ties resolve to the lowest count and, between
 "no pair held yet" and "some pair held", to the latter, exactly as the numpy version did
-(the plans are byte-identical; tests compare the two on random pools).
+(tests/test_direct_schedule.py checks it against every sequence of counts on random pools).
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
-
 import numpy as np
-from numba import njit
 
-from planner.engines.dp._kernels import CACHE_KERNELS
+from planner.engines.dp._kernels import _compiled
 
 INF = np.inf
 
 
-def _kernel(monthly_usd: float, setup_usd: float, existing: int, max_pairs: int,
+@_compiled
+def schedule_one_pool(monthly_usd: float, setup_usd: float, existing: int, max_pairs: int,
             credit: np.ndarray, low: np.ndarray, high: np.ndarray, must: bool,
             out: np.ndarray) -> float:  # pragma: no cover - compiled
+    """Least cost of pool counts within ``low``/``high`` per month [USD]; counts in ``out``.
+
+    ``credit`` is what each pair is worth per month [USD]; ``must``: hold a pair in some
+    month. Returns inf (``out`` untouched) when no sequence of counts is allowed.
+    """
     size = max_pairs + 1
     months = credit.shape[0]
+    # never[y]: no pair held so far (so y == 0); since[y]: some pair held so far.
     never = np.full(size, INF)
     since = np.full(size, INF)
     never[0] = 0.0
@@ -75,6 +79,3 @@ def _kernel(monthly_usd: float, setup_usd: float, existing: int, max_pairs: int,
         if m:
             state = parents[m, state]
     return best
-
-
-schedule_one_pool = cast(Any, njit(cache=CACHE_KERNELS)(_kernel))
