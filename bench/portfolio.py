@@ -3,8 +3,9 @@
     python bench/portfolio.py --customers 1000 --locations 5 --time-limit 60 --gap 0.001
 
 Prints the machine and its load average, the wall and CPU time of each phase (independent
-plans, pricing DPs, master LPs, integer masters), the iterations, columns, linking rows and
-nodes, each location's plan, bound and time, and the portfolio's total, bound and gap.
+plans, pricing DPs, master LPs, integer masters), the iterations, columns, linking rows,
+capacity cuts and nodes, each location's plan, bound and time, and the portfolio's total,
+bound and gap.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def main() -> None:
                         help="relative gap (of the portfolio total) to stop at")
     parser.add_argument("--no-link-rows", action="store_true",
                         help="solve without the linking rows (the weaker LP)")
+    parser.add_argument("--no-cuts", action="store_true",
+                        help="solve without the capacity cuts")
     parser.add_argument("--cpu-clock", action="store_true",
                         help="count the time limit in this process's CPU seconds (for a "
                              "machine others share)")
@@ -65,7 +68,8 @@ def main() -> None:
         read_s, read_cpu = time.monotonic() - began, time.process_time() - cpu
     began, cpu = time.monotonic(), time.process_time()
     result = solve_portfolio(problem, time_limit_s=args.time_limit, relative_gap=args.gap,
-                             link_rows=not args.no_link_rows, progress=print,
+                             link_rows=not args.no_link_rows,
+                             capacity_cuts=not args.no_cuts, progress=print,
                              clock=time.process_time if args.cpu_clock else time.monotonic)
     solve_s, solve_cpu = time.monotonic() - began, time.process_time() - cpu
     s = result.stats
@@ -77,7 +81,7 @@ def main() -> None:
         print(f"{phase:<12} {s.wall_s.get(phase, 0.0):8.1f} {s.cpu_s.get(phase, 0.0):8.1f}")
     print(f"{'solve':<12} {solve_s:8.1f} {solve_cpu:8.1f}")
     print(f"iterations {s.iterations}, pricing DPs {s.pricing_calls}, columns {s.columns}, "
-          f"linking rows {s.link_rows}, nodes {s.nodes}, dives {s.dives}")
+          f"linking rows {s.link_rows}, capacity cuts {s.cuts}, nodes {s.nodes}, dives {s.dives}")
     for loc in s.locations:
         print(f"{loc.location}: {loc.customers} customers, total {loc.total_usd:,.0f} USD, "
               f"bound {loc.lower_bound_usd:,.0f} USD, gap "

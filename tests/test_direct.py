@@ -36,12 +36,13 @@ def solve(instance, **kwargs):
     return inputs, portfolio, solve_portfolio(portfolio, **kwargs)
 
 
+@pytest.mark.parametrize("cuts", [True, False], ids=["cuts", "no-cuts"])
 @pytest.mark.parametrize("seed", [s for s in SEEDS if generate(s).ports is not None])
-def test_small_portfolios_match_exhaustive_search_to_the_cent(seed: int) -> None:
+def test_small_portfolios_match_exhaustive_search_to_the_cent(seed: int, cuts: bool) -> None:
     instance = generate(seed)
     expected = portfolio_optimum(instance.ref_customers, instance.ref_catalog,
                                  instance.ref_ports, 0.025)
-    _, _, result = solve(instance)
+    _, _, result = solve(instance, capacity_cuts=cuts)
     assert result.status == "optimal"
     assert result.total_usd - result.lower_bound_usd <= 0.01
     if math.isinf(expected):
@@ -59,8 +60,18 @@ def test_portfolio_total_is_never_above_the_independent_plans(seed: int) -> None
 
 
 def test_branching_is_exercised_by_the_small_instances() -> None:
-    nodes = [solve(generate(s))[2].stats.nodes for s in range(12) if generate(s).ports is not None]
+    # Without the capacity cuts, which close most small instances at the root.
+    nodes = [solve(generate(s), capacity_cuts=False)[2].stats.nodes
+             for s in range(12) if generate(s).ports is not None]
     assert max(nodes) > 1
+
+
+def test_capacity_cuts_are_found_and_never_need_more_nodes_in_all() -> None:
+    seeds = [s for s in range(12) if generate(s).ports is not None]
+    with_cuts = [solve(generate(s))[2].stats for s in seeds]
+    without = [solve(generate(s), capacity_cuts=False)[2].stats for s in seeds]
+    assert sum(s.cuts for s in with_cuts) > 0
+    assert sum(s.nodes for s in with_cuts) < sum(s.nodes for s in without)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 8, 9])

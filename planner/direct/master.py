@@ -13,6 +13,9 @@ of cost ``big_m`` that keeps every node feasible; for each pool ``k`` and portfo
   rows make the LP pay a whole pair before any customer rides it fully: without them the
   LP shares a pair's fee out per Mb/s and its bound is weak (dual: a fee per month of use).
   The search adds only the rows its LP solutions break (``Master.add_links``).
+* capacity cuts (:mod:`planner.direct.cuts`), valid for whole pair counts: a plan's
+  coefficient is its load capped per rider, ``y``'s is ``-r x C`` (dual: a price per Mb/s
+  of a rider's load up to its cap). Added like the linking rows (``Master.add_cuts``).
 
 The objective is the plans' totals plus ``monthly_usd x y`` plus ``setup_usd x z``. HiGHS is
 driven through highspy directly so that columns are appended to a warm-started LP.
@@ -25,6 +28,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from planner.direct.cuts import CapacityCut
 from planner.direct.pricing import Column
 from planner.direct.problem import PortfolioProblem
 from planner.engines.milp.solve import silence_highs_banner
@@ -53,6 +57,8 @@ class MasterSolution:
     usd_per_use : dict of int to numpy.ndarray
         Per customer, the price of riding each pool in each month ``(keys, months)`` [USD],
         >= 0 (the linking rows' duals; LP only).
+    usd_per_cut : numpy.ndarray
+        Price of each capacity cut, in the master's cut order [USD per Mb/s], >= 0 (LP only).
     """
 
     objective_usd: float
@@ -62,13 +68,7 @@ class MasterSolution:
     customer_price: np.ndarray
     usd_per_mbps: np.ndarray
     usd_per_use: dict[int, np.ndarray]
-
-    def credit_per_pair(self, capacity_mbps: np.ndarray) -> np.ndarray:
-        """What one more pair is worth to the LP per pool and month [USD]."""
-        credit: np.ndarray = self.usd_per_mbps * capacity_mbps[:, None]
-        for price in self.usd_per_use.values():
-            credit = credit + price
-        return credit
+    usd_per_cut: np.ndarray
 
 
 class Master:
@@ -96,13 +96,15 @@ class Master:
         be added by ``add_links``).
     mip_gap_usd : float, default 0.001
         Absolute gap at which HiGHS may stop the integer master [USD].
+    cuts : list of CapacityCut, optional
+        Capacity cuts to start with (more can be added by ``add_cuts``).
     """
 
     def __init__(self, portfolio: PortfolioProblem, customers: list[int], big_m: np.ndarray,
                  pairs_low: np.ndarray, pairs_high: np.ndarray, *, integer: bool = False,
                  time_limit_s: float | None = None, opened: np.ndarray | None = None,
                  linked: dict[int, list[tuple[int, int]]] | None = None,
-                 mip_gap_usd: float = 1e-3):
+                 mip_gap_usd: float = 1e-3, cuts: list[CapacityCut] | None = None):
         self.row_of = {c: i for i, c in enumerate(customers)}
         self.n_customers = len(customers)
         keys, months = pairs_low.shape
@@ -163,6 +165,11 @@ class Master:
         if entries:
             self._rows(np.full(len(entries), -INF), np.zeros(len(entries)), entries)
         self.n_rows = first_link + len(entries)
+        self.cuts: list[CapacityCut] = []
+        self.cut_rows: list[int] = []
+        #: Per (customer, pool, month), the cut rows its plans enter and their caps [Mb/s].
+        self.cut_terms: dict[tuple[int, int, int], list[tuple[int, float]]] = {}
+        self.add_cuts(cuts or [])
         if integer:
             whole = np.concatenate([np.arange(n_km), artificial]).astype(np.int32)
             h.changeColsIntegrality(len(whole), whole,
@@ -187,6 +194,31 @@ class Master:
             entries.append([(k * self.months + m, -1.0)]
                            + [(j, 1.0) for j in riders[(c, k, m)]])
         self._rows(np.full(len(entries), -INF), np.zeros(len(entries)), entries)
+        self.n_rows += len(entries)
+
+    def add_cuts(self, cuts: list[CapacityCut]) -> None:
+        """Append capacity cut rows, with the coefficients of the columns already in."""
+        if not cuts:
+            return
+        entries: list[list[tuple[int, float]]] = []
+        for cut in cuts:
+            row = self.n_rows + len(entries)
+            for c, cap in cut.caps_mbps:
+                self.cut_terms.setdefault((c, cut.key, cut.month), []).append((row, cap))
+            entries.append([(cut.key * self.months + cut.month, -cut.pair_mbps)])
+            self.cut_rows.append(row)
+        caps = {(cut.key, cut.month): dict(cut.caps_mbps) for cut in cuts}
+        first = self.n_rows
+        for j, column in enumerate(self.columns):
+            for key, month, mbps in column.loads:
+                if (key, month) not in caps:
+                    continue
+                for row, cap in self.cut_terms.get((column.customer, key, month), ()):
+                    if row >= first:
+                        entries[row - first].append((self.first_column + j, min(cap, mbps)))
+        self._rows(np.full(len(entries), -INF), np.array([c.limit_mbps for c in cuts]),
+                   entries)
+        self.cuts.extend(cuts)
         self.n_rows += len(entries)
 
     def _rows(self, lower: np.ndarray, upper: np.ndarray,
@@ -214,6 +246,9 @@ class Master:
                 if row is not None:
                     index.append(row)
                     value.append(1.0)
+                for row, cap in self.cut_terms.get((column.customer, key, month), ()):
+                    index.append(row)
+                    value.append(min(cap, mbps))
         n = len(columns)
         self.h.addCols(n, np.array([c.cost_usd for c in columns]), np.zeros(n), np.ones(n),
                        len(index), np.array(starts, dtype=np.int32),
@@ -236,6 +271,7 @@ class Master:
         n_km = self.keys * self.months
         shape = (self.keys, self.months)
         per_use: dict[int, np.ndarray] = {}
+        per_cut = np.zeros(len(self.cut_rows))
         if self.integer:
             price = np.zeros(self.n_customers)
             per_mbps = np.zeros(shape)
@@ -247,9 +283,12 @@ class Master:
             for (c, k, m), row in self.link_row.items():
                 if dual[row] < 0:
                     per_use.setdefault(c, np.zeros(shape))[k, m] = -dual[row]
+            if self.cut_rows:
+                per_cut = np.maximum(0.0, -dual[np.array(self.cut_rows)])
         return MasterSolution(
             objective_usd=float(self.h.getInfo().objective_function_value),
             weights=x[self.first_column:],
             artificial=x[2 * n_km:2 * n_km + self.n_customers],
             pairs=x[:n_km].reshape(shape),
-            customer_price=price, usd_per_mbps=per_mbps, usd_per_use=per_use)
+            customer_price=price, usd_per_mbps=per_mbps, usd_per_use=per_use,
+            usd_per_cut=per_cut)

@@ -43,6 +43,36 @@ class LoadBound:
 
 
 @dataclass(frozen=True)
+class CappedPrice:
+    """A price on a customer's Direct load up to a cap, in one pool and month.
+
+    Parameters
+    ----------
+    key, month : int
+        Pool index and portfolio month index.
+    cap_mbps : float
+        Load above this is not priced [Mb/s].
+    usd_per_mbps : float
+        Price of each Mb/s up to the cap [USD per Mb/s], >= 0.
+    """
+
+    key: int
+    month: int
+    cap_mbps: float
+    usd_per_mbps: float
+
+
+def capped_usd(loads: tuple[tuple[int, int, float], ...] | list[tuple[int, int, float]],
+               capped: list[CappedPrice] | None) -> float:
+    """What the loads ``(pool, month, Mb/s)`` cost at capped prices [USD]."""
+    if not capped:
+        return 0.0
+    at = {(k, m): mbps for k, m, mbps in loads}
+    return sum(p.usd_per_mbps * min(p.cap_mbps, at.get((p.key, p.month), 0.0))
+               for p in capped)
+
+
+@dataclass(frozen=True)
 class Column:
     """One plan of one customer, as the master sees it.
 
@@ -130,10 +160,17 @@ class Pricer:
         return any(k is not None for k in self.pool_of)
 
     def month_costs(self, usd_per_mbps: np.ndarray, bounds: list[LoadBound],
-                    forbidden: np.ndarray | None = None, usd_per_use: np.ndarray | None = None
-                    ) -> np.ndarray:
+                    forbidden: np.ndarray | None = None, usd_per_use: np.ndarray | None = None,
+                    capped: list[CappedPrice] | None = None) -> np.ndarray:
         """Month costs ``(T, F, n)`` with the Direct prices added and the bounds applied."""
         cost = self.base.copy()
+        for term in capped or ():
+            t = term.month - self.customer.offset
+            if 0 <= t < self.customer.problem.months:
+                for f, key in enumerate(self.pool_of):
+                    if key == term.key:
+                        cost[t, f, :] += term.usd_per_mbps * np.minimum(self.bandwidth,
+                                                                        term.cap_mbps)
         offset, months = self.customer.offset, self.customer.problem.months
         used = self.bandwidth > 0
         for f, key in enumerate(self.pool_of):
@@ -158,8 +195,8 @@ class Pricer:
         return cost
 
     def price(self, usd_per_mbps: np.ndarray, bounds: list[LoadBound],
-              forbidden: np.ndarray | None = None, usd_per_use: np.ndarray | None = None
-              ) -> tuple[float, Column | None]:
+              forbidden: np.ndarray | None = None, usd_per_use: np.ndarray | None = None,
+              capped: list[CappedPrice] | None = None) -> tuple[float, Column | None]:
         """The cheapest plan at the given Direct prices.
 
         Parameters
@@ -172,6 +209,8 @@ class Pricer:
             Pools and months ``(keys, months)`` where no pair may be held: no Direct there.
         usd_per_use : numpy.ndarray, optional
             Price of riding each pool in each month at all ``(keys, months)`` [USD], >= 0.
+        capped : list of CappedPrice, optional
+            Prices of the load up to a cap in one pool and month (capacity cuts' duals).
 
         Returns
         -------
@@ -180,14 +219,14 @@ class Pricer:
         column : Column or None
             That plan.
         """
-        value, found = self.cheapest(usd_per_mbps, bounds, forbidden, usd_per_use)
+        value, found = self.cheapest(usd_per_mbps, bounds, forbidden, usd_per_use, capped)
         return value, None if found is None else self.build(found)
 
     def cheapest(self, usd_per_mbps: np.ndarray, bounds: list[LoadBound],
-                 forbidden: np.ndarray | None = None, usd_per_use: np.ndarray | None = None
-                 ) -> tuple[float, Candidate | None]:
+                 forbidden: np.ndarray | None = None, usd_per_use: np.ndarray | None = None,
+                 capped: list[CappedPrice] | None = None) -> tuple[float, Candidate | None]:
         """``price`` without building the plan (see ``Candidate``)."""
-        cost = self.month_costs(usd_per_mbps, bounds, forbidden, usd_per_use)
+        cost = self.month_costs(usd_per_mbps, bounds, forbidden, usd_per_use, capped)
         path = cheapest_path_one_site(self.tables, cost)
         if path is None:
             return INF, None
@@ -203,6 +242,7 @@ class Pricer:
                 own -= usd_per_mbps[key, month] * mbps
                 if usd_per_use is not None and mbps > 0:
                     own -= usd_per_use[key, month]
+        own -= capped_usd(loads, capped)
         return value, Candidate(self.position, own, tuple(loads), (tfs, states))
 
     def build(self, candidate: Candidate) -> Column:

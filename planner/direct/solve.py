@@ -37,8 +37,16 @@ from typing import cast
 import numpy as np
 
 from planner.direct._schedule import schedule_one_pool
+from planner.direct.cuts import CapacityCut, separate
 from planner.direct.master import Master, MasterSolution
-from planner.direct.pricing import Candidate, Column, LoadBound, Pricer
+from planner.direct.pricing import (
+    Candidate,
+    CappedPrice,
+    Column,
+    LoadBound,
+    Pricer,
+    capped_usd,
+)
 from planner.direct.problem import PortfolioProblem
 from planner.domain import Status
 from planner.engines.result import EngineResult
@@ -52,6 +60,8 @@ INTEGRALITY = 1e-6
 ENTERING = -1e-6
 #: Weight of the best-bound duals in the smoothed duals that pricing uses.
 SMOOTHING = 0.5
+#: Rounds of capacity cuts at most per node.
+CUT_ROUNDS = 20
 
 
 @dataclass
@@ -96,6 +106,7 @@ class PhaseStats:
     pricing_calls: int = 0
     dives: int = 0
     link_rows: int = 0
+    cuts: int = 0
     locations: list[LocationStats] = field(default_factory=list)
 
     @contextmanager
@@ -188,14 +199,26 @@ def pair_schedule(portfolio: PortfolioProblem, credit_usd: np.ndarray, low: np.n
 
 
 def _priced_load(column: Column | Candidate, usd_per_mbps: np.ndarray,
-                 usd_per_use: np.ndarray | None) -> float:
+                 usd_per_use: np.ndarray | None, capped: list[CappedPrice] | None) -> float:
     """What a plan's Direct loads cost at the given prices [USD]."""
     total = 0.0
     for key, month, mbps in column.loads:
         total += usd_per_mbps[key, month] * mbps
         if usd_per_use is not None:
             total += usd_per_use[key, month]
-    return total
+    return total + capped_usd(column.loads, capped)
+
+
+def _capped_prices(cuts: list[CapacityCut], usd_per_cut: np.ndarray
+                   ) -> dict[int, list[CappedPrice]]:
+    """Per customer, the capped prices of the cuts with a positive price."""
+    capped: dict[int, list[CappedPrice]] = {}
+    for cut, price in zip(cuts, usd_per_cut, strict=False):
+        if price > 0:
+            for c, cap in cut.caps_mbps:
+                capped.setdefault(c, []).append(
+                    CappedPrice(cut.key, cut.month, cap, float(price)))
+    return capped
 
 
 @dataclass(order=True)
@@ -214,7 +237,7 @@ class _Search:
     def __init__(self, portfolio: PortfolioProblem, pricers: dict[int, Pricer],
                  pool: dict[int, list[Column]], constant_usd: float, big_m: dict[int, float],
                  deadline: float, stats: PhaseStats, link_rows: bool = False,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, capacity_cuts: bool = False):
         self.portfolio = portfolio
         self.clock = clock
         self.pricers = pricers
@@ -231,8 +254,11 @@ class _Search:
         self.capacity = portfolio.capacity_mbps()
         self.shape = (keys, months)
         self.link_rows = link_rows
+        self.capacity_cuts = capacity_cuts
         #: Linking rows found violated so far, kept for every later node.
         self.links: set[tuple[int, int, int]] = set()
+        #: Capacity cuts found so far (valid at every node), kept for every later node.
+        self.cuts: list[CapacityCut] = []
         #: Stop column generation at a node once LP value - bound is within this [USD].
         self.settle_usd = 0.0
         self.pool_cache: dict[tuple[int, bytes], float] = {}
@@ -411,25 +437,30 @@ class _Search:
                 if used > solution.pairs[k, m] + 1e-6 and (c, k, m) not in master.link_row]
 
     def price_all(self, node: _Node, solution: MasterSolution, per_mbps: np.ndarray,
-                  per_use: dict[int, np.ndarray]) -> tuple[float, list[Column]]:
+                  per_use: dict[int, np.ndarray], per_cut: np.ndarray
+                  ) -> tuple[float, list[Column]]:
         """Price every customer at the given duals.
 
         Returns the Lagrangian bound at those duals [USD] and the new plans whose reduced
         cost at the LP's own duals is negative.
         """
         forbidden = node.high <= 0
-        lagrangian = self.constant
+        cuts = self.cuts[:len(per_cut)]
+        lagrangian = self.constant - sum(
+            float(price) * cut.limit_mbps for cut, price in zip(cuts, per_cut, strict=True))
+        capped = _capped_prices(cuts, per_cut)
+        lp_capped = _capped_prices(self.cuts, solution.usd_per_cut)
         entering = []
         for i, c in enumerate(self.customers):
             value, found = self.pricers[c].cheapest(per_mbps, node.loads.get(c, []),
-                                                    forbidden, per_use.get(c))
+                                                    forbidden, per_use.get(c), capped.get(c))
             self.stats.pricing_calls += 1
             lagrangian += min(value, self.big_m[c])
             if found is None or (c, found.path) in self.seen_paths:
                 continue
             reduced = (found.cost_usd - solution.customer_price[i]
                        + _priced_load(found, solution.usd_per_mbps,
-                                      solution.usd_per_use.get(c)))
+                                      solution.usd_per_use.get(c), lp_capped.get(c)))
             if reduced < ENTERING * max(1.0, abs(value)):
                 column = self.pricers[c].build(found)
                 if column.signature not in self.seen:
@@ -437,6 +468,8 @@ class _Search:
         credit = per_mbps * self.capacity[:, None]
         for price in per_use.values():
             credit = credit + price
+        for cut, price in zip(cuts, per_cut, strict=True):
+            credit[cut.key, cut.month] += float(price) * cut.pair_mbps
         pair_value, _ = pair_schedule(self.portfolio, credit, node.low, node.high,
                                       node.opened)
         return lagrangian + pair_value, entering
@@ -451,15 +484,16 @@ class _Search:
         """
         master = Master(self.portfolio, self.customers,
                         np.array([self.big_m[c] for c in self.customers]), node.low, node.high,
-                        opened=node.opened, linked=self._linked())
+                        opened=node.opened, linked=self._linked(), cuts=self.cuts)
         master.add([col for c in self.customers for col in self.pool[c]
                     if col.obeys(node.loads.get(c, []))
                     and all(node.high[k, m] > 0 for k, m, _ in col.loads)])
         bound = node.bound_usd
         solution = None
-        center: tuple[np.ndarray, dict[int, np.ndarray]] | None = None
+        center: tuple[np.ndarray, dict[int, np.ndarray], np.ndarray] | None = None
         center_usd = -math.inf
         exact = True
+        cut_rounds = 0
         while True:
             with self.stats.timed("master"):
                 solution = master.solve()
@@ -467,16 +501,21 @@ class _Search:
                 return math.inf, None, None
             self.stats.iterations += 1
             per_mbps, per_use = solution.usd_per_mbps, solution.usd_per_use
+            per_cut = solution.usd_per_cut
             if center is not None and not exact:
                 per_mbps = SMOOTHING * center[0] + (1 - SMOOTHING) * per_mbps
                 per_use = {c: np.asarray(SMOOTHING * center[1].get(c, 0.0)
                                          + (1 - SMOOTHING) * solution.usd_per_use.get(c, 0.0))
                            for c in set(center[1]) | set(solution.usd_per_use)}
+                old = np.zeros(len(per_cut))
+                old[:len(center[2])] = center[2]
+                per_cut = SMOOTHING * old + (1 - SMOOTHING) * per_cut
             with self.stats.timed("pricing"):
-                lagrangian, entering = self.price_all(node, solution, per_mbps, per_use)
+                lagrangian, entering = self.price_all(node, solution, per_mbps, per_use,
+                                                      per_cut)
             bound = max(bound, lagrangian)
             if lagrangian > center_usd:
-                center, center_usd = (per_mbps, per_use), lagrangian
+                center, center_usd = (per_mbps, per_use, per_cut), lagrangian
             if not entering and not exact:
                 exact = True  # a smoothed price found nothing: price at the LP's duals
                 continue
@@ -485,13 +524,27 @@ class _Search:
                     1.0, abs(solution.objective_usd)))
             lp_usd = solution.objective_usd + self.constant
             if not entering or lp_usd - bound <= self.settle_usd:
-                # The LP is (close enough to) optimal: add the linking rows it breaks.
-                cuts = self.violated_links(master, solution) if self.link_rows else []
+                # The LP is (close enough to) optimal: add the linking rows it breaks, then
+                # the capacity cuts.
+                links = self.violated_links(master, solution) if self.link_rows else []
+                if links:
+                    self.links.update(links)
+                    self.stats.link_rows += len(links)
+                    master.add_links(links)
+                    continue
+                if (not self.capacity_cuts or cut_rounds >= CUT_ROUNDS
+                        or bound >= self.best_usd - OPTIMALITY_GAP_USD
+                        or self.clock() > self.deadline):
+                    break
+                cuts = separate(master.columns, solution.weights, solution.pairs,
+                                self.capacity)
                 if not cuts:
                     break
-                self.links.update(cuts)
-                self.stats.link_rows += len(cuts)
-                master.add_links(cuts)
+                cut_rounds += 1
+                self.cuts.extend(cuts)
+                self.stats.cuts += len(cuts)
+                master.add_cuts(cuts)
+                exact = True
                 continue
             exact = False
             if bound >= self.best_usd - OPTIMALITY_GAP_USD or self.clock() > self.deadline:
@@ -569,10 +622,11 @@ class _LocationOutcome:
 def _search_location(view: PortfolioProblem, pricers: dict[int, Pricer],
                      pool: dict[int, list[Column]], big_m: dict[int, float], deadline: float,
                      stats: PhaseStats, node_limit: int, tolerance_usd: float,
-                     target_usd: float, link_rows: bool, clock: Callable[[], float]
-                     ) -> _LocationOutcome:
+                     target_usd: float, link_rows: bool, clock: Callable[[], float],
+                     capacity_cuts: bool = True) -> _LocationOutcome:
     """Branch-and-price for the customers and pools of one peering location."""
-    search = _Search(view, pricers, pool, 0.0, big_m, deadline, stats, link_rows, clock)
+    search = _Search(view, pricers, pool, 0.0, big_m, deadline, stats, link_rows, clock,
+                     capacity_cuts)
     enough = max(tolerance_usd, target_usd)
     search.settle_usd = 0.1 * enough
     keys, months = search.shape
@@ -636,7 +690,7 @@ def _location_view(portfolio: PortfolioProblem, location: str) -> PortfolioProbl
 
 def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
                     node_limit: int = 10_000, relative_gap: float = 0.0,
-                    link_rows: bool = True,
+                    link_rows: bool = True, capacity_cuts: bool = True,
                     progress: Callable[[str], None] | None = None,
                     clock: Callable[[], float] = time.monotonic) -> PortfolioResult:
     """Plan every customer and the pairs at least portfolio total (docs/direct.md).
@@ -661,6 +715,9 @@ def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
     link_rows : bool, default True
         Add the linking rows of :mod:`planner.direct.master` the LP breaks (a far stronger
         bound; see docs/direct.md).
+    capacity_cuts : bool, default True
+        Add the capacity cuts of :mod:`planner.direct.cuts` the LP breaks (whole pairs; see
+        docs/direct.md).
     progress : callable, optional
         Receives one line per phase.
     clock : callable, default time.monotonic
@@ -734,7 +791,7 @@ def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
         outcome = _search_location(view, {c: pricers[c] for c in members},
                                    {c: pool[c] for c in members}, big_m, deadline, stats,
                                    node_limit, tolerance, max(0.0, allowance) * share,
-                                   link_rows, clock)
+                                   link_rows, clock, capacity_cuts)
         allowance -= outcome.upper_usd - outcome.lower_usd
         stats.locations.append(LocationStats(
             location, len(members), outcome.upper_usd, outcome.lower_usd,
