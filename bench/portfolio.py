@@ -2,6 +2,9 @@
 
     python bench/portfolio.py --customers 1000 --locations 5 --time-limit 60 --gap 0.001
 
+Locations are searched by ``--workers`` processes at once (default 2, the two cores the
+goal is set for); phase times add up over them.
+
 Prints the machine and its load average, the wall and CPU time of each phase (independent
 plans, pricing DPs, master LPs, integer masters), the iterations, columns, linking rows,
 capacity cuts and nodes, each location's plan, bound and time, and the portfolio's total,
@@ -33,6 +36,12 @@ def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def cpu_with_workers() -> float:
+    """CPU time of this process and of its ended worker processes [s]."""
+    spent = os.times()
+    return spent.user + spent.system + spent.children_user + spent.children_system
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1000)
@@ -44,6 +53,8 @@ def main() -> None:
                         help="relative gap (of the portfolio total) to stop at")
     parser.add_argument("--no-link-rows", action="store_true",
                         help="solve without the linking rows (the weaker LP)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="processes searching locations at once")
     parser.add_argument("--no-cuts", action="store_true",
                         help="solve without the capacity cuts")
     parser.add_argument("--cpu-clock", action="store_true",
@@ -66,12 +77,13 @@ def main() -> None:
         offers = read_ports(folder / "in" / "ports.csv", inputs)
         problem = build_portfolio_problem(inputs, offers)
         read_s, read_cpu = time.monotonic() - began, time.process_time() - cpu
-    began, cpu = time.monotonic(), time.process_time()
+    began, cpu = time.monotonic(), cpu_with_workers()
     result = solve_portfolio(problem, time_limit_s=args.time_limit, relative_gap=args.gap,
                              link_rows=not args.no_link_rows,
-                             capacity_cuts=not args.no_cuts, progress=print,
+                             capacity_cuts=not args.no_cuts, workers=args.workers,
+                             progress=print,
                              clock=time.process_time if args.cpu_clock else time.monotonic)
-    solve_s, solve_cpu = time.monotonic() - began, time.process_time() - cpu
+    solve_s, solve_cpu = time.monotonic() - began, cpu_with_workers() - cpu
     s = result.stats
     print(f"customers {args.customers}, months {args.months}, pools {len(offers)} at "
           f"{args.locations} locations, coupled customers {len(problem.coupled)}")

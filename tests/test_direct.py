@@ -292,3 +292,32 @@ def test_insights_of_the_sample_plan() -> None:
     assert row["medium"] == "direct+provider" and math.isnan(row["alone_usd"])
     same = both[both["medium"] == "provider"]
     assert (same["change_usd"].abs() < 0.005).all()
+
+
+def synth_portfolio(folder: Path, customers: int, months: int, locations: int):
+    from planner.direct.ports import read_ports
+    from planner.direct.synth import direct_catalog, synth_ports
+    from planner.inputs.read import read_inputs, read_table
+    from planner.synth import synthesize
+
+    catalog = direct_catalog(read_table(DATA / "catalog.csv"))
+    portfolio = synthesize(customers, months, 0, catalog, read_table(DATA / "egress_rates.csv"))
+    portfolio.write(folder)
+    synth_ports(portfolio.customers, locations).to_csv(folder / "ports.csv", index=False)
+    inputs = read_inputs(*(folder / f"{n}.csv" for n in
+                           ("customers", "demand", "catalog", "egress_rates", "inventory")))
+    return build_portfolio_problem(inputs, read_ports(folder / "ports.csv", inputs))
+
+
+def test_two_workers_search_the_locations_to_the_same_optimum(tmp_path: Path) -> None:
+    portfolio = synth_portfolio(tmp_path, 150, 6, 3)
+    alone = solve_portfolio(portfolio, time_limit_s=60)
+    shared = solve_portfolio(portfolio, time_limit_s=60, workers=2)
+    assert alone.status == shared.status == "optimal"
+    assert len(shared.stats.locations) == len(alone.stats.locations) == 3
+    assert [loc.location for loc in shared.stats.locations] == [
+        loc.location for loc in alone.stats.locations]
+    assert shared.total_usd == pytest.approx(alone.total_usd, abs=0.01)
+    assert (shared.pairs == alone.pairs).all()
+    assert shared.stats.nodes >= 3 and shared.stats.iterations > 0
+    assert [r.status for r in shared.results] == [r.status for r in alone.results]

@@ -5,8 +5,8 @@ writes summary.csv, periods.csv (with prices and margins when the customers or t
 ask for them), circuits.csv (with ``medium``), ports.csv, portfolio.csv,
 pair_assignments.csv, the manifests (the customers' and the CSP's ports in
 ``manifests/_direct/``) and inputs.json. Scenarios each get their own coupled plan in
-``OUT/<scenario>/``; ``--jobs N`` solves up to N scenarios at once and builds the manifests
-in N processes.
+``OUT/<scenario>/``; ``--jobs N`` solves up to N scenarios at once (or, with one scenario,
+searches up to N locations at once) and builds the manifests in N processes.
 """
 
 from __future__ import annotations
@@ -107,18 +107,26 @@ class ScenarioPlan:
 
 
 def solve_scenario(inputs: Inputs, offers: list[PortOffer], scenario: Scenario,
-                   time_limit_s: float, verbose: bool = False) -> ScenarioPlan:
-    """Plan one scenario with the pairs (run in a worker process with --jobs)."""
+                   time_limit_s: float, verbose: bool = False, workers: int = 1
+                   ) -> ScenarioPlan:
+    """Plan one scenario with the pairs (run in a worker process with --jobs).
+
+    ``workers`` processes search its locations at once.
+    """
     scaled, scaled_offers = direct_scenario(inputs, offers, scenario)
     portfolio = build_portfolio_problem(scaled, scaled_offers)
     say = (lambda line: print(line, file=sys.stderr)) if verbose else None
-    result = solve_portfolio(portfolio, time_limit_s=time_limit_s, progress=say)
+    result = solve_portfolio(portfolio, time_limit_s=time_limit_s, progress=say,
+                             workers=workers)
     return ScenarioPlan(scenario, scaled, direct_tables(portfolio, result, scaled.customers))
 
 
 def solve_all(inputs: Inputs, offers: list[PortOffer], scenarios: list[Scenario],
               time_limit_s: float, jobs: int) -> list[ScenarioPlan]:
-    """Every scenario's plan, in order; up to ``jobs`` at once."""
+    """Every scenario's plan, in order; up to ``jobs`` at once.
+
+    With one scenario (or ``jobs`` 1), ``jobs`` processes search its locations instead.
+    """
     if jobs > 1 and len(scenarios) > 1:
         with ProcessPoolExecutor(max_workers=min(jobs, len(scenarios))) as pool:
             futures = [pool.submit(solve_scenario, inputs, offers, s, time_limit_s)
@@ -128,7 +136,8 @@ def solve_all(inputs: Inputs, offers: list[PortOffer], scenarios: list[Scenario]
                 plans.append(future.result())
                 print(f"scenario {scenario.name}: solved", file=sys.stderr)
             return plans
-    return [solve_scenario(inputs, offers, s, time_limit_s, verbose=True) for s in scenarios]
+    return [solve_scenario(inputs, offers, s, time_limit_s, verbose=True, workers=jobs)
+            for s in scenarios]
 
 
 def run_with_ports(args: argparse.Namespace, ports: Path) -> int:

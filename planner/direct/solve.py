@@ -28,6 +28,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import multiprocessing
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -95,7 +96,8 @@ class PhaseStats:
     """Work done per phase: iterations, columns and time.
 
     ``wall_s`` and ``cpu_s`` map each phase (``independent``, ``pricing``, ``master``,
-    ``integer``) to its wall and CPU (this process) time [s].
+    ``integer``) to its wall and CPU (this process) time [s]; with several worker
+    processes, their times add up.
     """
 
     wall_s: dict[str, float] = field(default_factory=dict)
@@ -108,6 +110,17 @@ class PhaseStats:
     link_rows: int = 0
     cuts: int = 0
     locations: list[LocationStats] = field(default_factory=list)
+
+    def add(self, other: PhaseStats) -> None:
+        """Add another search's work (a worker's) to this one."""
+        for phase, seconds in other.wall_s.items():
+            self.wall_s[phase] = self.wall_s.get(phase, 0.0) + seconds
+        for phase, seconds in other.cpu_s.items():
+            self.cpu_s[phase] = self.cpu_s.get(phase, 0.0) + seconds
+        for name in ("iterations", "columns", "nodes", "pricing_calls", "dives", "link_rows",
+                     "cuts"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.locations.extend(other.locations)
 
     @contextmanager
     def timed(self, phase: str) -> Iterator[None]:
@@ -688,9 +701,109 @@ def _location_view(portfolio: PortfolioProblem, location: str) -> PortfolioProbl
     return replace(portfolio, offers=offers)
 
 
+@dataclass
+class _Shared:
+    """What every location's search reads (inherited by forked workers, never pickled)."""
+
+    portfolio: PortfolioProblem
+    pricers: dict[int, Pricer]
+    pool: dict[int, list[Column]]
+    where: dict[int, str]
+    big_m: dict[int, float]
+    node_limit: int
+    tolerance_usd: float
+    link_rows: bool
+    capacity_cuts: bool
+    clock: Callable[[], float]
+
+
+def _location_line(found: LocationStats) -> str:
+    return (f"{found.location}: {found.customers} customers, total {found.total_usd:,.2f} "
+            f"USD, bound {found.lower_bound_usd:,.2f} USD")
+
+
+def _search_group(shared: _Shared, locations: list[str], budget_s: float,
+                  allowance_usd: float, say: Callable[[str], None] | None = None
+                  ) -> tuple[list[tuple[str, _LocationOutcome]], PhaseStats]:
+    """Search locations one after the other within ``budget_s``, sharing time and gap.
+
+    Each location gets the share of the time (and of the gap allowed) left that its
+    customers are of the customers left; one that ends early or within less gap leaves the
+    rest to the next ones. ``say`` receives a line per location as it ends.
+    """
+    stats = PhaseStats()
+    clock = shared.clock
+    stop = clock() + budget_s
+    found = []
+    for n, location in enumerate(locations):
+        members = [c for c in shared.pricers if shared.where[c] == location]
+        left = sum(1 for c in shared.pricers if shared.where[c] in locations[n:])
+        share = len(members) / left
+        deadline = clock() + max(0.0, stop - clock()) * share
+        wall, cpu, nodes = time.monotonic(), time.process_time(), stats.nodes
+        outcome = _search_location(
+            _location_view(shared.portfolio, location),
+            {c: shared.pricers[c] for c in members}, {c: shared.pool[c] for c in members},
+            shared.big_m, deadline, stats, shared.node_limit, shared.tolerance_usd,
+            max(0.0, allowance_usd) * share, shared.link_rows, clock, shared.capacity_cuts)
+        allowance_usd -= outcome.upper_usd - outcome.lower_usd
+        stats.locations.append(LocationStats(
+            location, len(members), outcome.upper_usd, outcome.lower_usd,
+            time.monotonic() - wall, time.process_time() - cpu, stats.nodes - nodes))
+        found.append((location, outcome))
+        if say is not None:
+            say(_location_line(stats.locations[-1]))
+    return found, stats
+
+
+_FORKED: _Shared | None = None
+
+
+def _search_forked(locations: list[str], budget_s: float, allowance_usd: float
+                   ) -> tuple[list[tuple[str, _LocationOutcome]], PhaseStats]:
+    assert _FORKED is not None  # set by _search_groups before the fork
+    return _search_group(_FORKED, locations, budget_s, allowance_usd)
+
+
+def _search_groups(shared: _Shared, locations: list[str], budget_s: float,
+                   allowance_usd: float, workers: int, say: Callable[[str], None]
+                   ) -> Iterator[tuple[list[tuple[str, _LocationOutcome]], PhaseStats]]:
+    """Every location's search, in up to ``workers`` processes at once.
+
+    The locations (largest first) are dealt to the workers so that each has about as many
+    customers (the largest to the worker with the fewest so far); each worker searches its
+    own one after the other within the whole time limit, with its customers' share of the
+    gap allowed. Yields each worker's outcomes as it ends; ``say`` receives a line per
+    location as it ends (as its worker ends, with several).
+    """
+    global _FORKED
+    size = {loc: sum(1 for c in shared.where if shared.where[c] == loc) for loc in locations}
+    total = max(1, sum(size.values()))
+    if workers <= 1 or len(locations) <= 1:
+        yield _search_group(shared, locations, budget_s, allowance_usd, say)
+        return
+    groups: list[list[str]] = [[] for _ in range(min(workers, len(locations)))]
+    for location in locations:
+        min(groups, key=lambda group: sum(size[loc] for loc in group)).append(location)
+    _FORKED = shared
+    try:
+        with multiprocessing.get_context("fork").Pool(len(groups)) as processes:
+            waiting = [processes.apply_async(_search_forked, (group, budget_s, allowance_usd
+                                                               * sum(size[loc] for loc in group)
+                                                               / total))
+                       for group in groups]
+            for result in waiting:
+                found, stats = result.get()
+                for line in stats.locations:
+                    say(_location_line(line))
+                yield found, stats
+    finally:
+        _FORKED = None
+
+
 def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
                     node_limit: int = 10_000, relative_gap: float = 0.0,
-                    link_rows: bool = True, capacity_cuts: bool = True,
+                    link_rows: bool = True, capacity_cuts: bool = True, workers: int = 1,
                     progress: Callable[[str], None] | None = None,
                     clock: Callable[[], float] = time.monotonic) -> PortfolioResult:
     """Plan every customer and the pairs at least portfolio total (docs/direct.md).
@@ -718,6 +831,9 @@ def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
     capacity_cuts : bool, default True
         Add the capacity cuts of :mod:`planner.direct.cuts` the LP breaks (whole pairs; see
         docs/direct.md).
+    workers : int, default 1
+        Processes that search locations at once (forked; each searches its share of the
+        locations within the whole time limit).
     progress : callable, optional
         Receives one line per phase.
     clock : callable, default time.monotonic
@@ -771,38 +887,31 @@ def solve_portfolio(portfolio: PortfolioProblem, *, time_limit_s: float = 60.0,
     chosen: dict[int, Column | None] = {}
     upper = lower = constant
     big_m: dict[int, float] = {}
-    stop = clock() + time_limit_s
-    tolerance = OPTIMALITY_GAP_USD / max(1, len(locations))
-    # The gap allowed (relative_gap of the portfolio total) is shared out like the time; a
-    # location that ends within less leaves the rest to the next ones.
-    floor_usd = constant + sum(free_usd.values())
-    allowance = relative_gap * floor_usd
-    for n, location in enumerate(locations):
-        members = [c for c in pricers if where[c] == location]
+    for location in locations:
         view = _location_view(portfolio, location)
         pair_bound = sum(o.max_pairs * (o.monthly_usd * months + o.setup_usd)
                          for o in view.offers)
-        for c in members:
-            big_m[c] = 2.0 * (max(col.cost_usd for col in pool[c]) + pair_bound) + 1e4
-        left = sum(1 for c in pricers if where[c] in locations[n:])
-        share = len(members) / left
-        deadline = clock() + max(0.0, stop - clock()) * share
-        wall, cpu, nodes = time.monotonic(), time.process_time(), stats.nodes
-        outcome = _search_location(view, {c: pricers[c] for c in members},
-                                   {c: pool[c] for c in members}, big_m, deadline, stats,
-                                   node_limit, tolerance, max(0.0, allowance) * share,
-                                   link_rows, clock, capacity_cuts)
-        allowance -= outcome.upper_usd - outcome.lower_usd
-        stats.locations.append(LocationStats(
-            location, len(members), outcome.upper_usd, outcome.lower_usd,
-            time.monotonic() - wall, time.process_time() - cpu, stats.nodes - nodes))
+        for c in pricers:
+            if where[c] == location:
+                big_m[c] = 2.0 * (max(col.cost_usd for col in pool[c]) + pair_bound) + 1e4
+    shared = _Shared(portfolio, pricers, pool, where, big_m, node_limit,
+                     OPTIMALITY_GAP_USD / max(1, len(locations)), link_rows, capacity_cuts,
+                     clock)
+    # The gap allowed (relative_gap of the portfolio total) is shared out like the time.
+    allowance = relative_gap * (constant + sum(free_usd.values()))
+    found: list[tuple[str, _LocationOutcome]] = []
+    for group_found, group_stats in _search_groups(shared, locations, time_limit_s,
+                                                   allowance, workers, say):
+        found.extend(group_found)
+        stats.add(group_stats)
+    rank = {location: n for n, location in enumerate(locations)}
+    stats.locations.sort(key=lambda loc: rank[loc.location])
+    for location, outcome in sorted(found, key=lambda item: rank[item[0]]):
         at = [k for k, o in enumerate(portfolio.offers) if o.key.peering_location == location]
         pairs[at] = outcome.pairs[at]
         chosen.update(outcome.chosen)
         upper += outcome.upper_usd
         lower += outcome.lower_usd
-        say(f"{location}: {len(members)} customers, total {outcome.upper_usd:,.2f} USD, "
-            f"bound {outcome.lower_usd:,.2f} USD")
     loads = np.zeros((keys, months))
     for c, column in chosen.items():
         if column is None:
