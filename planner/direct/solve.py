@@ -2,11 +2,13 @@
 
 1. Every customer is first planned alone with provider SKUs (its independent plan); the
    customers that cannot use Direct keep that plan. Customers share pairs only at their own
-   peering location, so each location is searched on its own and the totals and bounds add.
+   peering location, so each location is searched on its own (in worker processes, with
+   ``workers``) and the totals and bounds add.
 2. Column generation at each node: the master LP (:mod:`planner.direct.master`) prices
    Direct bandwidth per pool and month; each coupled customer's DP
    (:mod:`planner.direct.pricing`) returns its cheapest plan at those prices; plans whose
-   reduced cost is negative join the master, until none is.
+   reduced cost is negative join the master, until none is; then the linking rows and
+   capacity cuts (:mod:`planner.direct.cuts`) the LP breaks join it.
 3. Bounds: at every pricing round the Lagrangian value (each customer's least priced plan,
    plus the least cost of whole pair counts at those prices, per pool by a small DP over
    months) is a lower bound on the node whatever the LP's accuracy.
