@@ -33,6 +33,7 @@ import math
 import multiprocessing
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import cast
@@ -761,10 +762,13 @@ def _search_group(shared: _Shared, locations: list[str], budget_s: float,
 _FORKED: _Shared | None = None
 
 
-def _search_forked(locations: list[str], budget_s: float, allowance_usd: float
-                   ) -> tuple[list[tuple[str, _LocationOutcome]], PhaseStats]:
-    assert _FORKED is not None  # set by _search_groups before the fork
-    return _search_group(_FORKED, locations, budget_s, allowance_usd)
+def _search_forked(location: str, budget_s: float, allowance_usd: float
+                   ) -> tuple[list[tuple[str, _LocationOutcome]], PhaseStats, float]:
+    """One location's search in a worker, and the seconds of the clock it took."""
+    assert _FORKED is not None  # set by _search_groups before the workers fork
+    start = _FORKED.clock()
+    found, stats = _search_group(_FORKED, [location], budget_s, allowance_usd)
+    return found, stats, _FORKED.clock() - start
 
 
 def _search_groups(shared: _Shared, locations: list[str], budget_s: float,
@@ -772,33 +776,51 @@ def _search_groups(shared: _Shared, locations: list[str], budget_s: float,
                    ) -> Iterator[tuple[list[tuple[str, _LocationOutcome]], PhaseStats]]:
     """Every location's search, in up to ``workers`` processes at once.
 
-    The locations (largest first) are dealt to the workers so that each has about as many
-    customers (the largest to the worker with the fewest so far); each worker searches its
-    own one after the other within the whole time limit, with its customers' share of the
-    gap allowed. Yields each worker's outcomes as it ends; ``say`` receives a line per
-    location as it ends (as its worker ends, with several).
+    The locations start largest first, each as a worker is free. The time is the workers'
+    ``workers x budget_s`` seconds: a location gets the share of the seconds not yet
+    promised (to the locations running) that its customers are of the customers not yet
+    started, and never past the end of the limit; the gap allowed is shared out the same
+    way. A location that ends early, or within less gap, leaves the rest to the ones after
+    it. Yields each location's outcome as it ends; ``say`` receives a line per location.
     """
     global _FORKED
-    size = {loc: sum(1 for c in shared.where if shared.where[c] == loc) for loc in locations}
-    total = max(1, sum(size.values()))
     if workers <= 1 or len(locations) <= 1:
         yield _search_group(shared, locations, budget_s, allowance_usd, say)
         return
-    groups: list[list[str]] = [[] for _ in range(min(workers, len(locations)))]
-    for location in locations:
-        min(groups, key=lambda group: sum(size[loc] for loc in group)).append(location)
+    size = {loc: sum(1 for c in shared.where if shared.where[c] == loc) for loc in locations}
+    lanes = min(workers, len(locations))
+    used_s = [0.0] * lanes  # each worker's seconds so far, on the search's clock
+    # The workers' seconds and the gap allowed that no location has used or been promised.
+    spare_s, spare_usd = lanes * budget_s, max(0.0, allowance_usd)
+    waiting = list(locations)
+    running: dict[Future[tuple[list[tuple[str, _LocationOutcome]], PhaseStats, float]],
+                  tuple[int, float, float]] = {}
     _FORKED = shared
     try:
-        with multiprocessing.get_context("fork").Pool(len(groups)) as processes:
-            waiting = [processes.apply_async(_search_forked, (group, budget_s, allowance_usd
-                                                               * sum(size[loc] for loc in group)
-                                                               / total))
-                       for group in groups]
-            for result in waiting:
-                found, stats = result.get()
-                for line in stats.locations:
+        with ProcessPoolExecutor(lanes, mp_context=multiprocessing.get_context("fork")
+                                 ) as processes:
+            while waiting or running:
+                free = [lane for lane in range(lanes)
+                        if lane not in {lane for lane, _, _ in running.values()}]
+                while waiting and free:
+                    lane, location = free.pop(0), waiting.pop(0)
+                    share = size[location] / max(1, size[location] + sum(
+                        size[loc] for loc in waiting))
+                    seconds = min(max(0.0, budget_s - used_s[lane]), spare_s * share)
+                    usd = spare_usd * share
+                    spare_s, spare_usd = spare_s - seconds, spare_usd - usd
+                    running[processes.submit(_search_forked, location, seconds, usd)] = (
+                        lane, seconds, usd)
+                ended, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in ended:
+                    lane, seconds, usd = running.pop(future)
+                    found, stats, took_s = future.result()
+                    used_s[lane] += took_s
+                    line = stats.locations[0]
+                    spare_s += max(0.0, seconds - took_s)
+                    spare_usd += max(0.0, usd - (line.total_usd - line.lower_bound_usd))
                     say(_location_line(line))
-                yield found, stats
+                    yield found, stats
     finally:
         _FORKED = None
 
