@@ -800,8 +800,8 @@ def _search_groups(shared: _Shared, locations: list[str], budget_s: float,
         with ProcessPoolExecutor(lanes, mp_context=multiprocessing.get_context("fork")
                                  ) as processes:
             while waiting or running:
-                free = [lane for lane in range(lanes)
-                        if lane not in {lane for lane, _, _ in running.values()}]
+                busy = {lane for lane, _, _ in running.values()}
+                free = [lane for lane in range(lanes) if lane not in busy]
                 while waiting and free:
                     lane, location = free.pop(0), waiting.pop(0)
                     share = size[location] / max(1, size[location] + sum(
