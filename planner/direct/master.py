@@ -141,6 +141,7 @@ class Master:
                    [[(k * months + m, -float(capacity[k]))]
                     for k in range(keys) for m in range(months)])
         existing = [o.existing_pairs for o in portfolio.offers]
+        self.existing = np.array(existing, dtype=float)
         upper, entries = [], []
         for k in range(keys):
             for m in range(months):
@@ -258,6 +259,40 @@ class Master:
                             self.first_column + len(self.columns) + n, dtype=np.int32)
             self.h.changeColsIntegrality(n, new, np.full(n, highspy.HighsVarType.kInteger))
         self.columns.extend(columns)
+
+    def start_from(self, chosen: dict[int, Column | None], pairs: np.ndarray) -> bool:
+        """Give the integer master a whole solution to start from (an incumbent).
+
+        Parameters
+        ----------
+        chosen : dict of int to Column or None
+            Each customer's plan (None: its artificial plan); each must be a column here.
+        pairs : numpy.ndarray
+            Pairs held ``(keys, months)``, within the master's bounds.
+
+        Returns
+        -------
+        bool
+            Whether HiGHS took it (False when a plan is not a column here).
+        """
+        index = {column.signature: i for i, column in enumerate(self.columns)}
+        n_km = self.keys * self.months
+        x = np.zeros(self.first_column + len(self.columns))
+        held = np.asarray(pairs, dtype=float)
+        x[:n_km] = held.ravel()
+        before = np.concatenate([self.existing[:, None], held[:, :-1]], axis=1)
+        x[n_km:2 * n_km] = np.maximum(0.0, held - before).ravel()
+        for c, column in chosen.items():
+            if column is None:
+                x[2 * n_km + self.row_of[c]] = 1.0
+            elif column.signature in index:
+                x[self.first_column + index[column.signature]] = 1.0
+            else:
+                return False
+        solution = highspy.HighsSolution()
+        solution.col_value = list(x)
+        solution.value_valid = True
+        return self.h.setSolution(solution) == highspy.HighsStatus.kOk
 
     def solve(self) -> MasterSolution | None:
         """Solve; None when HiGHS finds no solution (infeasible bounds or time out)."""

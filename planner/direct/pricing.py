@@ -161,7 +161,8 @@ class Pricer:
 
     def month_costs(self, usd_per_mbps: np.ndarray, bounds: list[LoadBound],
                     forbidden: np.ndarray | None = None, usd_per_use: np.ndarray | None = None,
-                    capped: list[CappedPrice] | None = None) -> np.ndarray:
+                    capped: list[CappedPrice] | None = None,
+                    room_mbps: np.ndarray | None = None) -> np.ndarray:
         """Month costs ``(T, F, n)`` with the Direct prices added and the bounds applied."""
         cost = self.base.copy()
         for term in capped or ():
@@ -181,6 +182,9 @@ class Pricer:
                     cost[:, f, :] += usd_per_use[key, offset:offset + months, None] * used
                 if forbidden is not None:
                     cost[forbidden[key, offset:offset + months], f, :] = INF
+                if room_mbps is not None:
+                    room = room_mbps[key, offset:offset + months, None]
+                    cost[:, f, :][self.bandwidth[None, :] > room + 1e-6] = INF
         for bound in bounds:
             t = bound.month - offset
             if not 0 <= t < months:
@@ -196,7 +200,8 @@ class Pricer:
 
     def price(self, usd_per_mbps: np.ndarray, bounds: list[LoadBound],
               forbidden: np.ndarray | None = None, usd_per_use: np.ndarray | None = None,
-              capped: list[CappedPrice] | None = None) -> tuple[float, Column | None]:
+              capped: list[CappedPrice] | None = None,
+              room_mbps: np.ndarray | None = None) -> tuple[float, Column | None]:
         """The cheapest plan at the given Direct prices.
 
         Parameters
@@ -211,6 +216,9 @@ class Pricer:
             Price of riding each pool in each month at all ``(keys, months)`` [USD], >= 0.
         capped : list of CappedPrice, optional
             Prices of the load up to a cap in one pool and month (capacity cuts' duals).
+        room_mbps : numpy.ndarray, optional
+            Most Direct bandwidth the plan may use per pool and portfolio month
+            ``(keys, months)`` [Mb/s] (what the pairs held leave to it).
 
         Returns
         -------
@@ -219,14 +227,17 @@ class Pricer:
         column : Column or None
             That plan.
         """
-        value, found = self.cheapest(usd_per_mbps, bounds, forbidden, usd_per_use, capped)
+        value, found = self.cheapest(usd_per_mbps, bounds, forbidden, usd_per_use, capped,
+                                     room_mbps)
         return value, None if found is None else self.build(found)
 
     def cheapest(self, usd_per_mbps: np.ndarray, bounds: list[LoadBound],
                  forbidden: np.ndarray | None = None, usd_per_use: np.ndarray | None = None,
-                 capped: list[CappedPrice] | None = None) -> tuple[float, Candidate | None]:
+                 capped: list[CappedPrice] | None = None, room_mbps: np.ndarray | None = None
+                 ) -> tuple[float, Candidate | None]:
         """``price`` without building the plan (see ``Candidate``)."""
-        cost = self.month_costs(usd_per_mbps, bounds, forbidden, usd_per_use, capped)
+        cost = self.month_costs(usd_per_mbps, bounds, forbidden, usd_per_use, capped,
+                                room_mbps)
         path = cheapest_path_one_site(self.tables, cost)
         if path is None:
             return INF, None

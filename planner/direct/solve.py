@@ -42,6 +42,7 @@ import numpy as np
 
 from planner.direct._schedule import schedule_one_pool
 from planner.direct.cuts import CapacityCut, separate
+from planner.direct.local import LocalSearch, Selection, pair_moves
 from planner.direct.master import Master, MasterSolution
 from planner.direct.pricing import (
     Candidate,
@@ -366,6 +367,53 @@ class _Search:
                     break
         self.consider(chosen)
 
+    def respond(self, c: int, room_mbps: np.ndarray) -> Column | None:
+        """Customer ``c``'s cheapest plan whose Direct load fits ``room_mbps`` (keys, months).
+
+        The plan found joins the customer's columns when it is new.
+        """
+        _, found = self.pricers[c].cheapest(np.zeros(self.shape), [], room_mbps=room_mbps)
+        self.stats.pricing_calls += 1
+        if found is None:
+            return None
+        column = self.pricers[c].build(found)
+        if column.signature not in self.seen:
+            self.seen.add(column.signature)
+            self.seen_paths.add((c, found.path))
+            self.pool[c].append(replace(column, path=found.path))
+            self.stats.columns += 1
+        return column
+
+    def fill(self, time_limit_s: float) -> None:
+        """Improve the incumbent by the local search of :mod:`planner.direct.local`.
+
+        First within the pairs it holds, then at each pair count one step away; every
+        result is re-costed by ``consider``, and the search goes on from the best while it
+        improves and the time lasts.
+        """
+        search = LocalSearch(self.respond, self.big_m, self.capacity,
+                             self.clock() + time_limit_s, self.clock)
+        most = np.array([o.max_pairs for o in self.portfolio.offers], dtype=float)
+        improved = self.best is not None
+        while improved and not search.out_of_time():
+            assert self.best is not None  # checked above
+            improved = False
+            pairs = self.best[1].astype(float)
+            selection = Selection.of(self.best[0], self.shape)
+            search.settle(selection, pairs)
+            improved = self.consider(selection.chosen)
+            for fewer_or_more in pair_moves(pairs, most):
+                if search.out_of_time():
+                    break
+                trial = Selection.of(self.best[0], self.shape)
+                if search.fit(trial, fewer_or_more):
+                    search.settle(trial, fewer_or_more)
+                    improved = self.consider(trial.chosen) or improved
+            if not improved and not search.out_of_time():
+                selection = Selection.of(self.best[0], self.shape)
+                search.within(selection, self.best[1].astype(float))
+                improved = self.consider(selection.chosen)
+
     def round_lp(self, master: Master, solution: MasterSolution, time_limit_s: float
                  ) -> None:
         """Each customer's heaviest plan in the LP solution (a rounding), polished."""
@@ -400,6 +448,8 @@ class _Search:
         with self.stats.timed("integer"):
             master.add([col for c in self.customers for col in self.pool[c]
                         if all(high[k, m] > 0 for k, m, _ in col.loads)])
+            if self.best is not None and ((low <= self.best[1]) & (self.best[1] <= high)).all():
+                master.start_from(*self.best)
             solution = master.solve()
         if solution is not None:
             self.consider(self.selection(master, solution))
@@ -672,15 +722,19 @@ def _search_location(view: PortfolioProblem, pricers: dict[int, Pricer],
         if solution is not None and master is not None:
             search.round_lp(master, solution, max(0.1, min(2.0, 0.05 * (
                 deadline - search.clock()))))
+        if root:
+            search.fill(max(0.1, min(10.0, 0.5 * (deadline - search.clock()))))
         if root and solution is not None:
             search.dive(node, solution, max(1.0, min(20.0, deadline - search.clock())))
         if root:
             search.integer_master(max(1.0, min(20.0, deadline - search.clock())))
             search.polish(None, max(0.1, min(2.0, 0.05 * (deadline - search.clock()))))
+            search.fill(max(0.1, min(5.0, 0.1 * (deadline - search.clock()))))
             root = False
         elif nodes % 50 == 0:
             search.integer_master(max(1.0, min(10.0, deadline - search.clock())))
             search.polish(None, max(0.1, min(2.0, 0.05 * (deadline - search.clock()))))
+            search.fill(max(0.1, min(5.0, 0.1 * (deadline - search.clock()))))
         if solution is None or master is None or bound >= search.best_usd - enough:
             closed_bound = min(closed_bound, bound)
             continue
