@@ -32,9 +32,9 @@ def coupled(seed: int) -> tuple[PortfolioProblem, dict[int, Pricer]]:
 
 
 def respond_with(pricers: dict[int, Pricer], shape: tuple[int, int]):
-    def respond(c: int, room: np.ndarray) -> Column | None:
+    def respond(c: int, room: np.ndarray, below_usd: float = math.inf) -> Column | None:
         _, found = pricers[c].cheapest(np.zeros(shape), [], room_mbps=room)
-        return None if found is None else pricers[c].build(found)
+        return None if found is None or found.cost_usd >= below_usd else pricers[c].build(found)
     return respond
 
 
@@ -126,3 +126,38 @@ def test_the_integer_master_starts_from_a_whole_selection(seed: int) -> None:
     assert solution is not None
     start_usd = sum(1e7 if col is None else col.cost_usd for col in alone.values())
     assert solution.objective_usd <= start_usd + 1e-6
+
+
+@pytest.mark.parametrize("seed", SEEDS[:16])
+def test_capacity_reserved_for_plans_outside_is_kept_free(seed: int) -> None:
+    portfolio, pricers = coupled(seed)
+    if not pricers or portfolio.offers[0].max_pairs < 1:
+        pytest.skip("no customer may use Direct, or no pair may be held")
+    shape = (len(portfolio.offers), portfolio.months)
+    customers = sorted(pricers)
+    respond = respond_with(pricers, shape)
+    pairs = np.ones(shape)
+    left = 1000.0
+    taken = pairs * portfolio.capacity_mbps()[:, None] - left
+    master = Master(portfolio, customers, np.full(len(customers), 1e7), pairs, pairs,
+                    integer=True, time_limit_s=5.0)
+    master.reserve(taken)
+    columns = [col for c in customers for col in
+               (respond(c, np.zeros(shape)), respond(c, np.full(shape, np.inf)),
+                respond(c, np.full(shape, left)))
+               if col is not None]
+    master.add(columns)
+    solution = master.solve()
+    assert solution is not None
+    loads = np.zeros(shape)
+    plans_usd = 1e7 * float(np.round(solution.artificial).sum())
+    for column, weight in zip(master.columns, solution.weights, strict=True):
+        if weight > 0.5:
+            plans_usd += column.cost_usd
+            for k, m, mbps in column.loads:
+                loads[k, m] += mbps
+    assert (loads <= left + 1e-6).all()
+    # The plans chosen are the cheapest mix that fits the room left: never dearer than
+    # every customer on its provider plan.
+    alone = [respond(c, np.zeros(shape)) for c in customers]
+    assert plans_usd <= sum(1e7 if col is None else col.cost_usd for col in alone) + 1e-6

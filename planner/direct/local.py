@@ -18,6 +18,8 @@ for its loads.
 
 from __future__ import annotations
 
+import math
+import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -28,9 +30,10 @@ from planner.direct.pricing import Column
 #: Least saving of a move [USD].
 SAVING_USD = 1e-6
 
-#: ``respond(customer, room_mbps)``: the customer's cheapest plan whose Direct load fits
-#: ``room_mbps`` per pool and month, or None when it has none.
-Respond = Callable[[int, np.ndarray], Column | None]
+#: ``respond(customer, room_mbps, below_usd)``: the customer's cheapest plan whose Direct
+#: load fits ``room_mbps`` per pool and month, or None when it has none costing less than
+#: ``below_usd`` [USD].
+Respond = Callable[[int, np.ndarray, float], Column | None]
 
 
 @dataclass
@@ -97,6 +100,7 @@ class LocalSearch:
         self.capacity = np.asarray(capacity_mbps, dtype=float)
         self.stop = stop
         self.clock = clock
+        self.unbounded: dict[int, float] = {}
 
     def out_of_time(self) -> bool:
         """Whether the search's time is up."""
@@ -111,6 +115,13 @@ class LocalSearch:
         column = selection.chosen[customer]
         return self.big_m[customer] if column is None else column.cost_usd
 
+    def unbounded_usd(self, customer: int, shape: tuple[int, int]) -> float:
+        """The customer's least plan cost with room without end (pairs for free) [USD]."""
+        if customer not in self.unbounded:
+            column = self.respond(customer, np.full(shape, np.inf), math.inf)
+            self.unbounded[customer] = math.inf if column is None else column.cost_usd
+        return self.unbounded[customer]
+
     def room(self, selection: Selection, customer: int, pairs: np.ndarray) -> np.ndarray:
         """What ``pairs`` leave ``customer`` beside the others' loads [Mb/s]."""
         room: np.ndarray = np.maximum(0.0, pairs * self.capacity[:, None]
@@ -119,8 +130,11 @@ class LocalSearch:
 
     def improve(self, selection: Selection, customer: int, pairs: np.ndarray) -> bool:
         """Give ``customer`` its best plan in its room if that costs less; whether it did."""
-        column = self.respond(customer, self.room(selection, customer, pairs))
-        if column is None or column.cost_usd >= self.own_usd(selection, customer) - SAVING_USD:
+        below = self.own_usd(selection, customer) - SAVING_USD
+        if below < self.unbounded_usd(customer, selection.loads_mbps.shape):
+            return False  # no room could make it cheaper
+        column = self.respond(customer, self.room(selection, customer, pairs), below)
+        if column is None or column.cost_usd >= below:
             return False
         selection.take(customer, column)
         return True
@@ -145,7 +159,7 @@ class LocalSearch:
             if self.out_of_time():
                 break
             before, trial = self.plan_usd(selection), selection.copy()
-            trial.take(rider, self.respond(rider, none))
+            trial.take(rider, self.respond(rider, none, math.inf))
             for customer in trial.chosen:
                 if customer != rider:
                     self.improve(trial, customer, pairs)
@@ -170,9 +184,26 @@ class LocalSearch:
                             key=lambda c: -self.own_usd(selection, c))
             for customer in riders:
                 if (selection.loads_mbps > limit).any():
-                    column = self.respond(customer, self.room(selection, customer, pairs))
+                    column = self.respond(customer, self.room(selection, customer, pairs),
+                                          math.inf)
                     selection.take(customer, column)
         return not (selection.loads_mbps > limit).any()
+
+    def kick(self, selection: Selection, pairs: np.ndarray, rng: random.Random) -> None:
+        """Move two to five Direct customers off it, then ``within`` in a shuffled order.
+
+        One step of an iterated local search: a way out of the local optimum ``within``
+        ends at.
+        """
+        riders = [c for c, column in selection.chosen.items()
+                  if column is not None and column.loads]
+        none = np.zeros_like(selection.loads_mbps)
+        for rider in rng.sample(riders, min(len(riders), rng.randint(2, 5))):
+            selection.take(rider, self.respond(rider, none, math.inf))
+        order = list(selection.chosen)
+        rng.shuffle(order)
+        selection.chosen = {c: selection.chosen[c] for c in order}
+        self.within(selection, pairs)
 
     def within(self, selection: Selection, pairs: np.ndarray) -> None:
         """Settle, then eject rounds (each followed by a settle) while they save."""

@@ -260,6 +260,14 @@ class Master:
             self.h.changeColsIntegrality(n, new, np.full(n, highspy.HighsVarType.kInteger))
         self.columns.extend(columns)
 
+    def reserve(self, taken_mbps: np.ndarray) -> None:
+        """Leave ``taken_mbps`` (keys, months) of each pool's capacity to plans outside [Mb/s].
+
+        The capacity rows become ``sum of Direct loads <= C x y - taken``.
+        """
+        for i, taken in enumerate(np.asarray(taken_mbps, dtype=float).ravel()):
+            self.h.changeRowBounds(self.capacity_row + i, -INF, -float(taken))
+
     def start_from(self, chosen: dict[int, Column | None], pairs: np.ndarray) -> bool:
         """Give the integer master a whole solution to start from (an incumbent).
 

@@ -31,6 +31,7 @@ import heapq
 import itertools
 import math
 import multiprocessing
+import random
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -67,6 +68,12 @@ ENTERING = -1e-6
 SMOOTHING = 0.5
 #: Rounds of capacity cuts at most per node.
 CUT_ROUNDS = 20
+#: Share of the search's time after the root spent improving the incumbent.
+IMPROVING = 0.5
+#: Customers re-planned together by a large-neighbourhood step.
+NEIGHBOURHOOD = 8
+#: Every this many improving steps, one is an iterated-local-search kick.
+KICK_EVERY = 4
 
 
 @dataclass
@@ -280,6 +287,8 @@ class _Search:
         self.settle_usd = 0.0
         self.pool_cache: dict[tuple[int, bytes], float] = {}
         self.seen_paths: set[tuple[int, tuple[tuple[int, ...], tuple[int, ...]] | None]] = set()
+        #: Chooses the iterated local search's moves (seeded: runs repeat).
+        self.rng = random.Random(0)
 
     # ---- upper bounds -------------------------------------------------------------------
     def pool_usd(self, k: int, need: np.ndarray) -> float:
@@ -367,14 +376,16 @@ class _Search:
                     break
         self.consider(chosen)
 
-    def respond(self, c: int, room_mbps: np.ndarray) -> Column | None:
+    def respond(self, c: int, room_mbps: np.ndarray, below_usd: float = math.inf
+                ) -> Column | None:
         """Customer ``c``'s cheapest plan whose Direct load fits ``room_mbps`` (keys, months).
 
-        The plan found joins the customer's columns when it is new.
+        None when it has none, or none below ``below_usd`` [USD]. The plan found joins the
+        customer's columns when it is new.
         """
         _, found = self.pricers[c].cheapest(np.zeros(self.shape), [], room_mbps=room_mbps)
         self.stats.pricing_calls += 1
-        if found is None:
+        if found is None or found.cost_usd >= below_usd:
             return None
         column = self.pricers[c].build(found)
         if column.signature not in self.seen:
@@ -413,6 +424,63 @@ class _Search:
                 selection = Selection.of(self.best[0], self.shape)
                 search.within(selection, self.best[1].astype(float))
                 improved = self.consider(selection.chosen)
+
+    def neighbourhood(self, size: int, time_limit_s: float) -> None:
+        """Re-plan a few customers at once, the others' plans and the pairs held fixed.
+
+        A customer on Direct, chosen at random, and up to ``size - 1`` others of its pools
+        (or off Direct) take the best mix of their plans found so far, and a fresh one each
+        in the room left, by an integer master over them alone (a large neighbourhood).
+        """
+        if self.best is None:
+            return
+        chosen, held = self.best
+        pairs = held.astype(float)
+        riders = [c for c in self.customers if chosen[c] is not None
+                  and cast(Column, chosen[c]).loads]
+        if not riders:
+            return
+        first = self.rng.choice(riders)
+        pools = {k for k, _, _ in cast(Column, chosen[first]).loads}
+        near = [c for c in self.customers if c != first and (
+            chosen[c] is None or not cast(Column, chosen[c]).loads
+            or any(k in pools for k, _, _ in cast(Column, chosen[c]).loads))]
+        group = sorted([first, *self.rng.sample(near, min(len(near), size - 1))])
+        selection = Selection.of(chosen, self.shape)
+        others = selection.loads_mbps.copy()
+        for c in group:
+            for key, month, mbps in () if chosen[c] is None else cast(Column, chosen[c]).loads:
+                others[key, month] -= mbps
+        room = np.maximum(0.0, pairs * self.capacity[:, None] - others)
+        for c in group:
+            self.respond(c, room)
+        master = Master(self.portfolio, group, np.array([self.big_m[c] for c in group]),
+                        pairs, pairs, integer=True, time_limit_s=max(0.1, time_limit_s))
+        master.reserve(others)
+        with self.stats.timed("integer"):
+            master.add([col for c in group for col in self.pool[c]
+                        if all(mbps <= room[k, m] + 1e-6 for k, m, mbps in col.loads)])
+            master.start_from({c: chosen[c] for c in group}, pairs)
+            solution = master.solve()
+        if solution is None:
+            return
+        mixed = dict(chosen)
+        for c in group:
+            mixed[c] = None
+        for column, weight in zip(master.columns, solution.weights, strict=True):
+            if weight > 0.5:
+                mixed[column.customer] = column
+        self.consider(mixed)
+
+    def kick(self, time_limit_s: float) -> None:
+        """One step of an iterated local search from the incumbent (``LocalSearch.kick``)."""
+        if self.best is None:
+            return
+        search = LocalSearch(self.respond, self.big_m, self.capacity,
+                             self.clock() + time_limit_s, self.clock)
+        selection = Selection.of(self.best[0], self.shape)
+        search.kick(selection, self.best[1].astype(float), self.rng)
+        self.consider(selection.chosen)
 
     def round_lp(self, master: Master, solution: MasterSolution, time_limit_s: float
                  ) -> None:
@@ -704,6 +772,8 @@ def _search_location(view: PortfolioProblem, pricers: dict[int, Pricer],
     closed_bound = math.inf
     root = True
     nodes = 0
+    searched_from = kicked_s = 0.0  # when the root ended, and the local search's time since
+    steps = 0
 
     def done(bound: float) -> bool:
         return bound >= search.best_usd - enough
@@ -723,15 +793,29 @@ def _search_location(view: PortfolioProblem, pricers: dict[int, Pricer],
             search.round_lp(master, solution, max(0.1, min(2.0, 0.05 * (
                 deadline - search.clock()))))
         if root:
+            # The root's heuristics, cheapest first: the local search from the LP rounded,
+            # a dive, the integer master (from the incumbent), the local search again.
             search.fill(max(0.1, min(10.0, 0.5 * (deadline - search.clock()))))
-        if root and solution is not None:
-            search.dive(node, solution, max(1.0, min(20.0, deadline - search.clock())))
-        if root:
-            search.integer_master(max(1.0, min(20.0, deadline - search.clock())))
+            if solution is not None:
+                search.dive(node, solution, max(1.0, min(20.0, 0.3 * (
+                    deadline - search.clock()))))
+            search.integer_master(max(1.0, min(20.0, 0.3 * (deadline - search.clock()))))
             search.polish(None, max(0.1, min(2.0, 0.05 * (deadline - search.clock()))))
-            search.fill(max(0.1, min(5.0, 0.1 * (deadline - search.clock()))))
+            search.fill(max(0.1, min(10.0, deadline - search.clock())))
             root = False
-        elif nodes % 50 == 0:
+            searched_from, kicked_s = search.clock(), 0.0
+        while (not root and kicked_s < IMPROVING * (search.clock() - searched_from)
+               and search.clock() < deadline and not done(node.bound_usd)):
+            # A share of the time after the root goes to improving the incumbent: large
+            # neighbourhoods, and now and then a kick of the iterated local search.
+            began = search.clock()
+            steps += 1
+            if steps % KICK_EVERY:
+                search.neighbourhood(NEIGHBOURHOOD, max(0.1, min(2.0, deadline - began)))
+            else:
+                search.kick(max(0.1, min(5.0, deadline - began)))
+            kicked_s += search.clock() - began
+        if not root and nodes % 50 == 0:
             search.integer_master(max(1.0, min(10.0, deadline - search.clock())))
             search.polish(None, max(0.1, min(2.0, 0.05 * (deadline - search.clock()))))
             search.fill(max(0.1, min(5.0, 0.1 * (deadline - search.clock()))))
