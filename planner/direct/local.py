@@ -9,8 +9,11 @@ move is exact: its pricing DP with the room the others leave as bounds on its Di
    (``settle``);
 2. moves each customer on Direct off it, lets the others respond to the room freed, then
    the customer itself, and keeps the round when the plans cost less in all (``eject``);
-3. changes the pairs: one pair less over each run of months at one count, or one more in
-   every month, first moving the customers that no longer fit (``fit``), then 1 and 2.
+3. for the pair counts one step away (``pair_moves``: one pair less over a run of months at
+   one count, or one more in every month), first moves the customers that no longer fit
+   (``fit``), then 1;
+4. to leave a local optimum, moves a few customers off Direct at random, then 1 and 2 in a
+   shuffled order (``kick``, a step of an iterated local search).
 
 Every selection it returns fits its pairs; the caller re-costs it with the cheapest pairs
 for its loads.
