@@ -102,6 +102,28 @@ def test_a_circuit_that_fits_on_no_single_pair_is_reported_not_squeezed_in() -> 
     assert max(result.loads.values()) <= 15000
 
 
+def test_room_is_made_for_a_circuit_by_moving_a_smaller_one() -> None:
+    # Month 1: a, b, d, f fill pair 1, c and e hold 18 Gb/s of pair 2. Month 2: f goes, e
+    # grows by 1 Gb/s in place, so each pair has 1 Gb/s free; the new g (2 Gb/s) fits on
+    # pair 1 once d (1 Gb/s) moves to pair 2.
+    first = [("a", "ca", 12000), ("b", "cb", 6000), ("c", "cc", 12000), ("e", "ce", 6000),
+             ("d", "cd", 1000), ("f", "cf", 1000)]
+    second = [("a", "ca", 12000), ("b", "cb", 6000), ("c", "cc", 12000), ("e", "ce", 7000),
+              ("d", "cd", 1000), ("g", "cg", 2000)]
+    circuits = {"2027-01": first, "2027-02": second}
+    result = assign_pool(offer(over=2.0), ["2027-01", "2027-02"], [2, 2], circuits)
+    rows = rows_by(result)
+    assert not result.unplaced
+    assert rows[("cd", "2027-01")]["pair"] == rows[("cg", "2027-02")]["pair"] == pair_name(
+        KEY, 1)
+    moved = rows[("cd", "2027-02")]
+    assert moved["pair"] == pair_name(KEY, 2) and moved["moved"] is True
+    assert moved["reason"] == (f"moved from {pair_name(KEY, 1)}: made room for cg on "
+                               f"{pair_name(KEY, 1)}")
+    assert [r["circuit_name"] for r in result.rows if r["moved"]] == ["cd"]
+    assert max(result.loads.values()) == 20000
+
+
 @pytest.mark.parametrize("seed", range(60))
 def test_no_pair_ever_carries_more_than_its_capacity(seed: int) -> None:
     rng = random.Random(seed)

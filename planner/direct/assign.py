@@ -10,7 +10,9 @@ held, per pool and month:
    that kept their bandwidth first, largest first; then the ones that grew, largest first);
 3. the others (new circuits, circuits whose pair was released or that no longer fit where
    they were) are placed first-fit decreasing by bandwidth: on the lowest-numbered pair
-   with room.
+   with room;
+4. a circuit no pair has room for gets room made on the lowest-numbered pair where moving
+   that pair's smallest circuits (smallest first) to pairs with room frees enough.
 
 A circuit on another pair than in its previous month is ``moved`` (its port cannot change
 in place: it is re-created on the new pair), with the reason. No pair ever carries more
@@ -148,13 +150,21 @@ def assign_pool(offer: PortOffer, periods: Iterable[str], pairs_held: Iterable[i
                                   f"{pair_name(key, pair)} had no room left")
         rest = sorted((c for c in circuits if (c.customer_id, c.name) not in placed),
                       key=lambda c: (-c.bandwidth_mbps, c.customer_id, c.name))
+        bandwidth = {(c.customer_id, c.name): c.bandwidth_mbps for c in circuits}
         for circuit in rest:
             ident = (circuit.customer_id, circuit.name)
             free = next((p for p in active
                          if load[p] + circuit.bandwidth_mbps <= capacity + 1e-9), None)
             if free is None:
-                result.unplaced.append(f"{circuit.name} {period}")
-                continue
+                free = _make_room(circuit.bandwidth_mbps, active, load, placed, bandwidth,
+                                  capacity)
+                if free is None:
+                    result.unplaced.append(f"{circuit.name} {period}")
+                    continue
+                for other, pair in placed.items():
+                    if other in previous and pair != previous[other][0]:
+                        reasons.setdefault(other, f"made room for {circuit.name} on "
+                                                  f"{pair_name(key, previous[other][0])}")
             load[free] += circuit.bandwidth_mbps
             placed[ident] = free
         for circuit in sorted(circuits, key=lambda c: (c.customer_id, c.name)):
@@ -174,9 +184,37 @@ def assign_pool(offer: PortOffer, periods: Iterable[str], pairs_held: Iterable[i
         for pair, mbps in load.items():
             result.loads[(pair_name(key, pair), period)] = mbps
         result.held[period] = [pair_name(key, pair) for pair in active]
-        bandwidth = {(c.customer_id, c.name): c.bandwidth_mbps for c in circuits}
         previous = {ident: (pair, bandwidth[ident]) for ident, pair in placed.items()}
     return result
+
+
+def _make_room(mbps: int, active: list[int], load: dict[int, float],
+               placed: dict[tuple[str, str], int], bandwidth: Mapping[tuple[str, str], int],
+               capacity: float) -> int | None:
+    """Free ``mbps`` on one pair by moving its smallest circuits to others with room.
+
+    The pairs are tried lowest-numbered first; on success ``load`` and ``placed`` hold the
+    circuits' new pairs and the pair freed is returned (its load not yet counting the new
+    circuit); otherwise nothing changes and None is returned.
+    """
+    for pair in active:
+        trial_load, trial_placed = dict(load), dict(placed)
+        riders = sorted((ident for ident, p in placed.items() if p == pair),
+                        key=lambda ident: (bandwidth[ident], ident))
+        for ident in riders:
+            if trial_load[pair] + mbps <= capacity + 1e-9:
+                break
+            other = next((q for q in active if q != pair
+                          and trial_load[q] + bandwidth[ident] <= capacity + 1e-9), None)
+            if other is not None:
+                trial_load[pair] -= bandwidth[ident]
+                trial_load[other] += bandwidth[ident]
+                trial_placed[ident] = other
+        if trial_load[pair] + mbps <= capacity + 1e-9:
+            load.update(trial_load)
+            placed.update(trial_placed)
+            return pair
+    return None
 
 
 def _hold(active: list[int], held: int, circuits: list[_Circuit],
