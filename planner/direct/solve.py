@@ -12,9 +12,12 @@
 3. Bounds: at every pricing round the Lagrangian value (each customer's least priced plan,
    plus the least cost of whole pair counts at those prices, per pool by a small DP over
    months) is a lower bound on the node whatever the LP's accuracy.
-4. Upper bounds: the integer restricted master (HiGHS MILP over the columns found), and any
-   node whose LP solution is whole; every candidate is re-costed from its plans, with the
-   cheapest whole pair counts for its loads.
+4. Upper bounds: the integer restricted master (HiGHS MILP over the columns found, started
+   from the incumbent), the local search of :mod:`planner.direct.local` (exact best moves
+   within the pairs held), large neighbourhoods after the root (an integer master over a
+   few customers, the others fixed), and any node whose LP solution is whole; every
+   candidate is re-costed from its plans, with the cheapest whole pair counts for its
+   loads.
 5. Branching, best bound first: a pool used fractionally is closed (no pair in any month;
    its SKUs leave the pricing DPs) or opened (a pair in some month); then a fractional pair
    count (``y <= floor`` / ``y >= ceil``); then one customer's Direct load in one pool and
