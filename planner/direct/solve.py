@@ -401,9 +401,10 @@ class _Search:
     def fill(self, time_limit_s: float) -> None:
         """Improve the incumbent by the local search of :mod:`planner.direct.local`.
 
-        First within the pairs it holds, then at each pair count one step away; every
-        result is re-costed by ``consider``, and the search goes on from the best while it
-        improves and the time lasts.
+        Best moves within the pairs it holds, then at each pair count one step away; when
+        neither improves, best moves and ejections within the pairs it holds. Every result
+        is re-costed by ``consider``, and the search goes on from the best while it improves
+        and the time lasts.
         """
         search = LocalSearch(self.respond, self.big_m, self.capacity,
                              self.clock() + time_limit_s, self.clock)
@@ -411,7 +412,6 @@ class _Search:
         improved = self.best is not None
         while improved and not search.out_of_time():
             assert self.best is not None  # checked above
-            improved = False
             pairs = self.best[1].astype(float)
             selection = Selection.of(self.best[0], self.shape)
             search.settle(selection, pairs)
