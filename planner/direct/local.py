@@ -67,6 +67,10 @@ class Selection:
             self.loads_mbps[key, month] += mbps
         self.chosen[customer] = column
 
+    def riders(self) -> list[int]:
+        """The customers whose plans ride Direct in some month."""
+        return [c for c, column in self.chosen.items() if column is not None and column.loads]
+
     def others_mbps(self, customer: int) -> np.ndarray:
         """The loads of every customer but ``customer`` [Mb/s]."""
         others = self.loads_mbps.copy()
@@ -94,16 +98,20 @@ class LocalSearch:
         The ``clock`` time at which to stop [s].
     clock : callable
         The clock of ``stop`` [s].
+    unbounded_usd : dict of int to float, optional
+        Each customer's least plan cost with room without end [USD], as far as known; filled
+        in as needed (pass the same dict to every search of one problem).
     """
 
     def __init__(self, respond: Respond, big_m: dict[int, float], capacity_mbps: np.ndarray,
-                 stop: float, clock: Callable[[], float]):
+                 stop: float, clock: Callable[[], float],
+                 unbounded_usd: dict[int, float] | None = None):
         self.respond = respond
         self.big_m = big_m
         self.capacity = np.asarray(capacity_mbps, dtype=float)
         self.stop = stop
         self.clock = clock
-        self.unbounded: dict[int, float] = {}
+        self.unbounded = {} if unbounded_usd is None else unbounded_usd
 
     def out_of_time(self) -> bool:
         """Whether the search's time is up."""
@@ -155,10 +163,8 @@ class LocalSearch:
     def eject(self, selection: Selection, pairs: np.ndarray) -> bool:
         """One round of moving each Direct customer off and back; whether any was kept."""
         kept_any = False
-        riders = [c for c, column in selection.chosen.items()
-                  if column is not None and column.loads]
         none = np.zeros_like(selection.loads_mbps)
-        for rider in riders:
+        for rider in selection.riders():
             if self.out_of_time():
                 break
             before, trial = self.plan_usd(selection), selection.copy()
@@ -198,8 +204,7 @@ class LocalSearch:
         One step of an iterated local search: a way out of the local optimum ``within``
         ends at.
         """
-        riders = [c for c, column in selection.chosen.items()
-                  if column is not None and column.loads]
+        riders = selection.riders()
         none = np.zeros_like(selection.loads_mbps)
         for rider in rng.sample(riders, min(len(riders), rng.randint(2, 5))):
             selection.take(rider, self.respond(rider, none, math.inf))

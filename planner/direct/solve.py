@@ -292,6 +292,9 @@ class _Search:
         self.seen_paths: set[tuple[int, tuple[tuple[int, ...], tuple[int, ...]] | None]] = set()
         #: Chooses the iterated local search's moves (seeded: runs repeat).
         self.rng = random.Random(0)
+        #: Each customer's least plan cost with pairs for free [USD], as the local search
+        #: finds it.
+        self.unbounded_usd: dict[int, float] = {}
 
     # ---- upper bounds -------------------------------------------------------------------
     def pool_usd(self, k: int, need: np.ndarray) -> float:
@@ -311,10 +314,7 @@ class _Search:
 
     def consider(self, chosen: dict[int, Column | None]) -> bool:
         """Re-cost a whole selection (None: the artificial plan); keep it if better."""
-        loads = np.zeros(self.shape)
-        for column in chosen.values():
-            for key, month, mbps in () if column is None else column.loads:
-                loads[key, month] += mbps
+        loads = Selection.of(chosen, self.shape).loads_mbps
         need = np.ceil(loads / self.capacity[:, None] - 1e-9)
         high = np.array([[o.max_pairs] * self.shape[1] for o in self.portfolio.offers])
         if (need > high).any():
@@ -341,10 +341,7 @@ class _Search:
             assert self.best is not None  # checked above
             start = self.best[0]
         chosen = dict(start)
-        loads = np.zeros(self.shape)
-        for column in chosen.values():
-            for key, month, mbps in () if column is None else column.loads:
-                loads[key, month] += mbps
+        loads = Selection.of(chosen, self.shape).loads_mbps
         moved = True
         while moved and self.clock() < stop:
             moved = False
@@ -390,13 +387,23 @@ class _Search:
         self.stats.pricing_calls += 1
         if found is None or found.cost_usd >= below_usd:
             return None
-        column = self.pricers[c].build(found)
+        column = replace(self.pricers[c].build(found), path=found.path)
         if column.signature not in self.seen:
-            self.seen.add(column.signature)
-            self.seen_paths.add((c, found.path))
-            self.pool[c].append(replace(column, path=found.path))
-            self.stats.columns += 1
+            self.keep([column])
         return column
+
+    def keep(self, columns: list[Column]) -> None:
+        """Add new plans to their customers' columns."""
+        for column in columns:
+            self.seen.add(column.signature)
+            self.seen_paths.add((column.customer, column.path))
+            self.pool[column.customer].append(column)
+        self.stats.columns += len(columns)
+
+    def local_search(self, time_limit_s: float) -> LocalSearch:
+        """A local search (:mod:`planner.direct.local`) that stops after ``time_limit_s``."""
+        return LocalSearch(self.respond, self.big_m, self.capacity,
+                           self.clock() + time_limit_s, self.clock, self.unbounded_usd)
 
     def fill(self, time_limit_s: float) -> None:
         """Improve the incumbent by the local search of :mod:`planner.direct.local`.
@@ -406,8 +413,7 @@ class _Search:
         is re-costed by ``consider``, and the search goes on from the best while it improves
         and the time lasts.
         """
-        search = LocalSearch(self.respond, self.big_m, self.capacity,
-                             self.clock() + time_limit_s, self.clock)
+        search = self.local_search(time_limit_s)
         most = np.array([o.max_pairs for o in self.portfolio.offers], dtype=float)
         improved = self.best is not None
         while improved and not search.out_of_time():
@@ -439,21 +445,19 @@ class _Search:
             return
         chosen, held = self.best
         pairs = held.astype(float)
-        riders = [c for c in self.customers if chosen[c] is not None
-                  and cast(Column, chosen[c]).loads]
+        selection = Selection.of(chosen, self.shape)
+        on_direct = set(selection.riders())
+        riders = [c for c in self.customers if c in on_direct]
         if not riders:
             return
         first = self.rng.choice(riders)
         pools = {k for k, _, _ in cast(Column, chosen[first]).loads}
         near = [c for c in self.customers if c != first and (
-            chosen[c] is None or not cast(Column, chosen[c]).loads
-            or any(k in pools for k, _, _ in cast(Column, chosen[c]).loads))]
+            c not in on_direct or any(k in pools for k, _, _ in cast(Column, chosen[c]).loads))]
         group = sorted([first, *self.rng.sample(near, min(len(near), size - 1))])
-        selection = Selection.of(chosen, self.shape)
-        others = selection.loads_mbps.copy()
         for c in group:
-            for key, month, mbps in () if chosen[c] is None else cast(Column, chosen[c]).loads:
-                others[key, month] -= mbps
+            selection.take(c, None)
+        others = selection.loads_mbps  # the loads of the customers outside the group
         room = np.maximum(0.0, pairs * self.capacity[:, None] - others)
         for c in group:
             self.respond(c, room)
@@ -479,8 +483,7 @@ class _Search:
         """One step of an iterated local search from the incumbent (``LocalSearch.kick``)."""
         if self.best is None:
             return
-        search = LocalSearch(self.respond, self.big_m, self.capacity,
-                             self.clock() + time_limit_s, self.clock)
+        search = self.local_search(time_limit_s)
         selection = Selection.of(self.best[0], self.shape)
         search.kick(selection, self.best[1].astype(float), self.rng)
         self.consider(selection.chosen)
@@ -686,11 +689,7 @@ class _Search:
             exact = False
             if bound >= self.best_usd - OPTIMALITY_GAP_USD or self.clock() > self.deadline:
                 break
-            for column in entering:
-                self.seen.add(column.signature)
-                self.seen_paths.add((column.customer, column.path))
-                self.pool[column.customer].append(column)
-            self.stats.columns += len(entering)
+            self.keep(entering)
             master.add(entering)
         return bound, solution, master
 
@@ -807,7 +806,7 @@ def _search_location(view: PortfolioProblem, pricers: dict[int, Pricer],
             search.fill(max(0.1, min(10.0, deadline - search.clock())))
             root = False
             searched_from, kicked_s = search.clock(), 0.0
-        while (not root and kicked_s < IMPROVING * (search.clock() - searched_from)
+        while (kicked_s < IMPROVING * (search.clock() - searched_from)
                and search.clock() < deadline and not done(node.bound_usd)):
             # A share of the time after the root goes to improving the incumbent: large
             # neighbourhoods, and now and then a kick of the iterated local search.
@@ -818,7 +817,7 @@ def _search_location(view: PortfolioProblem, pricers: dict[int, Pricer],
             else:
                 search.kick(max(0.1, min(5.0, deadline - began)))
             kicked_s += search.clock() - began
-        if not root and nodes % 50 == 0:
+        if nodes % 50 == 0:
             search.integer_master(max(1.0, min(10.0, deadline - search.clock())))
             search.polish(None, max(0.1, min(2.0, 0.05 * (deadline - search.clock()))))
             search.fill(max(0.1, min(5.0, 0.1 * (deadline - search.clock()))))
