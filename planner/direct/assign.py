@@ -156,15 +156,14 @@ def assign_pool(offer: PortOffer, periods: Iterable[str], pairs_held: Iterable[i
             free = next((p for p in active
                          if load[p] + circuit.bandwidth_mbps <= capacity + 1e-9), None)
             if free is None:
-                free = _make_room(circuit.bandwidth_mbps, active, load, placed, bandwidth,
-                                  capacity)
+                free, made_way = _make_room(circuit.bandwidth_mbps, active, load, placed,
+                                            bandwidth, capacity)
                 if free is None:
                     result.unplaced.append(f"{circuit.name} {period}")
                     continue
-                for other, pair in placed.items():
-                    if other in previous and pair != previous[other][0]:
-                        reasons.setdefault(other, f"made room for {circuit.name} on "
-                                                  f"{pair_name(key, previous[other][0])}")
+                for other in made_way:
+                    reasons.setdefault(other, f"made room for {circuit.name} on "
+                                              f"{pair_name(key, free)}")
             load[free] += circuit.bandwidth_mbps
             placed[ident] = free
         for circuit in sorted(circuits, key=lambda c: (c.customer_id, c.name)):
@@ -190,15 +189,17 @@ def assign_pool(offer: PortOffer, periods: Iterable[str], pairs_held: Iterable[i
 
 def _make_room(mbps: int, active: list[int], load: dict[int, float],
                placed: dict[tuple[str, str], int], bandwidth: Mapping[tuple[str, str], int],
-               capacity: float) -> int | None:
+               capacity: float) -> tuple[int | None, list[tuple[str, str]]]:
     """Free ``mbps`` on one pair by moving its smallest circuits to others with room.
 
     The pairs are tried lowest-numbered first; on success ``load`` and ``placed`` hold the
-    circuits' new pairs and the pair freed is returned (its load not yet counting the new
-    circuit); otherwise nothing changes and None is returned.
+    circuits' new pairs, and the pair freed (its load not yet counting the new circuit) and
+    the circuits moved are returned; otherwise nothing changes and ``(None, [])`` is
+    returned.
     """
     for pair in active:
         trial_load, trial_placed = dict(load), dict(placed)
+        moved: list[tuple[str, str]] = []
         riders = sorted((ident for ident, p in placed.items() if p == pair),
                         key=lambda ident: (bandwidth[ident], ident))
         for ident in riders:
@@ -210,11 +211,12 @@ def _make_room(mbps: int, active: list[int], load: dict[int, float],
                 trial_load[pair] -= bandwidth[ident]
                 trial_load[other] += bandwidth[ident]
                 trial_placed[ident] = other
+                moved.append(ident)
         if trial_load[pair] + mbps <= capacity + 1e-9:
             load.update(trial_load)
             placed.update(trial_placed)
-            return pair
-    return None
+            return pair, moved
+    return None, []
 
 
 def _hold(active: list[int], held: int, circuits: list[_Circuit],
